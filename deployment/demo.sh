@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install, build, generate sample CREB-like
+# reports into DATA_DIR/inbox and run the CREB pipeline into the embedded
+# SQLite database DATA_DIR/analytica.db. DATA_DIR defaults to ./data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data_dir="${ANALYTICA_DATA_DIR:-data}"
+./deployment/install-deps.sh
+./deployment/build.sh
+mkdir -p "$data_dir/inbox"
+build/bin/creb-synth --out "$data_dir/inbox" --months 2025-01..2025-03
+build/bin/analytica --data-dir "$data_dir" run config/pipelines/creb.json
+echo
+echo "Database: $data_dir/analytica.db"
+sqlite3 -header -column "$data_dir/analytica.db" \
+  "SELECT month, property_type, sales, benchmark_price, report_month FROM housing_city_monthly
+   WHERE property_type = 'Total' ORDER BY month DESC LIMIT 5;"

@@ -1,0 +1,76 @@
+// Configuration: the central file config/analytica.json, ANALYTICA_*
+// environment variables and command-line flags (later ones win), and
+// pipeline files naming a chain of plugins. Everything is checked before
+// anything runs; errors throw UserError naming file, key path and what was
+// expected.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace analytica {
+
+struct Settings {
+  std::filesystem::path config_file;  // the file read; empty if none
+  std::filesystem::path data_dir;
+  std::filesystem::path database;     // the embedded SQLite database
+  std::vector<std::filesystem::path> plugin_dirs;
+  std::string log_level = "info";
+  std::string log_format = "text";    // terminal format: text | json
+  std::filesystem::path log_file;     // JSON lines; empty = none
+  nlohmann::json postgres = nlohmann::json::object();  // optional connection settings
+};
+
+// Values given on the command line; unset ones fall through.
+struct Overrides {
+  std::optional<std::string> config, data_dir, database, log_level, log_format, log_file;
+  std::vector<std::string> plugin_dirs;
+};
+
+Settings load_settings(const Overrides& flags);
+
+struct PluginRef {
+  std::string plugin;
+  nlohmann::json settings = nlohmann::json::object();
+  std::string where;  // key path in the pipeline file, e.g. "sinks[0]"
+};
+
+struct Pipeline {
+  std::filesystem::path file;
+  std::string name;
+  std::string description;
+  std::string table_prefix;  // prepended to extractor tables before sinks
+  std::vector<PluginRef> sources, extractors, validators, sinks, monitors;
+  PluginRef governance;      // always present; only its settings are configurable
+  nlohmann::json resolved;   // the whole pipeline after ${...} expansion
+};
+
+// Reads and checks a pipeline file. ${data_dir}, ${database}, ${config_dir}
+// and ${pipeline_dir} inside strings are expanded.
+Pipeline load_pipeline(const std::filesystem::path& file, const Settings& settings);
+
+// One expected key of a JSON object, for check_object().
+struct KeySpec {
+  const char* name;
+  const char* type;  // "string" | "integer" | "number" | "boolean" | "array" | "object" | "any"
+  bool required = false;
+};
+
+// Checks that `value` at `path` inside `file` is an object with only the
+// given keys, each of the given type. Throws UserError otherwise.
+void check_object(const nlohmann::json& value, const std::string& file, const std::string& path,
+                  const std::vector<KeySpec>& keys);
+
+// True if v has the named JSON type ("integer" accepts only integers,
+// "number" accepts both).
+bool has_json_type(const nlohmann::json& v, const std::string& type);
+
+// Reads a JSON file (// comments allowed); throws UserError naming the file,
+// line and column of a syntax error.
+nlohmann::json read_json_file(const std::filesystem::path& file);
+
+}  // namespace analytica

@@ -1,0 +1,69 @@
+#include "store.h"
+
+#include <openssl/evp.h>
+
+#include <ctime>
+#include <fstream>
+#include <memory>
+
+namespace governance {
+using analytica::Failure;
+
+std::vector<Row> Store::query(const std::string& sql, const Row& params) const {
+  std::vector<analytica_value> values;
+  for (const auto& p : params) values.push_back(analytica::value_of(p));
+  std::vector<Row> rows;
+  auto on_row = [](void* user, const analytica_value* v, uint32_t n) -> int {
+    Row row;
+    for (uint32_t i = 0; i < n; ++i) row.push_back(analytica::cell_from(v[i]));
+    static_cast<std::vector<Row>*>(user)->push_back(std::move(row));
+    return 0;
+  };
+  const analytica_status s = host_->query(host_->ctx, sql.c_str(), values.data(),
+                                          static_cast<uint32_t>(values.size()), on_row, &rows);
+  if (s < 0) throw Failure(s, "store query failed");  // host already holds the sink's reason
+  return rows;
+}
+
+void Store::write(const analytica::Batch& batch) const {
+  const analytica_status s = host_->emit(host_->ctx, batch.view());
+  if (s < 0) throw Failure(s, "cannot write " + batch.schema().table());
+}
+
+std::string sha256_file(const std::string& path, int64_t* size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open for reading");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    throw Failure(ANALYTICA_ERR_INTERNAL, "OpenSSL: cannot initialise SHA-256");
+  char buf[1 << 16];
+  int64_t total = 0;
+  while (in) {
+    in.read(buf, sizeof buf);
+    EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(in.gcount()));
+    total += in.gcount();
+  }
+  if (in.bad()) throw Failure(ANALYTICA_ERR_IO, path + ": read error");
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  if (size) *size = total;
+  return out;
+}
+
+std::string now_utc() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace governance

@@ -1,0 +1,37 @@
+// Governance reaches the store only through the host: rows out through
+// host->emit() (written by the sink inside the host's transaction), reads
+// through host->query().
+#pragma once
+
+#include <analytica_cpp.hpp>
+
+#include <string>
+#include <vector>
+
+namespace governance {
+
+using Row = std::vector<analytica::Cell>;
+
+class Store {
+ public:
+  explicit Store(const analytica_host* host) : host_(host) {}
+
+  // Runs a `?`-parameterised query; throws analytica::Failure on error.
+  std::vector<Row> query(const std::string& sql, const Row& params = {}) const;
+
+  // Writes (upserts) the batch; an empty batch only declares its table.
+  void write(const analytica::Batch& batch) const;
+
+  const analytica_host* host() const { return host_; }
+
+ private:
+  const analytica_host* host_;
+};
+
+// Lowercase hex SHA-256 of a file; throws Failure(ANALYTICA_ERR_IO) naming it.
+std::string sha256_file(const std::string& path, int64_t* size);
+
+// ISO 8601 UTC now, e.g. "2026-11-25T19:08:07Z".
+std::string now_utc();
+
+}  // namespace governance
