@@ -11,7 +11,7 @@
 namespace analytica {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 namespace {
 
@@ -125,7 +125,7 @@ int cmd_extract(CommandContext& ctx) {
     auto inst = std::make_unique<PluginInstance>(p, complete_settings(*p, json::object(), "defaults", p->name()), "");
     const auto table = inst->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
     const int32_t score = table.probe ? table.probe(inst->self(), &input) : 0;
-    if (score > best || (candidates.size() == 1 && !chosen)) {
+    if (score > best || (vm->count("extractor") && !chosen)) {
       best = score;
       chosen = std::move(inst);
       api = table;
@@ -151,5 +151,7 @@ int cmd_extract(CommandContext& ctx) {
   }
   return 0;
 }
+
+const RegisterCommand kRegister("extract", "run one extractor on one file and print its records", cmd_extract);
 
 }  // namespace analytica

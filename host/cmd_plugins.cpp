@@ -102,4 +102,6 @@ int cmd_plugins(CommandContext& ctx) {
   throw UserError("plugins: unknown action '" + action + "' (expected list or inspect)");
 }
 
+const RegisterCommand kRegister("plugins", "list or inspect the installed plugins", cmd_plugins);
+
 }  // namespace analytica

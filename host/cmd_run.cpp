@@ -27,4 +27,6 @@ int cmd_run(CommandContext& ctx) {
   return s.ok() ? 0 : 1;
 }
 
+const RegisterCommand kRegister("run", "run a pipeline file (sources -> extractors -> validators -> sinks)", cmd_run);
+
 }  // namespace analytica

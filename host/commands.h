@@ -15,18 +15,22 @@ struct CommandContext {
   std::vector<std::string> args;  // after the command name
 };
 
-// Parses a subcommand's options; prints help and returns false if asked.
 struct Command {
   const char* name;
   const char* summary;
   int (*run)(CommandContext&);
 };
 
-int cmd_run(CommandContext&);
-int cmd_plugins(CommandContext&);
-int cmd_extract(CommandContext&);
+// Every command, in registration order. A command file registers itself
+// with a static RegisterCommand object; command files are compiled into the
+// executable (not a static library) so their registrations are kept.
+std::vector<Command>& commands();
 
-const std::vector<Command>& commands();
+struct RegisterCommand {
+  RegisterCommand(const char* name, const char* summary, int (*run)(CommandContext&)) {
+    commands().push_back({name, summary, run});
+  }
+};
 
 }  // namespace analytica
 

@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -16,12 +17,8 @@ using namespace analytica;
 namespace analytica {
 extern std::atomic<bool> g_cancelled;
 
-const std::vector<Command>& commands() {
-  static const std::vector<Command> all = {
-      {"run", "run a pipeline file (sources -> extractors -> validators -> sinks)", cmd_run},
-      {"plugins", "list or inspect the installed plugins", cmd_plugins},
-      {"extract", "run one extractor on one file and print its records", cmd_extract},
-  };
+std::vector<Command>& commands() {
+  static std::vector<Command> all;
   return all;
 }
 }  // namespace analytica
@@ -32,7 +29,9 @@ void on_signal(int) { g_cancelled.store(true); }
 
 void print_usage(const po::options_description& global) {
   std::cout << "Usage: analytica [global options] COMMAND [command options]\n\nCommands:\n";
-  for (const auto& c : commands()) std::cout << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  auto sorted = commands();
+  std::sort(sorted.begin(), sorted.end(), [](const Command& a, const Command& b) { return std::string(a.name) < b.name; });
+  for (const auto& c : sorted) std::cout << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
   std::cout << "\nRun 'analytica COMMAND --help' for a command's options.\n\n" << global;
 }
 

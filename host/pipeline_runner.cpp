@@ -193,7 +193,10 @@ void PipelineRunner::each_sink(const std::function<void(Stage&)>& f) {
 }
 
 void PipelineRunner::rollback_all() {
-  for (auto& s : sinks_) s->sink.rollback(s->self());  // best effort; errors already reported
+  for (auto& s : sinks_) {
+    s->sink.rollback(s->self());  // best effort; errors already reported
+    s->declared.clear();          // a declaration inside the transaction is gone too
+  }
 }
 
 void PipelineRunner::raise(analytica_event_kind kind, const std::string& source, const std::string& plugin,
@@ -258,7 +261,7 @@ RunSummary PipelineRunner::run() {
     governance_->check(gov.run_start(governance_->self(), &info), "run_start");
     primary.check(primary.sink.commit(primary.self()), "commit");
   } catch (...) {
-    primary.sink.rollback(primary.self());
+    rollback_all();
     throw;
   }
 
@@ -286,7 +289,7 @@ RunSummary PipelineRunner::run() {
     governance_->check(gov.run_end(governance_->self(), outcome, summary.records), "run_end");
     primary.check(primary.sink.commit(primary.self()), "commit");
   } catch (const std::exception& e) {
-    primary.sink.rollback(primary.self());
+    rollback_all();
     logging::write(logging::Level::error, governance_->name(), e.what());
     summary.failures.push_back(e.what());
     ++summary.failed;
@@ -368,7 +371,7 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
       governance_->check(gov.source_end(governance_->self(), &view, status, reason.c_str()), "source_end");
       primary.check(primary.sink.commit(primary.self()), "commit");
     } catch (const std::exception& inner) {
-      primary.sink.rollback(primary.self());
+      rollback_all();
       logging::write(logging::Level::error, governance_->name(), inner.what());
     }
     raise(ANALYTICA_EVENT_SOURCE_FAILED, input.display_name, "", reason, 0, status);

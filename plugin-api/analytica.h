@@ -130,7 +130,8 @@ typedef struct analytica_provenance {
 } analytica_provenance;
 
 /* Column flags. KEY columns form the natural key: writes upsert on them.
-** NEWEST: at most one per table, never a key column; a write never replaces
+** NEWEST: at most one per table, never a key column, only in a table with
+** KEY columns; a write never replaces
 ** a row whose value in this column is greater (a later report's figures win
 ** over an older report's, whatever the ingest order). A sink keeps every
 ** row ever written to such a table in `<table>_revisions`, keyed by the key

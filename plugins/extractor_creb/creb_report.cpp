@@ -1,0 +1,298 @@
+#include "creb_report.h"
+
+#include "tables.h"
+#include "text_layout.h"
+
+#include <nlohmann/json.hpp>
+#include <poppler-document.h>
+#include <poppler-global.h>
+#include <poppler-page.h>
+
+#include <climits>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+namespace creb {
+
+const Cell* Record::find(const std::string& name) const {
+    for (const Field& f : fields) {
+        if (f.name == name) return &f.cell;
+    }
+    return nullptr;
+}
+
+const std::vector<std::string>& city_field_names() {
+    static const std::vector<std::string> n = {"month",          "property_type",   "sales",
+                                               "new_listings",   "inventory",       "days_on_market",
+                                               "benchmark_price", "median_price",   "average_price",
+                                               "index"};
+    return n;
+}
+
+const std::vector<std::string>& district_field_names() {
+    static const std::vector<std::string> n = {"month",
+                                               "property_type",
+                                               "district",
+                                               "sales",
+                                               "new_listings",
+                                               "sales_to_new_listings_ratio_pct",
+                                               "inventory",
+                                               "months_of_supply",
+                                               "benchmark_price",
+                                               "yoy_benchmark_change_pct",
+                                               "mom_benchmark_change_pct"};
+    return n;
+}
+
+namespace {
+
+void silence_poppler() {
+    static std::once_flag once;
+    std::call_once(once, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
+}
+
+PageText load_page(const poppler::document& doc, int index) {
+    PageText pt;
+    pt.number = index + 1;
+    std::unique_ptr<poppler::page> pg(doc.create_page(index));
+    if (!pg) return pt;
+    poppler::rectf r = pg->page_rect();
+    pt.width = r.width();
+    pt.height = r.height();
+    std::vector<poppler::text_box> boxes = pg->text_list();
+    pt.words.reserve(boxes.size());
+    for (const poppler::text_box& b : boxes) {
+        poppler::byte_array u = b.text().to_utf8();
+        Word w;
+        w.text.assign(u.begin(), u.end());
+        while (!w.text.empty() && w.text.back() == '\0') w.text.pop_back();
+        poppler::rectf bb = b.bbox();
+        w.box = Box{bb.left(), bb.top(), bb.right(), bb.bottom()};
+        pt.words.push_back(std::move(w));
+    }
+    build_lines(pt);
+    return pt;
+}
+
+bool has_pdf_header(const std::string& bytes) {
+    return bytes.substr(0, 1024).find("%PDF-") != std::string::npos;
+}
+
+bool has_eof_marker(const std::string& bytes) {
+    size_t from = bytes.size() > 2048 ? bytes.size() - 2048 : 0;
+    return bytes.find("%%EOF", from) != std::string::npos;
+}
+
+Report read_document(const poppler::document& doc, const std::string& name, bool truncated) {
+    const std::string trunc_note = truncated ? " (the file looks truncated: no %%EOF marker at its end)" : "";
+    if (doc.is_locked()) throw Error(name + ": encrypted PDF (a password is required to read it)");
+    const int n = doc.pages();
+    if (n <= 0) throw Error(name + ": PDF has no pages" + trunc_note);
+
+    std::vector<std::optional<PageText>> pages(static_cast<size_t>(n));
+    std::optional<DistrictTable> district;
+    std::string district_failure;
+    std::map<std::string, CityTable> city;
+    std::map<std::string, int> title_months;
+    std::map<std::string, Box> title_month_box;
+    bool any_title = false;
+    const size_t type_count = city_property_types().size();
+
+    // Visit pages in order, reading each page's words once, and stop as soon as
+    // every required table has been found.
+    for (int i = 0; i < n; ++i) {
+        if (district && city.size() == type_count) break;
+        pages[i] = load_page(doc, i);
+        const PageText& pt = *pages[i];
+        PageTitle t = read_title(pt);
+        if (!t.month.empty()) ++title_months[t.month];
+        if (t.districts) {
+            any_title = true;
+            if (!district) {
+                std::optional<DistrictTable> d = read_district_table(pt);
+                if (d && d->failure.empty()) {
+                    district = std::move(d);
+                } else if (d && district_failure.empty()) {
+                    district_failure = d->failure;
+                }
+            }
+        }
+        if (t.city) any_title = true;
+        if (t.city && !t.property_type.empty() && !city.count(t.property_type)) {
+            std::optional<CityTable> c = read_city_table(pt, t.property_type, t.type_box);
+            if (c) city.emplace(t.property_type, std::move(*c));
+        }
+    }
+
+    std::vector<std::string> warnings;
+    // Fallback: a district table on a page whose title did not say so (title drift).
+    if (!district) {
+        for (int i = 0; i < n && !district; ++i) {
+            if (!pages[i]) pages[i] = load_page(doc, i);
+            std::optional<DistrictTable> d = read_district_table(*pages[i]);
+            if (d && d->failure.empty()) {
+                warnings.push_back("page " + std::to_string(i + 1) +
+                                   ": district table found on a page without the 'Calgary Districts' title");
+                district = std::move(d);
+            }
+        }
+    }
+
+    if (!any_title && !district && city.empty()) {
+        throw Error(name + ": not a CREB Monthly Statistics Package: no 'City of Calgary' or 'Calgary Districts' "
+                           "page titles found in " +
+                    std::to_string(n) + " page(s)" + trunc_note);
+    }
+    if (!district) {
+        throw Error(name + ": 'Calgary Districts' table not found" +
+                    (district_failure.empty() ? "" : " (" + district_failure + ")") + trunc_note);
+    }
+    std::string missing;
+    for (const std::string& t : city_property_types()) {
+        if (!city.count(t)) missing += (missing.empty() ? "" : ", ") + t;
+    }
+    if (!missing.empty()) {
+        throw Error(name + ": 'City of Calgary' monthly table not found for: " + missing + trunc_note);
+    }
+
+    Report rep;
+    // Report month: the district table's corner header ("February 2025"), checked against page titles.
+    std::string title_month;
+    int best = 0;
+    for (const auto& tm : title_months) {
+        if (tm.second > best) best = tm.second, title_month = tm.first;
+    }
+    if (!district->month.empty()) {
+        rep.report_month = district->month;
+        if (!title_month.empty() && title_month != district->month) {
+            warnings.push_back("report month: district table says " + district->month + " but page titles say " +
+                               title_month + "; using " + district->month);
+        }
+    } else if (!title_month.empty()) {
+        rep.report_month = title_month;
+        warnings.push_back("page " + std::to_string(district->page) +
+                           ": district table has no month header; using the page titles' month " + title_month);
+    } else {
+        std::string latest;
+        for (const auto& c : city) latest = std::max(latest, c.second.last_month);
+        rep.report_month = latest;
+        warnings.push_back("no report month printed in the district table or page titles; using the latest month "
+                           "of the City of Calgary tables, " +
+                           latest);
+    }
+
+    if (truncated) warnings.push_back("the file looks truncated (no %%EOF marker at its end), but all tables were read");
+    warnings.insert(warnings.end(), district->warnings.begin(), district->warnings.end());
+    for (Record& r : district->records) {
+        Field& m = r.fields.front();
+        if (m.cell.kind != Cell::Kind::Text) {
+            m.cell.kind = Cell::Kind::Text;
+            m.cell.text = rep.report_month;
+            m.cell.page = district->page;
+            m.cell.confidence = 0.5;
+        }
+    }
+    rep.district_monthly = std::move(district->records);
+
+    for (const std::string& t : city_property_types()) {
+        CityTable& c = city.at(t);
+        warnings.insert(warnings.end(), c.warnings.begin(), c.warnings.end());
+        if (c.last_month != rep.report_month) {
+            warnings.push_back("page " + std::to_string(c.page) + ": " + t + " table's latest month is " +
+                               c.last_month + ", not the report month " + rep.report_month);
+        }
+        for (Record& r : c.records) rep.city_monthly.push_back(std::move(r));
+    }
+    rep.warnings = std::move(warnings);
+    return rep;
+}
+
+}  // namespace
+
+Report read_report_from_memory(const std::string& bytes, const std::string& display_name) {
+    silence_poppler();
+    if (bytes.empty()) throw Error(display_name + ": empty file");
+    if (!has_pdf_header(bytes)) throw Error(display_name + ": not a PDF file (no %PDF- header)");
+    if (bytes.size() > static_cast<size_t>(INT_MAX)) throw Error(display_name + ": file too large");
+    const bool truncated = !has_eof_marker(bytes);
+    std::unique_ptr<poppler::document> doc;
+    try {
+        doc.reset(poppler::document::load_from_raw_data(bytes.data(), static_cast<int>(bytes.size())));
+    } catch (const std::exception& e) {
+        throw Error(display_name + ": cannot open PDF: " + e.what());
+    }
+    if (!doc) {
+        throw Error(display_name + ": cannot open PDF (damaged" + std::string(truncated ? " or truncated" : "") +
+                    " file)");
+    }
+    try {
+        return read_document(*doc, display_name, truncated);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(display_name + ": " + e.what());
+    }
+}
+
+Report read_report(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path + ": cannot open file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw Error(path + ": read error");
+    return read_report_from_memory(ss.str(), path);
+}
+
+namespace {
+
+nlohmann::json cell_json(const Cell& c) {
+    switch (c.kind) {
+        case Cell::Kind::Int:
+            return c.i;
+        case Cell::Kind::Real:
+            return c.d;
+        case Cell::Kind::Text:
+            return c.text;
+        case Cell::Kind::Null:
+            break;
+    }
+    return nullptr;
+}
+
+nlohmann::json records_json(const std::vector<Record>& records, bool with_provenance) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const Record& r : records) {
+        nlohmann::json o = nlohmann::json::object();
+        nlohmann::json prov = nlohmann::json::object();
+        for (const Field& f : r.fields) {
+            o[f.name] = cell_json(f.cell);
+            if (with_provenance) {
+                auto r2 = [](double v) { return std::round(v * 100.0) / 100.0; };
+                prov[f.name] = {{"page", f.cell.page},
+                                {"bbox", {r2(f.cell.box.x0), r2(f.cell.box.y0), r2(f.cell.box.x1), r2(f.cell.box.y1)}},
+                                {"confidence", f.cell.confidence}};
+            }
+        }
+        if (with_provenance) o["_provenance"] = std::move(prov);
+        arr.push_back(std::move(o));
+    }
+    return arr;
+}
+
+}  // namespace
+
+nlohmann::json to_expected_json(const Report& report, bool with_provenance) {
+    nlohmann::json j = nlohmann::json::object();
+    j["report_month"] = report.report_month;
+    j["city_monthly"] = records_json(report.city_monthly, with_provenance);
+    j["district_monthly"] = records_json(report.district_monthly, with_provenance);
+    if (with_provenance) j["warnings"] = report.warnings;
+    return j;
+}
+
+}  // namespace creb

@@ -1,0 +1,539 @@
+// sqlite_store.cpp — the SQLite connection behind sink_sqlite.
+#include "sqlite_store.h"
+
+#include "analytica_cpp.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+namespace sink_sqlite {
+
+using analytica::Failure;
+
+namespace {
+
+const char* const kSavepoint = "analytica_sink";
+
+// The status an SQLite result code maps to.
+analytica_status status_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT: return ANALYTICA_ERR_CONFLICT;
+    case SQLITE_INTERRUPT: return ANALYTICA_ERR_CANCELLED;
+    case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_FULL:
+    case SQLITE_READONLY: case SQLITE_PERM: case SQLITE_CORRUPT: case SQLITE_NOTADB: case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS: case SQLITE_AUTH:
+      return ANALYTICA_ERR_IO;
+    case SQLITE_ERROR: case SQLITE_MISMATCH: case SQLITE_RANGE: case SQLITE_TOOBIG: case SQLITE_MISUSE:
+      return ANALYTICA_ERR_INVALID;
+    default: return ANALYTICA_ERR_INTERNAL;
+  }
+}
+
+// The first characters of a statement on one line, for messages.
+std::string excerpt(const char* sql) {
+  std::string out;
+  for (const char* p = sql; *p && out.size() < 80; ++p) out += (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+  if (std::string(sql).size() > out.size()) out += "...";
+  return out;
+}
+
+std::string quoted(const std::string& table) { return "table \"" + table + "\""; }
+
+// Resets a statement and clears its bindings when leaving a scope, so a
+// cached statement never holds a read snapshot or a borrowed pointer.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetOnExit() {
+    if (!stmt_) return;
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// Binds a value as parameter index (1-based). Text is bound SQLITE_STATIC:
+// the caller keeps it alive until the statement is reset.
+int bind_value(sqlite3_stmt* stmt, int index, const analytica_value& v) {
+  switch (v.type) {
+    case ANALYTICA_NULL: return sqlite3_bind_null(stmt, index);
+    case ANALYTICA_INT64: return sqlite3_bind_int64(stmt, index, static_cast<sqlite3_int64>(v.as.i));
+    case ANALYTICA_DOUBLE: return sqlite3_bind_double(stmt, index, v.as.d);
+    case ANALYTICA_TEXT:
+      return sqlite3_bind_text64(stmt, index, v.as.text.ptr ? v.as.text.ptr : "",
+                                 static_cast<sqlite3_uint64>(v.as.text.len), SQLITE_STATIC, SQLITE_UTF8);
+    default: return SQLITE_MISMATCH;
+  }
+}
+
+bool valid_value(const analytica_value& v) {
+  if (v.type == ANALYTICA_TEXT) return v.as.text.ptr || v.as.text.len == 0;
+  return v.type == ANALYTICA_NULL || v.type == ANALYTICA_INT64 || v.type == ANALYTICA_DOUBLE;
+}
+
+}  // namespace
+
+void SqliteStore::StmtDeleter::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+// A unit of work that is all or nothing: its own BEGIN IMMEDIATE .. COMMIT
+// outside a transaction, a savepoint inside one. Undone unless done() ran.
+class SqliteStore::Scope {
+ public:
+  Scope(SqliteStore& store, const std::string& what) : store_(store), what_(what) {
+    own_ = !store_.in_transaction();
+    store_.exec(own_ ? std::string("BEGIN IMMEDIATE") : std::string("SAVEPOINT ") + kSavepoint, what_);
+  }
+  void done() {
+    store_.exec(own_ ? std::string("COMMIT") : std::string("RELEASE ") + kSavepoint, what_);
+    done_ = true;
+  }
+  ~Scope() {
+    if (done_) return;
+    if (store_.in_transaction()) {
+      const std::string undo = own_ ? std::string("ROLLBACK")
+                                    : std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint;
+      sqlite3_exec(store_.db_, undo.c_str(), nullptr, nullptr, nullptr);
+    }
+    store_.forget_schema();  // DDL in the scope may have been undone
+  }
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  SqliteStore& store_;
+  std::string what_;
+  bool own_ = false;
+  bool done_ = false;
+};
+
+// Marks the statements prepared meanwhile as coming from query(), for the
+// authorizer. Restores the previous state, so a query run from inside a
+// row callback nests.
+class SqliteStore::UserQuery {
+ public:
+  explicit UserQuery(SqliteStore& store) : store_(store), previous_(store.in_user_query_) {
+    store_.in_user_query_ = true;
+    store_.denied_.clear();
+  }
+  ~UserQuery() { store_.in_user_query_ = previous_; }
+  UserQuery(const UserQuery&) = delete;
+  UserQuery& operator=(const UserQuery&) = delete;
+
+ private:
+  SqliteStore& store_;
+  bool previous_;
+};
+
+SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host) : settings_(settings), host_(host) {
+  const std::string& path = settings_.path;
+  const std::string what = "cannot open database";
+  if (path != ":memory:") {
+    const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) fail(ANALYTICA_ERR_IO, path + ": " + what + ": cannot create directory \"" + dir.string() + "\": " + ec.message());
+  }
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string reason = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    fail(ANALYTICA_ERR_IO, path + ": " + what + ": " + reason);
+  }
+  std::string mode;
+  try {
+    sqlite3_busy_timeout(db_, settings_.busy_timeout_ms);
+    sqlite3_set_authorizer(db_, &SqliteStore::authorize, this);
+    // Reading the schema first proves the file is a database we can read.
+    exec("SELECT count(*) FROM sqlite_master", what);
+    {
+      Stmt stmt = prepare("PRAGMA journal_mode = " + settings_.journal_mode, what, false);
+      const int step = sqlite3_step(stmt.get());
+      if (step != SQLITE_ROW) fail(step, what);
+      const unsigned char* text = sqlite3_column_text(stmt.get(), 0);
+      mode = text ? reinterpret_cast<const char*>(text) : "";
+    }
+    if (mode != settings_.journal_mode)
+      log(ANALYTICA_LOG_WARN, path + ": journal_mode is \"" + mode + "\", not \"" + settings_.journal_mode + "\" as configured");
+    // NORMAL is safe under WAL (a power loss may lose the last commits, never
+    // corrupt); rollback journals need FULL for that.
+    exec(std::string("PRAGMA synchronous = ") + (mode == "wal" ? "NORMAL" : "FULL"), what);
+    exec("PRAGMA foreign_keys = ON", what);
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
+  log(ANALYTICA_LOG_DEBUG, path + ": opened (journal_mode " + mode + ")");
+}
+
+SqliteStore::~SqliteStore() {
+  known_.clear();  // finalizes the cached statements
+  if (!db_) return;
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close_v2(db_);
+}
+
+// ------------------------------------------------------------ transactions
+
+bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+void SqliteStore::begin() {
+  if (in_transaction()) fail(ANALYTICA_ERR_INVALID, settings_.path + ": begin: a transaction is already open");
+  exec("BEGIN IMMEDIATE", "begin");
+}
+
+void SqliteStore::commit() {
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID, settings_.path + ": commit: no transaction is open (begin first; an earlier error "
+                                                 "may have rolled it back)");
+  exec("COMMIT", "commit");
+}
+
+void SqliteStore::rollback() {
+  if (in_transaction()) exec("ROLLBACK", "rollback");
+  forget_schema();
+}
+
+// ------------------------------------------------------------------ tables
+
+void SqliteStore::declare_table(const analytica_table_schema& given) {
+  const analytica_table_schema schema = analytica::read_sized(&given);
+  if (schema.struct_size == 0) fail(ANALYTICA_ERR_INVALID, settings_.path + ": declare table: schema struct_size is 0");
+  const TableSpec spec = TableSpec::from(schema);
+  declare(spec);
+  remember(spec);
+}
+
+SqliteStore::KnownTable& SqliteStore::ensure_declared(const analytica_table_schema& schema) {
+  TableSpec spec = TableSpec::from(schema);
+  const auto it = known_.find(spec.signature());
+  if (it != known_.end()) return *it->second;
+  declare(spec);
+  return remember(spec);
+}
+
+SqliteStore::KnownTable& SqliteStore::remember(const TableSpec& spec) {
+  auto table = std::make_unique<KnownTable>();
+  table->spec = spec;
+  auto& slot = known_[spec.signature()];
+  slot = std::move(table);
+  return *slot;
+}
+
+void SqliteStore::forget_schema() { known_.clear(); }
+
+void SqliteStore::declare(const TableSpec& spec) {
+  Scope scope(*this, quoted(spec.table()) + ": declare");
+  declare_one(spec);
+  if (spec.newest() >= 0) declare_one(spec.revisions());
+  scope.done();
+}
+
+void SqliteStore::declare_one(const TableSpec& spec) {
+  const std::string where = quoted(spec.table());
+  const std::string& path = settings_.path;
+  {
+    Stmt stmt = prepare("SELECT type FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", where + ": read schema", false);
+    sqlite3_bind_text(stmt.get(), 1, spec.table().c_str(), -1, SQLITE_STATIC);
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_ROW) {
+      const unsigned char* type = sqlite3_column_text(stmt.get(), 0);
+      const std::string kind = type ? reinterpret_cast<const char*>(type) : "";
+      if (kind != "table")
+        fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ": the name is taken by a " + kind + ", not a table");
+    } else if (rc != SQLITE_DONE) {
+      fail(rc, where + ": read schema");
+    }
+  }
+
+  struct Existing {
+    std::string name, type;
+    int pk;
+  };
+  std::vector<Existing> existing;
+  {
+    Stmt stmt = prepare("SELECT name, type, pk FROM pragma_table_info(?1)", where + ": read columns", false);
+    sqlite3_bind_text(stmt.get(), 1, spec.table().c_str(), -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      const unsigned char* name = sqlite3_column_text(stmt.get(), 0);
+      const unsigned char* type = sqlite3_column_text(stmt.get(), 1);
+      existing.push_back({name ? reinterpret_cast<const char*>(name) : "",
+                          type ? reinterpret_cast<const char*>(type) : "", sqlite3_column_int(stmt.get(), 2)});
+    }
+    if (rc != SQLITE_DONE) fail(rc, where + ": read columns");
+  }
+  if (existing.empty()) {
+    exec(spec.create_sql(), where + ": create");
+    return;
+  }
+
+  // Types of the columns both sides know must agree.
+  std::vector<const ColumnSpec*> missing;
+  for (const auto& col : spec.columns()) {
+    const auto found = std::find_if(existing.begin(), existing.end(),
+                                    [&](const Existing& e) { return same_identifier(e.name, col.name); });
+    if (found == existing.end()) {
+      missing.push_back(&col);
+    } else if (!same_identifier(found->type, sql_type(col.type))) {
+      fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ", column \"" + col.name + "\": existing type " +
+                                       (found->type.empty() ? "(none)" : found->type) + ", declared type " +
+                                       sql_type(col.type) + " (" + type_name(col.type) +
+                                       "); a column's type cannot change");
+    }
+  }
+
+  // The primary key must be the declared key, or upserts cannot target it.
+  std::vector<Existing> pk;
+  for (const auto& e : existing)
+    if (e.pk > 0) pk.push_back(e);
+  std::sort(pk.begin(), pk.end(), [](const Existing& a, const Existing& b) { return a.pk < b.pk; });
+  std::string existing_keys, declared_keys;
+  for (const auto& e : pk) existing_keys += (existing_keys.empty() ? "" : ", ") + e.name;
+  size_t declared_count = 0;
+  bool keys_match = true;
+  for (const auto& col : spec.columns()) {
+    if (!col.key) continue;
+    ++declared_count;
+    declared_keys += (declared_keys.empty() ? "" : ", ") + col.name;
+    keys_match = keys_match && std::any_of(pk.begin(), pk.end(), [&](const Existing& e) {
+                   return same_identifier(e.name, col.name);
+                 });
+  }
+  if (!keys_match || declared_count != pk.size())
+    fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ": existing primary key (" + existing_keys +
+                                     ") differs from the declared key columns (" + declared_keys + ")");
+
+  for (const ColumnSpec* col : missing)
+    exec(spec.add_column_sql(*col), where + ", column \"" + col->name + "\": add column");
+}
+
+// ------------------------------------------------------------------ writes
+
+void SqliteStore::write(const analytica_batch& given) {
+  const analytica_batch batch = analytica::read_sized(&given);
+  const std::string& path = settings_.path;
+  if (batch.struct_size == 0) fail(ANALYTICA_ERR_INVALID, path + ": write: batch struct_size is 0");
+  if (!batch.schema) fail(ANALYTICA_ERR_INVALID, path + ": write: the batch has no schema");
+  const analytica_table_schema schema = analytica::read_sized(batch.schema);
+  const std::string table = schema.table ? schema.table : "(null)";
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + " outside a transaction (call begin first)");
+  KnownTable& known = ensure_declared(schema);
+  if (batch.row_count == 0) return;
+  if (!batch.values) fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + ": values is NULL");
+  const size_t width = known.spec.columns().size();
+  if (batch.row_count > SIZE_MAX / width)
+    fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + ": too many rows");
+
+  const std::string where = quoted(known.spec.table());
+  if (!known.upsert) known.upsert = prepare(known.spec.upsert_sql(), where + ": prepare write", true);
+  if (known.spec.newest() >= 0 && !known.revision)
+    known.revision = prepare(known.spec.revisions().upsert_sql(), where + ": prepare revision write", true);
+
+  Scope scope(*this, where + ": write");
+  write_rows(known, batch);
+  scope.done();
+}
+
+void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
+  const TableSpec& spec = known.spec;
+  const auto& columns = spec.columns();
+  const size_t width = columns.size();
+  const std::string where = quoted(spec.table());
+  const std::string& path = settings_.path;
+  sqlite3_stmt* const upsert = known.upsert.get();
+  sqlite3_stmt* const revision = known.revision.get();
+  const ResetOnExit reset_upsert(upsert), reset_revision(revision);
+
+  for (uint64_t r = 0; r < batch.row_count; ++r) {
+    if ((r & 1023) == 1023 && cancelled())
+      fail(ANALYTICA_ERR_CANCELLED, path + ": write to " + where + ": cancelled at row " + std::to_string(r));
+    const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
+    for (size_t c = 0; c < width; ++c) {
+      const analytica_value& v = row[c];
+      const ColumnSpec& col = columns[c];
+      const auto bad = [&](const std::string& reason) {
+        fail(ANALYTICA_ERR_INVALID, path + ": write to " + where + ", row " + std::to_string(r) + ", column \"" +
+                                        col.name + "\": " + reason);
+      };
+      if (!valid_value(v)) bad("invalid value (type " + std::to_string(v.type) + ")");
+      if (v.type == ANALYTICA_NULL && col.not_null) bad("a key column cannot be NULL");
+      const bool widening = v.type == ANALYTICA_INT64 && col.type == ANALYTICA_DOUBLE;
+      if (v.type != ANALYTICA_NULL && v.type != col.type && !widening)
+        bad(std::string("expected ") + type_name(col.type) + ", got " + type_name(v.type));
+    }
+    for (sqlite3_stmt* stmt : {upsert, revision}) {
+      if (!stmt) continue;
+      for (size_t c = 0; c < width; ++c) {
+        const int rc = bind_value(stmt, static_cast<int>(c + 1), row[c]);
+        if (rc != SQLITE_OK) fail(rc, "write to " + where + ", row " + std::to_string(r) + ": bind");
+      }
+      const int rc = sqlite3_step(stmt);
+      if (rc != SQLITE_DONE)
+        fail(rc, "write to " + (stmt == upsert ? where : quoted(spec.table() + "_revisions")) + ", row " +
+                     std::to_string(r));
+      sqlite3_reset(stmt);
+    }
+  }
+}
+
+// ----------------------------------------------------------------- queries
+
+void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
+                        void* user) {
+  const std::string& path = settings_.path;
+  if (!sql) fail(ANALYTICA_ERR_INVALID, path + ": query: no SQL given");
+  if (param_count > 0 && !params)
+    fail(ANALYTICA_ERR_INVALID, path + ": query: " + std::to_string(param_count) + " parameters announced, none given");
+  const std::string what = "query \"" + excerpt(sql) + "\"";
+
+  Stmt stmt;
+  {
+    const UserQuery mark(*this);
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, &tail);
+    stmt.reset(raw);
+    if (rc != SQLITE_OK) {
+      if (!denied_.empty()) fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": " + denied_);
+      fail(rc, what);
+    }
+    if (!stmt) fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": no statement in the SQL text");
+    // Anything after the first statement other than blanks, comments and
+    // semicolons is refused: one statement per call.
+    while (tail && *tail) {
+      sqlite3_stmt* extra = nullptr;
+      const char* next = nullptr;
+      rc = sqlite3_prepare_v2(db_, tail, -1, &extra, &next);
+      sqlite3_finalize(extra);
+      if (rc != SQLITE_OK || extra || next == tail)
+        fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": only one statement per call; more SQL follows: \"" +
+                                        excerpt(tail) + "\"");
+      tail = next;
+    }
+  }
+
+  // DDL about to run: forget which tables were checked (nothing can write
+  // between here and the step that runs it).
+  if (schema_changed_) {
+    schema_changed_ = false;
+    forget_schema();
+  }
+
+  const int expected = sqlite3_bind_parameter_count(stmt.get());
+  if (static_cast<uint32_t>(expected) != param_count)
+    fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": the statement takes " + std::to_string(expected) +
+                                    " parameters, " + std::to_string(param_count) + " given");
+  for (uint32_t i = 0; i < param_count; ++i) {
+    if (!valid_value(params[i]))
+      fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": parameter " + std::to_string(i + 1) + " has an invalid value");
+    const int rc = bind_value(stmt.get(), static_cast<int>(i + 1), params[i]);
+    if (rc != SQLITE_OK) fail(rc, what + ": bind parameter " + std::to_string(i + 1));
+  }
+
+  const int width = sqlite3_column_count(stmt.get());
+  std::vector<analytica_value> row(static_cast<size_t>(width));
+  for (;;) {
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) fail(rc, what);
+    if (!fn) continue;
+    for (int c = 0; c < width; ++c) {
+      analytica_value& v = row[static_cast<size_t>(c)];
+      v = analytica_value{};
+      switch (sqlite3_column_type(stmt.get(), c)) {
+        case SQLITE_INTEGER:
+          v.type = ANALYTICA_INT64;
+          v.as.i = sqlite3_column_int64(stmt.get(), c);
+          break;
+        case SQLITE_FLOAT:
+          v.type = ANALYTICA_DOUBLE;
+          v.as.d = sqlite3_column_double(stmt.get(), c);
+          break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB: {
+          const bool blob = sqlite3_column_type(stmt.get(), c) == SQLITE_BLOB;
+          const void* data = blob ? sqlite3_column_blob(stmt.get(), c) : sqlite3_column_text(stmt.get(), c);
+          v.type = ANALYTICA_TEXT;
+          v.as.text.ptr = data ? static_cast<const char*>(data) : "";
+          v.as.text.len = data ? static_cast<uint64_t>(sqlite3_column_bytes(stmt.get(), c)) : 0;
+          break;
+        }
+        default:
+          v.type = ANALYTICA_NULL;
+      }
+    }
+    if (fn(user, row.data(), static_cast<uint32_t>(width)) != 0) break;
+  }
+}
+
+// Refuses, in statements of query(), what would take the transaction
+// boundaries or the set of databases away from the host; notes DDL.
+int SqliteStore::authorize(void* self, int action, const char*, const char*, const char*, const char*) {
+  auto& store = *static_cast<SqliteStore*>(self);
+  if (!store.in_user_query_) return SQLITE_OK;
+  switch (action) {
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      store.denied_ = "transaction control is not allowed in a query; the host calls begin, commit and rollback";
+      return SQLITE_DENY;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      store.denied_ = "ATTACH and DETACH are not allowed in a query";
+      return SQLITE_DENY;
+    case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TABLE: case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TABLE: case SQLITE_CREATE_TEMP_TRIGGER: case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_VIEW: case SQLITE_DROP_INDEX: case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_INDEX: case SQLITE_DROP_TEMP_TABLE: case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_DROP_TEMP_VIEW: case SQLITE_DROP_TRIGGER: case SQLITE_DROP_VIEW: case SQLITE_ALTER_TABLE:
+    case SQLITE_CREATE_VTABLE: case SQLITE_DROP_VTABLE:
+      store.schema_changed_ = true;
+      return SQLITE_OK;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+// ----------------------------------------------------------------- helpers
+
+SqliteStore::Stmt SqliteStore::prepare(const std::string& sql, const std::string& what, bool persistent) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1),
+                                    persistent ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);
+  Stmt stmt(raw);
+  if (rc != SQLITE_OK) fail(rc, what);
+  return stmt;
+}
+
+void SqliteStore::exec(const std::string& sql, const std::string& what) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, what);
+}
+
+void SqliteStore::fail(int rc, const std::string& what) const {
+  std::string message = settings_.path + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+  if ((rc & 0xff) == SQLITE_BUSY)
+    message += " (still locked after waiting busy_timeout_ms=" + std::to_string(settings_.busy_timeout_ms) + ")";
+  throw Failure(status_of(rc), message);
+}
+
+void SqliteStore::fail(analytica_status status, const std::string& message) const { throw Failure(status, message); }
+
+bool SqliteStore::cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->ctx) != 0; }
+
+void SqliteStore::log(analytica_log_level level, const std::string& message) const {
+  if (host_ && host_->log) host_->log(host_->ctx, level, message.c_str());
+}
+
+}  // namespace sink_sqlite

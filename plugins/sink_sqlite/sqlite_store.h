@@ -1,0 +1,113 @@
+// sqlite_store.h — one connection to an SQLite database file and the sink
+// operations on it: declare tables, host-driven transactions, upserting
+// writes and parameterised queries.
+//
+// Every method reports failure by throwing analytica::Failure with the
+// status the entry point returns and a one-line message that starts with the
+// database path and names the table or statement involved. Not thread-safe:
+// one thread at a time, as the ABI promises for an instance.
+#ifndef SINK_SQLITE_SQLITE_STORE_H
+#define SINK_SQLITE_SQLITE_STORE_H
+
+#include "analytica.h"
+#include "settings.h"
+#include "table_spec.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sink_sqlite {
+
+class SqliteStore {
+ public:
+  // Creates the database's directory if missing, opens (or creates) the
+  // file and configures the connection: busy timeout, journal mode,
+  // synchronous (NORMAL under WAL, FULL otherwise), foreign keys on.
+  // host (may be NULL) must outlive the store; it is used for log() and
+  // is_cancelled() only. Throws ANALYTICA_ERR_IO if the file cannot be used.
+  SqliteStore(const Settings& settings, const analytica_host* host);
+  // Rolls back an open transaction and closes the connection.
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
+  // missing columns, and checks existing columns' types and the primary key:
+  // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
+  // also gets "<table>_revisions" (see TableSpec::revisions). Atomic: runs in
+  // its own transaction, or in a savepoint inside the open one.
+  void declare_table(const analytica_table_schema& schema);
+
+  // BEGIN IMMEDIATE: takes the write lock now, waiting up to busy_timeout_ms
+  // for another connection. ANALYTICA_ERR_INVALID if one is already open.
+  void begin();
+  // ANALYTICA_ERR_INVALID if no transaction is open.
+  void commit();
+  // Rolls back the open transaction; a no-op without one.
+  void rollback();
+
+  // Upserts the batch's rows by its key columns (see TableSpec::upsert_sql),
+  // all or nothing. Needs an open transaction. The table is declared first
+  // if this connection has not seen this schema since its last rollback, so
+  // a declaration undone by a rollback cannot break later writes. Values
+  // must be NULL or of the column's type (INT64 is accepted for DOUBLE);
+  // key values must not be NULL. Provenance and source_id are ignored.
+  void write(const analytica_batch& batch);
+
+  // Runs exactly one statement with `?` parameters, inside or outside the
+  // open transaction, and calls fn (if not NULL) per row until it returns
+  // non-zero. Rejects several statements in one string, transaction control
+  // (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) and ATTACH/DETACH: the host
+  // owns the transaction boundaries. INTEGER -> INT64, REAL -> DOUBLE,
+  // TEXT and BLOB -> TEXT (bytes, valid during fn), NULL -> NULL.
+  void query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
+             void* user);
+
+ private:
+  struct StmtDeleter {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+  // A schema checked against the database, with its statements (prepared
+  // on first write).
+  struct KnownTable {
+    TableSpec spec;
+    Stmt upsert;
+    Stmt revision;  // into <table>_revisions, if spec has a NEWEST column
+  };
+  class Scope;
+  class UserQuery;
+
+  KnownTable& ensure_declared(const analytica_table_schema& schema);
+  KnownTable& remember(const TableSpec& spec);
+  void declare(const TableSpec& spec);
+  void declare_one(const TableSpec& spec);
+  void write_rows(KnownTable& table, const analytica_batch& batch);
+  Stmt prepare(const std::string& sql, const std::string& what, bool persistent);
+  void exec(const std::string& sql, const std::string& what);
+  [[noreturn]] void fail(int rc, const std::string& what) const;
+  [[noreturn]] void fail(analytica_status status, const std::string& message) const;
+  bool in_transaction() const;
+  bool cancelled() const;
+  void log(analytica_log_level level, const std::string& message) const;
+  // Drops what this connection believes about the schema (after a rollback
+  // or DDL run through query()); the next write re-checks its table.
+  void forget_schema();
+  static int authorize(void* self, int action, const char* a, const char* b, const char* c, const char* d);
+
+  Settings settings_;
+  const analytica_host* host_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, std::unique_ptr<KnownTable>> known_;  // by TableSpec::signature()
+  bool in_user_query_ = false;  // the authorizer checks statements of query()
+  std::string denied_;          // why the authorizer refused, if it did
+  bool schema_changed_ = false; // query() ran DDL
+};
+
+}  // namespace sink_sqlite
+
+#endif
