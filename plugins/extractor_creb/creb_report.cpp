@@ -10,6 +10,8 @@
 
 #include <climits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -86,6 +88,97 @@ bool has_pdf_header(const std::string& bytes) {
 bool has_eof_marker(const std::string& bytes) {
     size_t from = bytes.size() > 2048 ? bytes.size() - 2048 : 0;
     return bytes.find("%%EOF", from) != std::string::npos;
+}
+
+Cell* find_cell(Record& r, const char* name) {
+    for (Field& f : r.fields) {
+        if (f.name == name) return &f.cell;
+    }
+    return nullptr;
+}
+
+bool is_int(const Cell* c) { return c && c->kind == Cell::Kind::Int; }
+bool is_num(const Cell* c) { return c && (c->kind == Cell::Kind::Int || c->kind == Cell::Kind::Real); }
+
+std::string month_before(const std::string& ym, int months) {
+    int y = std::atoi(ym.substr(0, 4).c_str()), m = std::atoi(ym.substr(5, 2).c_str());
+    int idx = y * 12 + (m - 1) - months;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d", idx / 12, idx % 12 + 1);
+    return buf;
+}
+
+// Identities that hold in every report checked so far; a violation means a cell was
+// probably read from the wrong place, so it is reported and the cells lose confidence.
+//  - Total Residential sales, new listings, inventory = sum of the four types, every month;
+//  - district TOTAL CITY sales, new listings, inventory, benchmark = City of Calgary page
+//    values of the report month; its y/y and m/m % agree with the city benchmarks.
+void cross_check(Report& rep) {
+    std::map<std::pair<std::string, std::string>, Record*> city;  // (type, month)
+    for (Record& r : rep.city_monthly) {
+        const Cell* t = r.find("property_type");
+        const Cell* m = r.find("month");
+        if (t && m) city[{t->text, m->text}] = &r;
+    }
+    const char* const sum_fields[] = {"sales", "new_listings", "inventory"};
+    for (auto& kv : city) {
+        if (kv.first.first != "Total") continue;
+        const std::string& month = kv.first.second;
+        for (const char* f : sum_fields) {
+            Cell* total = find_cell(*kv.second, f);
+            if (!is_int(total)) continue;
+            long long sum = 0;
+            bool complete = true;
+            for (const char* t : {"Detached", "Apartment", "Semi-detached", "Row"}) {
+                auto it = city.find({t, month});
+                const Cell* c = it == city.end() ? nullptr : it->second->find(f);
+                if (!is_int(c)) complete = false;
+                else sum += c->i;
+            }
+            if (complete && sum != total->i) {
+                total->confidence = std::min(total->confidence, 0.8);
+                rep.warnings.push_back("page " + std::to_string(total->page) + ": Total Residential " + f + " for " +
+                                       month + " is " + std::to_string(total->i) + " but the four types add up to " +
+                                       std::to_string(sum));
+            }
+        }
+    }
+    const std::string& rm = rep.report_month;
+    for (Record& d : rep.district_monthly) {
+        const Cell* dist = d.find("district");
+        const Cell* type = d.find("property_type");
+        if (!dist || !type || dist->text != "TOTAL CITY") continue;
+        auto now = city.find({type->text, rm});
+        if (now == city.end()) continue;
+        const std::string where = "district table " + type->text + " / TOTAL CITY";
+        for (const char* f : {"sales", "new_listings", "inventory", "benchmark_price"}) {
+            Cell* dc = find_cell(d, f);
+            const Cell* cc = now->second->find(f);
+            if (is_int(dc) && is_int(cc) && dc->i != cc->i) {
+                dc->confidence = std::min(dc->confidence, 0.8);
+                rep.warnings.push_back("page " + std::to_string(dc->page) + ": " + where + " " + f + " is " +
+                                       std::to_string(dc->i) + " but the City of Calgary " + type->text +
+                                       " page prints " + std::to_string(cc->i) + " for " + rm);
+            }
+        }
+        const Cell* bench_now = now->second->find("benchmark_price");
+        const std::pair<const char*, int> changes[] = {{"yoy_benchmark_change_pct", 12}, {"mom_benchmark_change_pct", 1}};
+        for (const auto& ch : changes) {
+            auto before = city.find({type->text, month_before(rm, ch.second)});
+            if (before == city.end()) continue;
+            const Cell* bench_before = before->second->find("benchmark_price");
+            Cell* pct = find_cell(d, ch.first);
+            if (!is_int(bench_now) || !is_int(bench_before) || !is_num(pct) || bench_before->i <= 0) continue;
+            double expect = 100.0 * (static_cast<double>(bench_now->i) / static_cast<double>(bench_before->i) - 1.0);
+            if (std::fabs(expect - pct->d) > 0.0051) {
+                pct->confidence = std::min(pct->confidence, 0.8);
+                char buf[64];
+                std::snprintf(buf, sizeof buf, "%.2f", expect);
+                rep.warnings.push_back("page " + std::to_string(pct->page) + ": " + where + " " + ch.first + " is " +
+                                       pct->text + " but the City of Calgary benchmarks give " + buf + "%");
+            }
+        }
+    }
 }
 
 Report read_document(const poppler::document& doc, const std::string& name, bool truncated) {
@@ -209,6 +302,7 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
         for (Record& r : c.records) rep.city_monthly.push_back(std::move(r));
     }
     rep.warnings = std::move(warnings);
+    cross_check(rep);
     return rep;
 }
 

@@ -1,4 +1,4 @@
-// numbers.h — parsing printed table values ("1,649", "$965,100", "-0.30%", "-", "").
+// numbers.h — parsing printed table values ("1,234", "$456,700", "-1.25%", "-", "").
 #ifndef ANALYTICA_CREB_NUMBERS_H
 #define ANALYTICA_CREB_NUMBERS_H
 
@@ -16,7 +16,7 @@ struct ParsedValue {
 
 // Int: optional '$', digits with correct ',' thousands grouping (or none).
 // Real: optional sign, digits (',' grouping allowed), optional '.' fraction, optional
-// trailing '%' (the value is kept as printed: "57.77%" -> 57.77).
+// trailing '%' (the value is kept as printed: "61.50%" -> 61.5).
 // "" and a lone dash ('-', en dash, em dash) are Null; anything else unparseable is Bad.
 ParsedValue parse_value(const std::string& printed, ValueType type);
 

@@ -24,7 +24,7 @@ std::string fmt(const char* f, ...) {
 }
 
 std::string month_string(int year, int month) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02d", year, month);
     return buf;
 }
@@ -289,8 +289,8 @@ std::optional<CityTable> read_city_table(const PageText& page, const std::string
                                                  pno, property_type.c_str(), what, w->text.c_str(), bd,
                                                  month_string(2000, hdr.cols[best].month).substr(5).c_str()));
                 } else {
-                    table.warnings.push_back(fmt("page %d: %s table, row '%s': value '%s' lies between month "
-                                                 "columns; ignored",
+                    table.warnings.push_back(fmt("page %d: %s table, row '%s': value '%s' is under no month "
+                                                 "column; ignored",
                                                  pno, property_type.c_str(), what, w->text.c_str()));
                 }
             }

@@ -64,7 +64,7 @@ std::string parse_month_year(const std::string& text) {
     if (y.size() != 4 || !std::all_of(y.begin(), y.end(), [](unsigned char c) { return std::isdigit(c); })) return "";
     int year = std::atoi(y.c_str());
     if (year < 1990 || year > 2200) return "";
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02d", year, m);
     return buf;
 }

@@ -15,7 +15,7 @@ struct Word {
     Box box;
 };
 
-// Consecutive words of one line with small gaps between them ("City Centre", "$965,100").
+// Consecutive words of one line with small gaps between them ("City Centre", "$456,700").
 struct Phrase {
     std::vector<const Word*> words;
     Box box;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <map>
 #include <random>
 
 using testsupport::PdfPage;
@@ -39,14 +40,14 @@ TEST_CASE("numbers: printed values", "[unit]") {
         INFO(s);
         CHECK(parse_value(s, t).status == ParsedValue::Status::Null);
     };
-    ok_int("1,649", 1649);
-    ok_int("$965,100", 965100);
-    ok_int("$1,012,300", 1012300);
+    ok_int("1,234", 1234);
+    ok_int("$456,700", 456700);
+    ok_int("$1,234,500", 1234500);
     ok_int("34", 34);
-    ok_int("2158", 2158);
-    ok_real("57.77%", 57.77);
-    ok_real("128.57%", 128.57);
-    ok_real("-0.30%", -0.30);
+    ok_int("4321", 4321);
+    ok_real("61.53%", 61.53);
+    ok_real("212.34%", 212.34);
+    ok_real("-0.40%", -0.40);
     ok_real("\xE2\x88\x92" "1.25%", -1.25);  // U+2212 minus
     ok_real("8.00", 8.0);
     ok_real("0.90", 0.9);
@@ -58,12 +59,12 @@ TEST_CASE("numbers: printed values", "[unit]") {
     bad("1,64", ValueType::Int);
     bad("12,3456", ValueType::Int);
     bad("3.5", ValueType::Int);
-    bad("57.77%", ValueType::Int);
+    bad("61.53%", ValueType::Int);
     bad("n/a", ValueType::Real);
     bad("1.", ValueType::Real);
     CHECK(creb::parse_year("2024") == 2024);
     CHECK(creb::parse_year("24") == 0);
-    CHECK(creb::parse_year("1,649") == 0);
+    CHECK(creb::parse_year("1,234") == 0);
 }
 
 TEST_CASE("text layout: months, keys, month-year phrases", "[unit]") {
@@ -91,17 +92,17 @@ TEST_CASE("text layout: lines and phrases from positioned words", "[unit]") {
     auto word = [&](double x0, double y0, double x1, const char* t) {
         page.words.push_back(creb::Word{t, creb::Box{x0, y0, x1, y0 + 6.1}});
     };
-    word(134.5, 131.9, 141.9, "82");
-    word(38.8, 131.9, 50.0, "City");
-    word(51.8, 131.9, 71.6, "Centre");
-    word(177.4, 132.3, 188.5, "160");  // a little lower, same line
-    word(38.8, 143.6, 54.9, "North");
+    word(120.0, 140.0, 127.4, "17");
+    word(40.0, 140.0, 51.2, "City");
+    word(53.0, 140.0, 72.8, "Centre");
+    word(170.0, 140.4, 181.1, "345");  // a little lower, same line
+    word(40.0, 152.0, 56.1, "North");
     creb::build_lines(page);
     REQUIRE(page.lines.size() == 2);
     REQUIRE(page.lines[0].phrases.size() == 3);
     CHECK(page.lines[0].phrases[0].text == "City Centre");
-    CHECK(page.lines[0].phrases[1].text == "82");
-    CHECK(page.lines[0].text == "City Centre 82 160");
+    CHECK(page.lines[0].phrases[1].text == "17");
+    CHECK(page.lines[0].text == "City Centre 17 345");
     CHECK(page.lines[1].text == "North");
 }
 
@@ -147,7 +148,7 @@ std::string two_dec(double v) {
 }
 
 std::string month_key(int y, int m) {
-    char buf[16];
+    char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
     return buf;
 }
@@ -175,6 +176,50 @@ Mini make_mini(const MiniOptions& o) {
     nlohmann::json exp = {{"report_month", report_month},
                           {"city_monthly", nlohmann::json::array()},
                           {"district_monthly", nlohmann::json::array()}};
+
+    // ---- city values first: the district TOTAL CITY rows and Total Residential derive from them
+    const std::vector<std::pair<std::string, std::string>> ctypes = {{"Total Residential", "Total"},
+                                                                     {"Detached", "Detached"},
+                                                                     {"Apartment", "Apartment"},
+                                                                     {"Semi-Detached", "Semi-detached"},
+                                                                     {"Row", "Row"}};
+    const std::vector<std::pair<std::string, std::string>> metrics = {
+        {"Sales", "sales"},
+        {"New Listings", "new_listings"},
+        {"Inventory", "inventory"},
+        {"Days on Market", "days_on_market"},
+        {"Benchmark Price", "benchmark_price"},
+        {"Median Price", "median_price"},
+        {"Average Price", "average_price"},
+        {"Index", "index"}};
+    // city[type][month][field]
+    std::map<std::string, std::map<std::string, std::map<std::string, long long>>> city;
+    for (int yr : {o.year - 1, o.year}) {
+        const int months = yr == o.year ? o.month : 12;
+        for (int m = 1; m <= months; ++m) {
+            const std::string mk = month_key(yr, m);
+            for (size_t t = 1; t < ctypes.size(); ++t) {
+                for (const auto& met : metrics) {
+                    const std::string& f = met.second;
+                    city[ctypes[t].second][mk][f] = f == "days_on_market" ? rnd(15, 60)
+                                                    : f == "index"        ? rnd(200, 300)
+                                                    : f.find("price") != std::string::npos
+                                                        ? rnd(2500, 9000) * 100 + (f == "benchmark_price" ? 0 : rnd(0, 99))
+                                                        : rnd(100, 1500);
+                }
+            }
+            for (const auto& met : metrics) {
+                const std::string& f = met.second;
+                long long v = 0;
+                if (f == "sales" || f == "new_listings" || f == "inventory") {
+                    for (size_t t = 1; t < ctypes.size(); ++t) v += city[ctypes[t].second][mk][f];
+                } else {
+                    v = city["Detached"][mk][f];
+                }
+                city["Total"][mk][f] = v;
+            }
+        }
+    }
 
     // ---- district page
     struct Col {
@@ -237,6 +282,14 @@ Mini make_mini(const MiniOptions& o) {
             long long bench = rnd(2000, 9900) * 100;
             if (o.big_benchmark && t == 0 && d == 0) bench = 1234500;
             double yoy = rnd(-1500, 1500) / 100.0, mom = rnd(-400, 400) / 100.0;
+            if (dnames[d] == "TOTAL CITY") {
+                auto& now = city[dtypes[t]][report_month];
+                sales = now["sales"], nl = now["new_listings"], inv = now["inventory"], bench = now["benchmark_price"];
+                const double b = static_cast<double>(bench);
+                yoy = 100.0 * (b / static_cast<double>(city[dtypes[t]][month_key(o.year - 1, o.month)]["benchmark_price"]) - 1);
+                const std::string prev = o.month == 1 ? month_key(o.year - 1, 12) : month_key(o.year, o.month - 1);
+                mom = 100.0 * (b / static_cast<double>(city[dtypes[t]][prev]["benchmark_price"]) - 1);
+            }
             std::map<std::string, std::string> printed = {
                 {"sales", grouped(sales)},
                 {"new_listings", grouped(nl)},
@@ -284,20 +337,6 @@ Mini make_mini(const MiniOptions& o) {
     dp.items.push_back({39, y + 6, 7.5, "*Total city figures can include activity from areas not yet represented", false});
 
     // ---- city pages
-    const std::vector<std::pair<std::string, std::string>> ctypes = {{"Total Residential", "Total"},
-                                                                     {"Detached", "Detached"},
-                                                                     {"Apartment", "Apartment"},
-                                                                     {"Semi-Detached", "Semi-detached"},
-                                                                     {"Row", "Row"}};
-    const std::vector<std::pair<std::string, std::string>> metrics = {
-        {"Sales", "sales"},
-        {"New Listings", "new_listings"},
-        {"Inventory", "inventory"},
-        {"Days on Market", "days_on_market"},
-        {"Benchmark Price", "benchmark_price"},
-        {"Median Price", "median_price"},
-        {"Average Price", "average_price"},
-        {"Index", "index"}};
     std::vector<PdfPage> city_pages;
     const double c0 = o.shift_city ? 205 : 189, cp = o.shift_city ? 43 : 47;
     for (const auto& ct : ctypes) {
@@ -321,7 +360,7 @@ Mini make_mini(const MiniOptions& o) {
         for (int yr : {o.year - 1, o.year}) {
             cpg.items.push_back({39, yy, 7.5, std::to_string(yr), false});
             for (int m = 0; m < 12; ++m) {
-                char date[16];
+                char date[32];
                 std::snprintf(date, sizeof date, "%02d/01/%02d", m + 1, yr % 100);
                 cpg.items.push_back({c0 + cp * m + 8, yy + 0.5, 7.5, o.hashes ? "########" : date, true});
             }
@@ -334,10 +373,7 @@ Mini make_mini(const MiniOptions& o) {
             for (const auto& met : metrics) {
                 cpg.items.push_back({38.8, yy, 6.1, met.first, false});
                 for (int m = 0; m < months; ++m) {
-                    long long v = met.second == "days_on_market" ? rnd(15, 60)
-                                  : met.second == "index"        ? rnd(200, 300)
-                                  : met.second.find("price") != std::string::npos ? rnd(2500, 9000) * 100 + rnd(0, 99)
-                                                                                  : rnd(100, 5000);
+                    long long v = city[ct.second][month_key(yr, m + 1)][met.second];
                     std::string s = grouped(v);
                     nlohmann::json val = v;
                     if (o.junk_cell && ct.second == "Apartment" && yr == o.year && m == 0 && met.second == "inventory") {

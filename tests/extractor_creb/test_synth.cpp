@@ -50,7 +50,7 @@ TEST_CASE("synthetic reports: every cell, every drift, every month", "[synth]") 
                 // Every month with the baseline and one rotating drift; every drift in some months.
                 if (d != 0 && d != static_cast<size_t>(month) % drifts.size() && month % 4 != 0) continue;
                 creb_synth::Options opt;
-                char rm[16];
+                char rm[32];
                 std::snprintf(rm, sizeof rm, "%04d-%02d", year, month);
                 opt.report_month = rm;
                 opt.seed = seed++;
@@ -81,6 +81,8 @@ TEST_CASE("synthetic reports: planted nulls and inconsistencies", "[synth]") {
     opt.overrides["city_monthly/Total/2024-02/index"] = std::numeric_limits<double>::quiet_NaN();
     opt.overrides["district_monthly/Row/East/benchmark_price"] = std::numeric_limits<double>::quiet_NaN();
     opt.overrides["district_monthly/Detached/North/sales"] = 999;
+    opt.overrides["district_monthly/Row/TOTAL CITY/inventory"] = 4321;
+    opt.overrides["city_monthly/Total/2023-07/sales"] = 12345;
     Outcome o = check_synth(opt, "planted");
     CHECK(o.mismatches == 0);
     // The printed '-' is a confident null; the planted sales figure contradicts the
@@ -100,9 +102,15 @@ TEST_CASE("synthetic reports: planted nulls and inconsistencies", "[synth]") {
     }
     CHECK(null_seen);
     CHECK(doubt_seen);
-    bool warned = false;
-    for (const auto& w : o.report.warnings) warned = warned || w.find("Detached / North") != std::string::npos;
-    CHECK(warned);
+    auto warned = [&](const std::string& part) {
+        for (const auto& w : o.report.warnings) {
+            if (w.find(part) != std::string::npos) return true;
+        }
+        return false;
+    };
+    CHECK(warned("Detached / North: sales-to-new-listings ratio"));
+    CHECK(warned("Row / TOTAL CITY inventory is 4321 but the City of Calgary Row page prints"));
+    CHECK(warned("Total Residential sales for 2023-07 is 12345 but the four types add up to"));
 }
 
 #else
