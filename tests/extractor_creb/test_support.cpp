@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "creb_synth/pdf_writer.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -18,105 +20,43 @@ namespace fs = std::filesystem;
 
 namespace testsupport {
 
+double text_width(const std::string& text, double size) {
+    return pdfw::text_width(pdfw::Font::Helvetica, size, text);
+}
+
 namespace {
 
-std::string pdf_string(const std::string& s) {
-    std::string out = "(";
-    for (char c : s) {
-        if (c == '(' || c == ')' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + ")";
-}
-
-std::string num(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    return buf;
-}
-
-// Helvetica widths (1/1000 em) for the ASCII range 32..126.
-const int kHelvetica[95] = {
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584};
-
-}  // namespace
-
-double text_width(const std::string& text, double size) {
-    double w = 0;
-    for (unsigned char c : text) w += (c >= 32 && c <= 126) ? kHelvetica[c - 32] : 556;
-    return w * size / 1000.0;
-}
-
-std::string make_pdf(const std::vector<PdfPage>& pages, const PdfOptions& opt) {
-    // Objects: 1 catalog, 2 pages, 3 font, then per page: page, contents; then encrypt.
-    std::vector<std::string> objs;
-    std::string kids;
-    const int first_page_obj = 4;
-    for (size_t p = 0; p < pages.size(); ++p) kids += std::to_string(first_page_obj + 2 * p) + " 0 R ";
-    objs.push_back("<< /Type /Catalog /Pages 2 0 R >>");
-    objs.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(pages.size()) + " >>");
-    objs.push_back("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
-    for (size_t p = 0; p < pages.size(); ++p) {
-        const PdfPage& pg = pages[p];
-        std::string content;
-        for (const TextItem& t : pg.items) {
-            double x = t.right_aligned ? t.x - text_width(t.text, t.size) : t.x;
-            double baseline = pg.height - (t.top + 0.78 * t.size);
-            content += "BT /F1 " + num(t.size) + " Tf 1 0 0 1 " + num(x) + " " + num(baseline) + " Tm " +
-                       pdf_string(t.text) + " Tj ET\n";
-        }
-        objs.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 " + num(pg.width) + " " + num(pg.height) +
-                       "] /Resources << /Font << /F1 3 0 R >> >> /Contents " +
-                       std::to_string(first_page_obj + 2 * p + 1) + " 0 R >>");
-        objs.push_back("<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream");
-    }
-    std::string id = "<00112233445566778899AABBCCDDEEFF>";
-    int encrypt_obj = 0;
-    if (opt.encrypted) {
-        // Standard security handler, RC4 40-bit; /O and /U that no empty password matches.
-        std::string o(64, 'A'), u(64, 'B');
-        objs.push_back("<< /Filter /Standard /V 1 /R 2 /O <" + o + "> /U <" + u + "> /P -44 >>");
-        encrypt_obj = static_cast<int>(objs.size());
-    }
-    std::string out = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
-    std::vector<size_t> offsets;
-    for (size_t k = 0; k < objs.size(); ++k) {
-        offsets.push_back(out.size());
-        out += std::to_string(k + 1) + " 0 obj\n" + objs[k] + "\nendobj\n";
-    }
-    size_t xref = out.size();
-    out += "xref\n0 " + std::to_string(objs.size() + 1) + "\n0000000000 65535 f \n";
-    for (size_t off : offsets) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%010zu 00000 n \n", off);
-        out += buf;
-    }
-    out += "trailer\n<< /Size " + std::to_string(objs.size() + 1) + " /Root 1 0 R /ID [" + id + id + "]";
-    if (encrypt_obj) out += " /Encrypt " + std::to_string(encrypt_obj) + " 0 R";
-    out += " >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
+// Appends an incremental update whose trailer adds a Standard-security
+// /Encrypt dictionary (RC4 40-bit) that no empty user password opens.
+std::string encrypt(const std::string& pdf) {
+    const size_t prev = std::stoul(pdf.substr(pdf.rfind("startxref") + 10));
+    const size_t size = std::stoul(pdf.substr(pdf.find("/Size ", pdf.rfind("trailer")) + 6));
+    std::string out = pdf;
+    const size_t offset = out.size();
+    out += std::to_string(size) + " 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <" + std::string(64, 'A') + "> /U <" +
+           std::string(64, 'B') + "> /P -44 >>\nendobj\n";
+    char entry[32];
+    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", offset);
+    const size_t xref = out.size();
+    const std::string id = "<00112233445566778899AABBCCDDEEFF>";
+    out += "xref\n" + std::to_string(size) + " 1\n" + entry + "trailer\n<< /Size " + std::to_string(size + 1) +
+           " /Root 1 0 R /Prev " + std::to_string(prev) + " /ID [" + id + id + "] /Encrypt " + std::to_string(size) +
+           " 0 R >>\nstartxref\n" + std::to_string(xref) + "\n%%EOF\n";
     return out;
 }
 
-TempDir::TempDir() {
-    std::random_device rd;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        fs::path p = fs::temp_directory_path() / ("test_extractor_creb_" + std::to_string(rd()));
-        std::error_code ec;
-        if (fs::create_directory(p, ec)) {
-            path_ = p.string();
-            return;
-        }
-    }
-    throw std::runtime_error("cannot create a temporary directory");
-}
+}  // namespace
 
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
+std::string make_pdf(const std::vector<PdfPage>& pages, const PdfOptions& opt) {
+    pdfw::Document doc;
+    for (const PdfPage& pg : pages) {
+        pdfw::Page& page = doc.add_page(pg.width, pg.height);
+        for (const TextItem& t : pg.items)
+            page.text(t.x, pg.height - (t.top + 0.78 * t.size), pdfw::Font::Helvetica, t.size, t.text,
+                      t.right_aligned ? pdfw::Align::Right : pdfw::Align::Left);
+    }
+    const std::string pdf = doc.serialize();
+    return opt.encrypted ? encrypt(pdf) : pdf;
 }
 
 void write_file(const std::string& path, const std::string& bytes) {

@@ -4,6 +4,7 @@
 #ifndef ANALYTICA_TEST_CREB_SUPPORT_H
 #define ANALYTICA_TEST_CREB_SUPPORT_H
 
+#include "cli.h"
 #include "creb_report.h"
 
 #include <nlohmann/json.hpp>
@@ -33,21 +34,10 @@ struct PdfOptions {
 // A complete, valid PDF (correct xref) with the given pages; zero pages allowed.
 std::string make_pdf(const std::vector<PdfPage>& pages, const PdfOptions& opt = {});
 
-// Approximate Helvetica advance width of ASCII text (for right alignment).
+// Helvetica advance width of the text (for right alignment).
 double text_width(const std::string& text, double size);
 
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+using TempDir = ::TempDir;  // tests/host/cli.h
 
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);

@@ -10,6 +10,7 @@ struct TempDir {
   ~TempDir();
   std::filesystem::path path;
   std::filesystem::path operator/(const std::string& p) const { return path / p; }
+  std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
 struct CliResult {
