@@ -8,7 +8,8 @@ data_dir="${ANALYTICA_DATA_DIR:-data}"
 ./deployment/install-deps.sh
 ./deployment/build.sh
 mkdir -p "$data_dir/inbox"
-build/bin/creb-synth --out "$data_dir/inbox" --months 2025-01..2025-03
+build/bin/creb-synth --quiet --out "$data_dir/inbox" --months 2025-01..2025-03
+echo "sample reports: $(ls "$data_dir"/inbox/*.pdf | wc -l) PDFs in $data_dir/inbox"
 build/bin/analytica --data-dir "$data_dir" run config/pipelines/creb.json
 echo
 echo "Database: $data_dir/analytica.db"

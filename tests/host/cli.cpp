@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -38,7 +39,8 @@ std::string slurp(const fs::path& p) {
 CliResult run_cli(const std::vector<std::string>& args, const std::string& env) {
   TempDir io;
   std::string cmd = env + " " + quote(ANALYTICA_EXE) + " --plugin-dir " + quote(TEST_PLUGIN_DIR) +
-                    " --plugin-dir " + quote(PLUGIN_DIR) + " --log-file ''";
+                    " --plugin-dir " + quote(PLUGIN_DIR);
+  if (std::find(args.begin(), args.end(), "--log-file") == args.end()) cmd += " --log-file ''";
   for (const auto& a : args) cmd += " " + quote(a);
   cmd += " >" + quote((io / "out").string()) + " 2>" + quote((io / "err").string());
   const int rc = std::system(cmd.c_str());

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <sys/wait.h>
 
 namespace fs = std::filesystem;
@@ -102,4 +104,27 @@ TEST_CASE("the run refuses to start without the governance plugin", "[pipeline][
   std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(err.find("governance core plugin is required and could not be loaded") != std::string::npos);
   CHECK_FALSE(fs::exists(t / "analytica.db"));
+}
+
+TEST_CASE("the log file holds one JSON object per line with run id and plugin", "[pipeline][logging]") {
+  TempDir t;
+  write_text(t / "inbox/a.csv", "id,v\n1,10\n");
+  write_text(t / "p.json", kPipeline);
+  const auto r = run_cli({"--data-dir", t.path.string(), "--log-file", (t / "log.jsonl").string(), "--log-format",
+                          "json", "run", (t / "p.json").string()});
+  REQUIRE(r.status == 0);
+  std::ifstream in(t / "log.jsonl");
+  size_t lines = 0;
+  bool saw_plugin = false;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto j = nlohmann::json::parse(line);  // throws if not JSON
+    for (const char* k : {"ts", "level", "run_id", "plugin", "msg"}) CHECK(j.contains(k));
+    CHECK(j["run_id"].get<std::string>().size() == 36);
+    saw_plugin = saw_plugin || j["plugin"] == "extractor_csv";
+  }
+  CHECK(lines >= 3);
+  CHECK(saw_plugin);
+  // --log-format json makes the terminal lines JSON too.
+  std::istringstream err(r.err);
+  for (std::string line; std::getline(err, line);) CHECK_NOTHROW(nlohmann::json::parse(line));
 }
