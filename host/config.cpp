@@ -194,7 +194,7 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
                {{"name", "string", true}, {"description", "string"}, {"table_prefix", "string"},
                 {"sources", "array", true}, {"extractors", "array", true}, {"validators", "array"},
                 {"sinks", "array", true}, {"monitors", "array"}, {"governance", "object"},
-                {"$comment", "any"}});
+                {"review", "object"}, {"$comment", "any"}});
   const std::map<std::string, std::string> vars = {
       {"data_dir", settings.data_dir.string()},
       {"database", settings.database.string()},
@@ -229,6 +229,20 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
       throw UserError(name + ": governance: governance is mandatory and cannot be switched off");
     check_object(g, name, "governance", {{"settings", "object"}});
     p.governance.settings = g.value("settings", json::object());
+  }
+  if (j.contains("review")) {
+    const json& r = j["review"];
+    check_object(r, name, "review", {{"auto_approve_threshold", "number"}, {"validated_views", "object"}});
+    if (r.contains("auto_approve_threshold")) {
+      const double t = r["auto_approve_threshold"];
+      if (!(t >= 0 && t <= 1))
+        throw UserError(name + ": review.auto_approve_threshold: expected a number from 0 to 1, got " + r["auto_approve_threshold"].dump());
+    }
+    if (r.contains("validated_views"))
+      for (auto it = r["validated_views"].begin(); it != r["validated_views"].end(); ++it)
+        if (!it->is_string())
+          throw UserError(name + ": review.validated_views." + it.key() + ": expected string (a table name), got " + it->type_name());
+    p.review = r;
   }
   return p;
 }

@@ -46,6 +46,10 @@ struct Pipeline {
   std::string table_prefix;  // prepended to extractor tables before sinks
   std::vector<PluginRef> sources, extractors, validators, sinks, monitors;
   PluginRef governance;      // always present; only its settings are configurable
+  // The "review" block (checked): auto_approve_threshold (number in [0, 1])
+  // and validated_views ({"view": "table"}, both names without the prefix).
+  // Read by host/validation.h; empty when absent.
+  nlohmann::json review = nlohmann::json::object();
   nlohmann::json resolved;   // the whole pipeline after ${...} expansion
 };
 

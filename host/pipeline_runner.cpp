@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "util.h"
+#include "validation.h"
 
 #include <atomic>
 
@@ -46,11 +47,35 @@ struct OwnedInput {
 
 std::string str(const char* s) { return s ? s : ""; }
 
+// Expands ${data_dir} in the string values of completed plugin settings.
+// The pipeline's own values were expanded when it was loaded, so only
+// declared defaults (e.g. "${data_dir}/openlineage.jsonl") still hold it.
+json with_data_dir(json settings, const std::string& data_dir) {
+  static const std::string var = "${data_dir}";
+  if (settings.is_string()) {
+    std::string text = settings.get<std::string>();
+    for (size_t at = text.find(var); at != std::string::npos; at = text.find(var, at + data_dir.size()))
+      text.replace(at, var.size(), data_dir);
+    return text;
+  }
+  if (settings.is_structured())
+    for (auto& v : settings) v = with_data_dir(v, data_dir);
+  return settings;
+}
+
 }  // namespace
 
 PipelineRunner::PipelineRunner(const Settings& settings, const Pipeline& pipeline, PluginCatalog& catalog)
     : settings_(settings), pipeline_(pipeline), run_id_(new_uuid()) {
+  validation_ = std::make_unique<Validation>(ReviewConfig::from(pipeline_), run_id_);
   create_plugins(catalog);
+  if (validation_->enabled()) {  // the validated views name extractor tables: check them now
+    std::vector<Schema> tables;
+    for (auto& e : extractors_)
+      for (uint32_t i = 0; const analytica_table_schema* t = e->extractor.output_table(e->self(), i); ++i)
+        tables.push_back(Schema(pipeline_.table_prefix + (t->table ? t->table : ""), Schema::copy_of(*t).columns()));
+    validation_->plan_views(tables, pipeline_.file.string());
+  }
 }
 
 PipelineRunner::~PipelineRunner() {
@@ -85,7 +110,9 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
       if (p->descriptor().kind != kind)
         throw UserError(file + ": " + ref.where + ".plugin: " + ref.plugin + " is a " + p->kind_name() +
                         " plugin, expected a " + kind_name(kind));
-      plan.push_back({&ref, kind, p, complete_settings(*p, ref.settings, file, ref.where + ".settings")});
+      plan.push_back({&ref, kind, p,
+                      with_data_dir(complete_settings(*p, ref.settings, file, ref.where + ".settings"),
+                                    settings_.data_dir.string())});
     }
   };
   std::shared_ptr<LoadedPlugin> gov;
@@ -96,7 +123,8 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
   }
   if (gov->descriptor().kind != ANALYTICA_KIND_GOVERNANCE)
     throw UserError(gov->file().string() + ": not a governance plugin; refusing to run without governance");
-  const json gov_settings = complete_settings(*gov, pipeline_.governance.settings, file, "governance.settings");
+  const json gov_settings = with_data_dir(complete_settings(*gov, pipeline_.governance.settings, file, "governance.settings"),
+                                          settings_.data_dir.string());
   add(pipeline_.sinks, ANALYTICA_KIND_SINK);
   add(pipeline_.monitors, ANALYTICA_KIND_MONITOR);
   add(pipeline_.sources, ANALYTICA_KIND_SOURCE);
@@ -152,6 +180,13 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
                                               analytica_row_fn fn, void* user) {
           return query_primary(sql, params, k, fn, user);
         };
+        stage->instance->hooks.report_check = [this, raw = stage.get()](uint64_t row, const char* check, int passed,
+                                                                        double confidence, const char* reason) {
+          std::string error;
+          const analytica_status s = validation_->report(raw->name(), row, check, passed, confidence, reason, error);
+          if (s < 0) throw std::runtime_error(error);
+          return s;
+        };
         validators_.push_back(std::move(stage));
         break;
       default:
@@ -180,6 +215,24 @@ analytica_status PipelineRunner::query_primary(const char* sql, const analytica_
                                                analytica_row_fn fn, void* user) {
   Stage& primary = *sinks_.front();
   return primary.check(primary.sink.query(primary.self(), sql, params, n, fn, user), "query");
+}
+
+StoreAccess PipelineRunner::primary_access() {
+  return make_store_access(
+      [this](const char* sql, const analytica_value* params, uint32_t n, analytica_row_fn fn, void* user) {
+        return query_primary(sql, params, n, fn, user);  // throws on failure
+      },
+      [this](const Batch& batch) {
+        Stage& primary = *sinks_.front();
+        declare(primary, batch.schema());
+        primary.check(primary.sink.write(primary.self(), batch.view()), "write " + batch.schema().table());
+      });
+}
+
+void PipelineRunner::validate(Batch& batch) {
+  validation_->begin_batch(batch);
+  const analytica_batch* b = batch.view();
+  for (auto& v : validators_) v->check(v->validator.validate(v->self(), b), "validate " + batch.schema().table());
 }
 
 void PipelineRunner::declare(Stage& sink, const Schema& schema) {
@@ -231,16 +284,6 @@ RunSummary PipelineRunner::run() {
                  {{"pipeline", pipeline_.name}, {"file", pipeline_.file.string()}});
   raise(ANALYTICA_EVENT_RUN_START, "", "", "", 0, ANALYTICA_OK);
 
-  // Data tables first, so a schema conflict stops the run before any input.
-  for (auto& e : extractors_)
-    for (uint32_t i = 0;; ++i) {
-      const analytica_table_schema* t = e->extractor.output_table(e->self(), i);
-      if (!t) break;
-      Schema s = Schema::copy_of(*t);
-      s = Schema(pipeline_.table_prefix + s.table(), s.columns());
-      each_sink([&](Stage& sink) { declare(sink, s); });
-    }
-
   json plugins = json::array();
   auto describe = [&](const Stage& s) {
     const auto& d = s.instance->plugin().descriptor();
@@ -262,6 +305,40 @@ RunSummary PipelineRunner::run() {
     primary.check(primary.sink.commit(primary.self()), "commit");
   } catch (...) {
     rollback_all();
+    throw;
+  }
+
+  // Data tables next, before any input: governance checks each schema
+  // against its recorded version, then every sink declares the table, all
+  // in one transaction. A destructive schema change (or a sink conflict)
+  // refuses the run, and governance records the refusal.
+  try {
+    each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
+    for (auto& e : extractors_)
+      for (uint32_t i = 0;; ++i) {
+        const analytica_table_schema* t = e->extractor.output_table(e->self(), i);
+        if (!t) break;
+        Schema s = Schema::copy_of(*t);
+        s = Schema(pipeline_.table_prefix + s.table(), s.columns());
+        if (gov.check_schema)
+          governance_->check(gov.check_schema(governance_->self(), s.view()), "check_schema " + s.table());
+        each_sink([&](Stage& sink) { declare(sink, s); });
+      }
+    if (validation_->enabled()) validation_->prepare(primary_access());  // review tables, validated views
+    each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
+  } catch (const std::exception& e) {
+    rollback_all();
+    const auto* plugin_error = dynamic_cast<const PluginError*>(&e);
+    try {
+      primary.check(primary.sink.begin(primary.self()), "begin");
+      governance_->check(gov.run_end(governance_->self(), plugin_error ? plugin_error->status() : ANALYTICA_ERR_INTERNAL, 0),
+                         "run_end");
+      primary.check(primary.sink.commit(primary.self()), "commit");
+    } catch (const std::exception& inner) {
+      rollback_all();
+      logging::write(logging::Level::error, governance_->name(), inner.what());
+    }
+    logging::set_run_id("");
     throw;
   }
 
@@ -312,6 +389,12 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
   uint64_t records = 0;
   try {
     each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
+    // Another host sharing the store may be ingesting the same report: wait
+    // for it (sinks that can), so governance below sees its outcome.
+    const std::string lock_key = str(raw.display_name).empty() ? input.uri : input.display_name;
+    each_sink([&](Stage& s) {
+      if (s.sink.lock_source) s.check(s.sink.lock_source(s.self(), lock_key.c_str()), "lock_source");
+    });
     char sha[65] = {0};
     analytica_source_decision decision = ANALYTICA_SOURCE_INGEST;
     analytica_input view = input.view();
@@ -335,15 +418,31 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     if (!chosen) throw UserError("no extractor of this pipeline reads this file");
     pending_.clear();
     chosen->check(chosen->extractor.extract(chosen->self(), &view), "extract");
+    if (validation_->enabled()) validation_->begin_source(input.sha256);
     for (auto& batch : pending_) {
       batch.source_id = input.sha256;
       const analytica_batch* b = batch.view();
+      // A table not yet declared in this run (its shape known only per
+      // input, as with CSV): governance checks its schema first.
+      if (gov.check_schema && !sinks_.front()->declared.count(batch.schema().table()))
+        governance_->check(gov.check_schema(governance_->self(), batch.schema().view()),
+                           "check_schema " + batch.schema().table());
+      // Validators see each batch before it is written, and the batches
+      // written before it in this transaction (city pages before districts).
+      if (validation_->enabled()) validate(batch);
       each_sink([&](Stage& s) {
         declare(s, batch.schema());
         s.check(s.sink.write(s.self(), b), "write " + batch.schema().table());
       });
+      if (validation_->enabled()) validation_->batch_written(primary_access());
       governance_->check(gov.record_batch(governance_->self(), &view, chosen->name().c_str(), b), "record_batch");
       records += batch.row_count();
+    }
+    if (validation_->enabled()) {  // review items first: governance reads them at source_end
+      const Validation::Outcome v = validation_->finish_source(primary_access());
+      logging::write(logging::Level::info, "", input.display_name + ": validated",
+                     {{"records", v.records}, {"auto_approved", v.auto_approved}, {"pending", v.pending},
+                      {"decided", v.decided}, {"checks", v.evaluated}, {"checks_passed", v.successful}});
     }
     governance_->check(gov.source_end(governance_->self(), &view, ANALYTICA_OK, nullptr), "source_end");
     each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
@@ -357,6 +456,7 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     raise(ANALYTICA_EVENT_SOURCE_DONE, input.display_name, chosen->name(), "", records, ANALYTICA_OK);
   } catch (const std::exception& e) {
     pending_.clear();
+    validation_->abandon();
     rollback_all();
     const std::string reason = e.what();
     const auto status = dynamic_cast<const PluginError*>(&e) ? static_cast<const PluginError&>(e).status()

@@ -14,6 +14,9 @@
 
 namespace analytica {
 
+class Validation;
+struct StoreAccess;
+
 struct RunSummary {
   std::string run_id;
   uint64_t inputs = 0, ingested = 0, skipped = 0, failed = 0, records = 0;
@@ -44,6 +47,8 @@ class PipelineRunner {
              const std::string& message, uint64_t records, analytica_status status);
   analytica_status query_primary(const char* sql, const analytica_value* params, uint32_t n,
                                  analytica_row_fn fn, void* user);
+  StoreAccess primary_access();              // validation's way to the primary sink
+  void validate(Batch& batch);               // runs every validator over one pending batch
 
   const Settings& settings_;
   const Pipeline& pipeline_;
@@ -51,6 +56,7 @@ class PipelineRunner {
   std::vector<std::unique_ptr<Stage>> sources_, extractors_, validators_, sinks_, monitors_;
   std::unique_ptr<Stage> governance_;
   std::vector<Batch> pending_;  // batches the extractor emitted for the current input
+  std::unique_ptr<Validation> validation_;  // checks, confidence, review queue (validation.h)
   uint64_t sources_total_ = 0, sources_done_ = 0;
 };
 

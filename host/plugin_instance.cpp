@@ -23,7 +23,14 @@ struct HostServices {
                                                      : logging::Level::error;
     logging::write(l, of(ctx).name(), message ? message : "");
   }
-  static void fail(void* ctx, const char* message) { of(ctx).last_error_ = message ? message : ""; }
+  // Keeps the reason of a host service that failed during this call (a sink
+  // refusing a query, say), so a plugin's more general message does not hide it.
+  static void fail(void* ctx, const char* message) {
+    auto& self = of(ctx);
+    self.last_error_ = message ? message : "";
+    if (!self.service_error_.empty() && self.last_error_.find(self.service_error_) == std::string::npos)
+      self.last_error_ += (self.last_error_.empty() ? "" : ": ") + self.service_error_;
+  }
   static analytica_status emit(void* ctx, const analytica_batch* batch) {
     auto& self = of(ctx);
     if (!batch || !batch->schema) return ANALYTICA_ERR_INVALID;
@@ -31,7 +38,7 @@ struct HostServices {
     try {
       return self.hooks.emit(read_sized(batch));
     } catch (const std::exception& e) {
-      self.last_error_ = e.what();
+      self.service_error_ = e.what();
       return ANALYTICA_ERR_INVALID;
     }
   }
@@ -49,7 +56,7 @@ struct HostServices {
     try {
       return self.hooks.query(sql, params, n, fn, user);
     } catch (const std::exception& e) {
-      self.last_error_ = e.what();
+      self.service_error_ = e.what();
       return ANALYTICA_ERR_IO;
     }
   }
@@ -60,7 +67,7 @@ struct HostServices {
     try {
       return self.hooks.report_check(row, check, passed, confidence, reason);
     } catch (const std::exception& e) {
-      self.last_error_ = e.what();
+      self.service_error_ = e.what();
       return ANALYTICA_ERR_INVALID;
     }
   }
@@ -123,12 +130,11 @@ PluginInstance::~PluginInstance() {
 }
 
 analytica_status PluginInstance::check(analytica_status status, const std::string& call) {
-  if (status >= 0) {
-    last_error_.clear();
-    return status;
-  }
-  std::string reason = last_error_.empty() ? "failed with status " + std::to_string(status) : last_error_;
+  std::string reason = !last_error_.empty() ? last_error_ : service_error_;
   last_error_.clear();
+  service_error_.clear();
+  if (status >= 0) return status;
+  if (reason.empty()) reason = "failed with status " + std::to_string(status);
   throw PluginError(status, name() + ": " + call + ": " + reason);
 }
 

@@ -76,7 +76,8 @@ class PluginInstance {
   std::shared_ptr<LoadedPlugin> plugin_;
   std::string run_id_;
   analytica_host host_{};
-  std::string last_error_;
+  std::string last_error_;     // set by the plugin through fail()
+  std::string service_error_;  // why a host service the plugin called failed
   void* self_ = nullptr;
   friend struct HostServices;
 };

@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 #define ANALYTICA_ABI_MAJOR 1
-#define ANALYTICA_ABI_MINOR 0
+#define ANALYTICA_ABI_MINOR 1 /* 1.1: sink lock_source, governance check_schema */
 
 /* The one exported symbol, as a string for dlsym-style lookup. */
 #define ANALYTICA_ENTRY "analytica_plugin_entry"
@@ -360,6 +360,19 @@ typedef struct analytica_sink_v1 {
   analytica_status (*query)(void *self, const char *sql,
                             const analytica_value *params, uint32_t param_count,
                             analytica_row_fn fn, void *user);
+  /* Optional (may be NULL; older sinks' tables end before it). Serialises
+  ** the ingest of one source across every process and host sharing this
+  ** store: blocks until no other transaction holds the lock for the same
+  ** source_key, then holds it until the open transaction commits or rolls
+  ** back. The host calls it right after begin() for each input, before
+  ** governance looks the input up, with the input's display name (its file
+  ** name; the uri if it has none), so a second host sees the report as
+  ** already ingested. Only between begin and commit/rollback. source_key is
+  ** borrowed for the call. A sink whose begin() already excludes every
+  ** other writer (SQLite's BEGIN IMMEDIATE) leaves it NULL. Returns
+  ** ANALYTICA_ERR_IO if the lock could not be taken within the sink's
+  ** configured wait. */
+  analytica_status (*lock_source)(void *self, const char *source_key); /* since 1.1 */
 } analytica_sink_v1;
 
 #define ANALYTICA_MONITOR_V1 "analytica.monitor/1"
@@ -412,6 +425,18 @@ typedef struct analytica_governance_v1 {
   /* Records the end of the run. */
   analytica_status (*run_end)(void *self, analytica_status status,
                               uint64_t records_written);
+  /* Records the schema of a table the sinks are about to declare and
+  ** compares it with the version recorded before. Called inside a
+  ** transaction on the sinks, before the host declares the table on them:
+  ** at run start for every extractor output table (after run_start), and
+  ** during a source for a table first seen in that batch. New table or
+  ** additive change (columns added): recorded as a new version and
+  ** ANALYTICA_OK (the sinks then add the columns in the same transaction).
+  ** Destructive change (a column removed or retyped, key changed):
+  ** ANALYTICA_ERR_CONFLICT with a message saying what to do; the host
+  ** then refuses the run (at run start) or fails the source. schema is
+  ** borrowed for the call. May be NULL in tables of older plugins. */
+  analytica_status (*check_schema)(void *self, const analytica_table_schema *schema); /* since 1.1 */
 } analytica_governance_v1;
 
 #ifdef __cplusplus

@@ -197,6 +197,62 @@ T read_sized(const T* p) {
   return out;
 }
 
+// Runs a `?`-parameterised query through host->query() and returns the rows
+// as owned cells. Throws Failure with the status on error (the host already
+// holds the sink's reason). For plugins that read the store (validators,
+// governance).
+inline std::vector<std::vector<Cell>> query_rows(const analytica_host* host, const std::string& sql,
+                                                 const std::vector<Cell>& params = {}) {
+  std::vector<analytica_value> values;
+  for (const auto& p : params) values.push_back(value_of(p));
+  std::vector<std::vector<Cell>> rows;
+  auto on_row = [](void* user, const analytica_value* v, uint32_t n) -> int {
+    std::vector<Cell> row;
+    for (uint32_t i = 0; i < n; ++i) row.push_back(cell_from(v[i]));
+    static_cast<std::vector<std::vector<Cell>>*>(user)->push_back(std::move(row));
+    return 0;
+  };
+  if (!host || !host->query) throw Failure(ANALYTICA_ERR_UNSUPPORTED, "the host offers no store queries");
+  const analytica_status s = host->query(host->ctx, sql.c_str(), values.data(),
+                                         static_cast<uint32_t>(values.size()), on_row, &rows);
+  if (s < 0) throw Failure(s, "store query failed: " + sql);
+  return rows;
+}
+
+// Validation results in the spirit of Great Expectations carry the observed
+// value and the expected range beside the verdict. host->report_check() has
+// one reason text, so both ride at its end in a fixed form the host splits
+// off again: "<text> [observed: <o>] [expected: <e>]" (either part may be
+// absent). check_reason() builds it; split_check_reason() takes it apart (a
+// reason without the tail comes back as text only).
+struct CheckReason {
+  std::string text, observed, expected;
+};
+
+inline std::string check_reason(const std::string& text, const std::string& observed,
+                                const std::string& expected) {
+  std::string out = text;
+  if (!observed.empty()) out += " [observed: " + observed + "]";
+  if (!expected.empty()) out += " [expected: " + expected + "]";
+  return out;
+}
+
+inline CheckReason split_check_reason(const std::string& reason) {
+  CheckReason r;
+  r.text = reason;
+  auto take = [&r](const char* label, std::string& into) {
+    const std::string open = std::string(" [") + label + ": ";
+    if (r.text.empty() || r.text.back() != ']') return;
+    const size_t at = r.text.rfind(open);
+    if (at == std::string::npos) return;
+    into = r.text.substr(at + open.size(), r.text.size() - 1 - at - open.size());
+    r.text.erase(at);
+  };
+  take("expected", r.expected);
+  take("observed", r.observed);
+  return r;
+}
+
 }  // namespace analytica
 
 #endif  // ANALYTICA_CPP_HPP

@@ -1,27 +1,62 @@
 // governance: the mandatory core plugin. Records every run, every source
-// file by SHA-256 (deciding ingest, skip or new version) and the lineage of
-// every record and cell, all through the host into the primary sink's
-// current transaction.
+// file by SHA-256 (deciding ingest, skip or new version, and marking the
+// records of a superseded version), the lineage of every record and cell,
+// the schema version of every table, quality metrics — all through the
+// host into the primary sink's current transaction — and appends
+// OpenLineage RunEvents to a file.
 #include "registry.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
 
 namespace {
+using analytica::Failure;
 
 struct Governance {
+  Governance(const analytica_host* h, governance::Settings settings) : host(h), registry(h, std::move(settings)) {}
   const analytica_host* host;
   governance::Registry registry;
 };
 
 Governance* self_of(void* self) { return static_cast<Governance*>(self); }
 
-analytica_status create(const analytica_host* host, const char*, void** out) {
+const analytica_setting kSettings[] = {
+    {"openlineage_path", "string", "\"${data_dir}/openlineage.jsonl\"", 0,
+     "file the run's OpenLineage RunEvents (START, then COMPLETE/FAIL/ABORT) are appended to, one JSON per "
+     "line; \"\" turns them off"},
+    {"openlineage_namespace", "string", "\"analytica\"", 0,
+     "job namespace of the OpenLineage events; the job name is the pipeline's name"},
+    {"openlineage_dataset_namespace", "string", "\"\"", 0,
+     "namespace of the output tables in OpenLineage events (e.g. postgres://host:5432); \"\" = "
+     "sqlite://<database file> for sink_sqlite, else the primary sink's name"},
+    {"accept_schema_changes", "array", "[]", 0,
+     "tables whose destructive schema changes (column removed or retyped, key changed) are recorded instead of "
+     "refused — list a table only after migrating it, and remove it again afterwards"},
+};
+
+governance::Settings parse_settings(const char* settings_json) {
+  const nlohmann::json j = nlohmann::json::parse(settings_json && *settings_json ? settings_json : "{}");
+  if (!j.is_object()) throw Failure(ANALYTICA_ERR_INVALID, "settings: expected a JSON object");
+  governance::Settings s;
+  s.openlineage_path = j.value("openlineage_path", "");
+  s.job_namespace = j.value("openlineage_namespace", "analytica");
+  s.dataset_namespace = j.value("openlineage_dataset_namespace", "");
+  if (j.contains("accept_schema_changes"))
+    for (const auto& t : j["accept_schema_changes"]) {
+      if (!t.is_string()) throw Failure(ANALYTICA_ERR_INVALID, "settings: accept_schema_changes: expected table names");
+      s.accept_schema_changes.insert(t.get<std::string>());
+    }
+  if (s.job_namespace.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: openlineage_namespace is empty");
+  return s;
+}
+
+analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
   return analytica::guard(host, [&] {
-    *out = new Governance{host, governance::Registry(host)};
+    *out = new Governance(host, parse_settings(settings_json));
     return ANALYTICA_OK;
   });
 }
@@ -31,6 +66,7 @@ void destroy(void* self) { delete self_of(self); }
 analytica_status run_start(void* self, const analytica_run_info* run) {
   auto* g = self_of(self);
   return analytica::guard(g->host, [&] {
+    if (!run) throw Failure(ANALYTICA_ERR_INVALID, "run_start: run is NULL");
     g->registry.run_start(analytica::read_sized(run));
     return ANALYTICA_OK;
   });
@@ -40,6 +76,7 @@ analytica_status register_source(void* self, const analytica_input* input, char 
                                  analytica_source_decision* decision) {
   auto* g = self_of(self);
   return analytica::guard(g->host, [&] {
+    if (!input || !decision) throw Failure(ANALYTICA_ERR_INVALID, "register_source: input or decision is NULL");
     std::string sha;
     *decision = g->registry.register_source(analytica::read_sized(input), sha);
     sha.copy(sha256_out, 64);
@@ -52,6 +89,7 @@ analytica_status record_batch(void* self, const analytica_input*, const char* ex
                               const analytica_batch* batch) {
   auto* g = self_of(self);
   return analytica::guard(g->host, [&] {
+    if (!batch || !batch->schema) throw Failure(ANALYTICA_ERR_INVALID, "record_batch: batch or schema is NULL");
     g->registry.record_batch(extractor ? extractor : "", analytica::read_sized(batch));
     return ANALYTICA_OK;
   });
@@ -73,17 +111,28 @@ analytica_status run_end(void* self, analytica_status status, uint64_t records) 
   });
 }
 
+analytica_status check_schema(void* self, const analytica_table_schema* schema) {
+  auto* g = self_of(self);
+  return analytica::guard(g->host, [&] {
+    if (!schema) throw Failure(ANALYTICA_ERR_INVALID, "check_schema: schema is NULL");
+    g->registry.check_schema(analytica::read_sized(schema));
+    return ANALYTICA_OK;
+  });
+}
+
 const analytica_governance_v1 kGovernance = {sizeof(analytica_governance_v1), run_start, register_source,
-                                             record_batch, source_end, run_end};
+                                             record_batch, source_end, run_end, check_schema};
 
 const void* get_interface(const char* id) {
-  return std::string(id) == ANALYTICA_GOVERNANCE_V1 ? &kGovernance : nullptr;
+  return id && std::string(id) == ANALYTICA_GOVERNANCE_V1 ? &kGovernance : nullptr;
 }
 
 const analytica_plugin_descriptor kDescriptor = {
     sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_GOVERNANCE,
-    "governance", "1.0.0", "mandatory core: runs, source registry (SHA-256) and cell lineage",
-    nullptr, 0, create, destroy, get_interface};
+    "governance", "1.1.0",
+    "mandatory core: runs, source registry (SHA-256, versions, integrity), cell lineage, schema versions, quality, "
+    "OpenLineage events",
+    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
 
 }  // namespace
 

@@ -1,40 +1,85 @@
-// Governance's records: runs, the source registry and lineage. Tables:
-//   governance_runs            one row per run
-//   governance_sources         one row per distinct source file content (SHA-256)
-//   governance_lineage_records which source and run wrote each record
-//   governance_lineage_cells   page, box and confidence of each cell
+// Governance's records of runs, source files and lineage. Tables:
+//   governance_runs            one row per run: pipeline, config and plugin hashes, times, outcome, counts
+//   governance_sources         one row per distinct source file content (SHA-256): the registry
+//   governance_lineage_records which source version, run and extractor wrote each record;
+//                              superseded_by names the newer version of the file that replaced it
+//   governance_lineage_cells   value, page, box and confidence of each cell of each record
+//   governance_quality         per run and per source: records, confidence distribution,
+//                              validation outcomes
+// plus the schema versions of schemas.h. Everything is written through the
+// host into the primary sink's current transaction.
 #pragma once
 
+#include "openlineage.h"
+#include "quality.h"
+#include "schemas.h"
 #include "store.h"
 
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace governance {
 
-struct CurrentSource {
-  std::string sha256, uri, path, name, first_seen, previous_sha256;
+struct Settings {
+  std::string openlineage_path;       // "" = no OpenLineage events
+  std::string job_namespace = "analytica";
+  std::string dataset_namespace;      // "" = derived from the primary sink
+  std::set<std::string> accept_schema_changes;
+};
+
+// One row of governance_sources.
+struct SourceVersion {
+  std::string sha256, uri, path, name, first_seen, status, message, run_id, supersedes, superseded_by;
   int64_t size = 0, version = 1;
-  bool active = false;
 };
 
 class Registry {
  public:
-  explicit Registry(const analytica_host* host) : store_(host) {}
+  Registry(const analytica_host* host, Settings settings)
+      : store_(host), settings_(std::move(settings)), schemas_(store_, settings_.accept_schema_changes) {}
+  Registry(const Registry&) = delete;  // schemas_ refers to store_
+  Registry& operator=(const Registry&) = delete;
 
   void run_start(const analytica_run_info& run);
   analytica_source_decision register_source(const analytica_input& input, std::string& sha256);
   void record_batch(const std::string& extractor, const analytica_batch& batch);
   void source_end(analytica_status status, const std::string& message);
   void run_end(analytica_status status, uint64_t records);
+  void check_schema(const analytica_table_schema& schema);
 
  private:
-  void write_source(const std::string& status, const std::string& message);
-  void write_run(const std::string& status, const std::string& ended_at, uint64_t records);
+  struct Current {
+    SourceVersion source;
+    Quality quality;
+    std::map<std::string, TableStats> tables;
+    bool active = false;     // registered for ingest, not yet ended
+    bool ended_ok = false;   // source_end(OK) ran; its commit is up to the host
+  };
+  struct Done {
+    SourceVersion source;
+    Quality quality;
+    std::map<std::string, TableStats> tables;
+  };
+
+  std::optional<SourceVersion> read_source(const std::string& sha256) const;
+  void write_source(const SourceVersion& s, const std::string& status, const std::string& message);
+  void write_run(const std::string& status, const std::string& ended_at, uint64_t records, const std::string& message);
+  void write_quality(const std::string& sha256, const Quality& q);
+  void count_validation(const std::string& sha256, Quality& q);
+  void emit_openlineage(const std::string& event_type, const std::string& error);
 
   Store store_;
-  std::string run_id_, pipeline_, config_sha256_, plugins_, started_at_;
-  uint64_t ingested_ = 0, skipped_ = 0, failed_ = 0;
-  CurrentSource current_;
+  Settings settings_;
+  SchemaRegistry schemas_;
+  std::string run_id_, pipeline_, config_sha256_, plugins_, started_at_, output_namespace_;
+  bool refused_at_start_ = false;
+  uint64_t skipped_ = 0, failed_ = 0;
+  std::vector<std::string> failures_;
+  std::vector<Done> done_;  // sources ingested in this run
+  Current current_;
 };
 
 }  // namespace governance

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
@@ -21,7 +23,11 @@ std::vector<Row> Store::query(const std::string& sql, const Row& params) const {
   };
   const analytica_status s = host_->query(host_->ctx, sql.c_str(), values.data(),
                                           static_cast<uint32_t>(values.size()), on_row, &rows);
-  if (s < 0) throw Failure(s, "store query failed");  // host already holds the sink's reason
+  if (s < 0) {
+    // The sink's reason went to the host's log; name the statement here.
+    const std::string excerpt = sql.size() > 72 ? sql.substr(0, 72) + "..." : sql;
+    throw Failure(s, "store query failed: " + excerpt);
+  }
   return rows;
 }
 
@@ -30,40 +36,64 @@ void Store::write(const analytica::Batch& batch) const {
   if (s < 0) throw Failure(s, "cannot write " + batch.schema().table());
 }
 
-std::string sha256_file(const std::string& path, int64_t* size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open for reading");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+namespace {
+
+using DigestPtr = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+DigestPtr new_digest() {
+  DigestPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
     throw Failure(ANALYTICA_ERR_INTERNAL, "OpenSSL: cannot initialise SHA-256");
-  char buf[1 << 16];
-  int64_t total = 0;
-  while (in) {
-    in.read(buf, sizeof buf);
-    EVP_DigestUpdate(ctx.get(), buf, static_cast<size_t>(in.gcount()));
-    total += in.gcount();
-  }
-  if (in.bad()) throw Failure(ANALYTICA_ERR_IO, path + ": read error");
+  return ctx;
+}
+
+std::string hex_digest(EVP_MD_CTX* ctx) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  EVP_DigestFinal_ex(ctx, md, &len);
   static const char* hex = "0123456789abcdef";
   std::string out;
   for (unsigned i = 0; i < len; ++i) {
     out += hex[md[i] >> 4];
     out += hex[md[i] & 15];
   }
-  if (size) *size = total;
   return out;
 }
 
+}  // namespace
+
+std::string sha256_file(const std::string& path, int64_t* size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open for reading");
+  DigestPtr ctx = new_digest();
+  std::vector<char> buf(1 << 16);
+  int64_t total = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(in.gcount()));
+    total += in.gcount();
+  }
+  if (in.bad()) throw Failure(ANALYTICA_ERR_IO, path + ": read error");
+  if (size) *size = total;
+  return hex_digest(ctx.get());
+}
+
+std::string sha256_text(const std::string& text) {
+  DigestPtr ctx = new_digest();
+  EVP_DigestUpdate(ctx.get(), text.data(), text.size());
+  return hex_digest(ctx.get());
+}
+
 std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  char buf[32], out[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
 }
 
 }  // namespace governance

@@ -31,7 +31,11 @@ class Store {
 // Lowercase hex SHA-256 of a file; throws Failure(ANALYTICA_ERR_IO) naming it.
 std::string sha256_file(const std::string& path, int64_t* size);
 
-// ISO 8601 UTC now, e.g. "2026-11-25T19:08:07Z".
+// Lowercase hex SHA-256 of a string.
+std::string sha256_text(const std::string& text);
+
+// ISO 8601 UTC now with milliseconds, e.g. "2026-11-25T19:08:07.123Z"
+// (sorts as text in time order).
 std::string now_utc();
 
 }  // namespace governance

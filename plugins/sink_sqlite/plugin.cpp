@@ -96,6 +96,7 @@ const analytica_sink_v1 kSinkV1 = {
     &sink_rollback,
     &sink_write,
     &sink_query,
+    nullptr,  // lock_source: BEGIN IMMEDIATE already excludes every other writer of the file
 };
 
 const void* sink_get_interface(const char* id) {

@@ -79,7 +79,7 @@ std::string stem(const std::string& month) { return month.substr(5, 2) + "_" + m
 
 }  // namespace
 
-TEST_CASE("a later report's figures win whatever the ingest order; earlier ones stay as revisions", "[creb]") {
+TEST_CASE("a later report's figures win whatever the ingest order, earlier ones stay as revisions", "[creb]") {
   TempDir t;
   synth(t / "reports", "2025-02");
   synth(t / "reports", "2025-03");

@@ -2,10 +2,13 @@
 // plugin, and exceptions caught at the plugin's edge.
 #include "cli.h"
 
+#include <analytica_cpp.hpp>
 #include <plugin_loader.h>
 #include <util.h>
 
 #include <catch2/catch.hpp>
+
+#include <cstddef>
 
 namespace fs = std::filesystem;
 using analytica::LoadedPlugin;
@@ -25,12 +28,25 @@ TEST_CASE("a plugin of another ABI major is refused naming the file and both ver
   }
 }
 
-TEST_CASE("a plugin of a newer minor is refused; same minor loads", "[abi]") {
+TEST_CASE("a plugin of a newer minor is refused, same minor loads", "[abi]") {
   CHECK_THROWS_WITH(LoadedPlugin(fs::path(TEST_PLUGIN_DIR) / "libtest_abi_newer_minor.so"),
                     Catch::Contains("newer than host ABI"));
   LoadedPlugin same(fs::path(TEST_PLUGIN_DIR) / "libtest_abi_same.so");
   CHECK(same.name() == "test_abi_same");
   CHECK(same.kind_name() == "source");
+}
+
+TEST_CASE("a plugin built for an older minor loads, and members it lacks read as absent", "[abi]") {
+  LoadedPlugin older(fs::path(TEST_PLUGIN_DIR) / "libtest_abi_older_minor.so");
+  CHECK(older.descriptor().abi_minor == 0);
+  CHECK(older.name() == "test_abi_older_minor");
+  // A sink table of ABI 1.0 ends before lock_source: the host's copy has it NULL.
+  analytica_sink_v1 old_table{};
+  old_table.struct_size = offsetof(analytica_sink_v1, lock_source);
+  old_table.lock_source = reinterpret_cast<analytica_status (*)(void*, const char*)>(0x1);  // beyond struct_size
+  const analytica_sink_v1 seen = analytica::read_sized(&old_table);
+  CHECK(seen.lock_source == nullptr);
+  CHECK(seen.struct_size == offsetof(analytica_sink_v1, lock_source));
 }
 
 TEST_CASE("a library without the entry symbol is refused", "[abi]") {

@@ -50,7 +50,7 @@ TEST_CASE("a CSV chain runs end to end into SQLite with governance", "[pipeline]
   CHECK(sql_rows(db, "SELECT count(*) FROM governance_lineage_cells WHERE table_name = 'prices'") == Rows{"9"});
 }
 
-TEST_CASE("identical bytes are skipped; changed bytes are a new version", "[pipeline]") {
+TEST_CASE("identical bytes are skipped, changed bytes are a new version", "[pipeline]") {
   TempDir t;
   write_text(t / "inbox/a.csv", "id,v\n1,10\n");
   REQUIRE(run(t).status == 0);

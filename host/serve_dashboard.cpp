@@ -1,0 +1,450 @@
+#include "serve_dashboard.h"
+
+#include "serve_crop.h"
+#include "store.h"
+#include "util.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace analytica {
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kCropCacheEntries = 48;
+
+json cell_json(const Cell& c) {
+  switch (c.type) {
+    case ANALYTICA_INT64: return c.i;
+    case ANALYTICA_DOUBLE: return std::isfinite(c.d) ? json(c.d) : json();
+    case ANALYTICA_TEXT: return c.text;
+    default: return nullptr;
+  }
+}
+
+std::string text_of(const Cell& c) {
+  switch (c.type) {
+    case ANALYTICA_TEXT: return c.text;
+    case ANALYTICA_INT64: return std::to_string(c.i);
+    case ANALYTICA_DOUBLE: return std::to_string(c.d);
+    default: return "";
+  }
+}
+
+double number_of(const Cell& c) {
+  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
+  if (c.type == ANALYTICA_DOUBLE) return c.d;
+  return 0;
+}
+
+// A table or column name safe to put into SQL text.
+bool plain_name(const std::string& s) {
+  if (s.empty() || s.size() > 63 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+std::string sql_name(const std::string& name) { return "\"" + name + "\""; }
+
+// "a=1|b=x" -> {{"a","1"},{"b","x"}} (governance's record key format).
+std::vector<std::pair<std::string, std::string>> split_key(const std::string& key) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= key.size()) {
+    size_t end = key.find('|', start);
+    if (end == std::string::npos) end = key.size();
+    const std::string part = key.substr(start, end - start);
+    const size_t eq = part.find('=');
+    if (eq == std::string::npos) return {};
+    out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
+json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return json();
+  json j = json::parse(in, nullptr, false);
+  return j.is_discarded() ? json() : j;
+}
+
+}  // namespace
+
+Dashboard::Dashboard(DashboardOptions options) : options_(std::move(options)) {}
+Dashboard::~Dashboard() = default;
+
+Store* Dashboard::store_locked() {
+  if (store_) return store_.get();
+  const auto now = std::chrono::steady_clock::now();
+  if (last_open_attempt_ != std::chrono::steady_clock::time_point{} && now - last_open_attempt_ < std::chrono::seconds(2))
+    return nullptr;
+  last_open_attempt_ = now;
+  try {
+    store_ = std::make_unique<Store>(options_.settings, options_.pipeline_file);
+    store_error_.clear();
+  } catch (const std::exception& e) {
+    store_error_ = e.what();
+  }
+  return store_.get();
+}
+
+void Dashboard::with_store(const std::function<void(Store&)>& f) {
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  Store* store = store_locked();
+  if (!store) throw HttpError(503, "store not available: " + store_error_);
+  f(*store);
+}
+
+bool Dashboard::cells_have_value(Store& store) {
+  if (!cells_have_value_) {
+    try {
+      store.query("SELECT value FROM governance_lineage_cells WHERE 1 = 0");
+      cells_have_value_ = true;
+    } catch (const std::exception&) {
+      cells_have_value_ = false;
+    }
+  }
+  return *cells_have_value_;
+}
+
+HealthReport Dashboard::health() {
+  std::lock_guard<std::mutex> hl(health_mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  if (health_ && now - health_at_ < std::chrono::duration<double>(options_.health_cache_seconds)) return *health_;
+  HealthReport report;
+  {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    HealthOptions o = options_.health;
+    Store* store = store_locked();
+    o.store_error = store_error_;
+    report = check_health(store, o, &hashes_);
+  }
+  health_ = report;
+  health_at_ = now;
+  return report;
+}
+
+json Dashboard::overview() {
+  json out = {{"health", health().to_json()}, {"generated_at", now_iso8601()}};
+  json runs = json::array(), tables = json::array();
+  const std::string& prefix = options_.health.table_prefix;
+  try {
+    with_store([&](Store& store) {
+      if (store.has_table("governance_runs")) {
+        const auto rows = store.query(
+            "SELECT run_id, pipeline, started_at, ended_at, status, sources_ingested, sources_skipped, "
+            "sources_failed, records FROM governance_runs ORDER BY started_at DESC, ended_at DESC LIMIT 20");
+        for (const auto& r : rows) {
+          json run = {{"run_id", cell_json(r[0])},          {"pipeline", cell_json(r[1])},
+                      {"started_at", cell_json(r[2])},      {"ended_at", cell_json(r[3])},
+                      {"status", cell_json(r[4])},          {"sources_ingested", cell_json(r[5])},
+                      {"sources_skipped", cell_json(r[6])}, {"sources_failed", cell_json(r[7])},
+                      {"records", cell_json(r[8])}};
+          const auto start = parse_utc(text_of(r[2])), end = parse_utc(text_of(r[3]));
+          if (start && end) run["duration_seconds"] = *end - *start;
+          runs.push_back(run);
+        }
+      }
+      for (const std::string& t : {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
+                                   std::string("governance_sources"), std::string("governance_lineage_cells"),
+                                   std::string("review_queue")}) {
+        if (!plain_name(t) || !store.has_table(t)) continue;
+        const auto rows = store.query("SELECT COUNT(*) FROM " + t);
+        tables.push_back({{"table", t}, {"rows", rows.empty() ? json(0) : cell_json(rows[0][0])}});
+      }
+    });
+  } catch (const HttpError&) {
+    // The health report already says the store is unavailable.
+  }
+  out["runs"] = runs;
+  out["tables"] = tables;
+  json progress = json::array();
+  const json state = read_json(options_.metrics_dir / "state.json");
+  if (state.is_object() && state.contains("pipelines") && state["pipelines"].is_object())
+    for (auto it = state["pipelines"].begin(); it != state["pipelines"].end(); ++it) {
+      const json cur = it.value().is_object() ? it.value().value("current", json::object()) : json::object();
+      if (cur.is_object() && cur.value("running", false)) {
+        json p = cur;
+        p["pipeline"] = it.key();
+        progress.push_back(p);
+      }
+    }
+  out["in_progress"] = progress;
+  out["metrics_dir"] = options_.metrics_dir.string();
+  return out;
+}
+
+json Dashboard::market() {
+  const std::string& prefix = options_.health.table_prefix;
+  const std::string city_table = prefix + "city_monthly", district_table = prefix + "district_monthly";
+  json city = json::array(), districts = json::array();
+  bool have_city = false, have_district = false;
+  with_store([&](Store& store) {
+    if (plain_name(city_table) && store.has_table(city_table)) {
+      have_city = true;
+      const auto rows = store.query(
+          "SELECT month, property_type, sales, new_listings, inventory, days_on_market, benchmark_price, "
+          "median_price, average_price, \"index\", report_month, source_file FROM " +
+          city_table + " ORDER BY property_type, month");
+      for (const auto& r : rows)
+        city.push_back({{"month", cell_json(r[0])},
+                        {"property_type", cell_json(r[1])},
+                        {"sales", cell_json(r[2])},
+                        {"new_listings", cell_json(r[3])},
+                        {"inventory", cell_json(r[4])},
+                        {"days_on_market", cell_json(r[5])},
+                        {"benchmark_price", cell_json(r[6])},
+                        {"median_price", cell_json(r[7])},
+                        {"average_price", cell_json(r[8])},
+                        {"index", cell_json(r[9])},
+                        {"report_month", cell_json(r[10])},
+                        {"source_file", cell_json(r[11])},
+                        {"key", "month=" + text_of(r[0]) + "|property_type=" + text_of(r[1])}});
+    }
+    if (plain_name(district_table) && store.has_table(district_table)) {
+      have_district = true;
+      const auto rows = store.query(
+          "SELECT month, property_type, district, sales, new_listings, sales_to_new_listings_ratio_pct, inventory, "
+          "months_of_supply, benchmark_price, yoy_benchmark_change_pct, mom_benchmark_change_pct, report_month, "
+          "source_file FROM " +
+          district_table + " ORDER BY month, property_type, district");
+      for (const auto& r : rows)
+        districts.push_back({{"month", cell_json(r[0])},
+                             {"property_type", cell_json(r[1])},
+                             {"district", cell_json(r[2])},
+                             {"sales", cell_json(r[3])},
+                             {"new_listings", cell_json(r[4])},
+                             {"sales_to_new_listings_ratio_pct", cell_json(r[5])},
+                             {"inventory", cell_json(r[6])},
+                             {"months_of_supply", cell_json(r[7])},
+                             {"benchmark_price", cell_json(r[8])},
+                             {"yoy_benchmark_change_pct", cell_json(r[9])},
+                             {"mom_benchmark_change_pct", cell_json(r[10])},
+                             {"report_month", cell_json(r[11])},
+                             {"source_file", cell_json(r[12])},
+                             {"key", "month=" + text_of(r[0]) + "|property_type=" + text_of(r[1]) +
+                                         "|district=" + text_of(r[2])}});
+    }
+  });
+  return {{"city_table", city_table},     {"district_table", district_table}, {"available", have_city || have_district},
+          {"city", city},                 {"districts", districts}};
+}
+
+json Dashboard::lineage(const std::string& table, const std::string& key, const std::string& column) {
+  if (!plain_name(table)) throw HttpError(400, "table: \"" + table + "\" is not a table name");
+  if (!column.empty() && !plain_name(column)) throw HttpError(400, "column: \"" + column + "\" is not a column name");
+  const auto key_parts = split_key(key);
+  if (key.empty() || key_parts.empty()) throw HttpError(400, "key: expected col=value|col=value");
+  for (const auto& kp : key_parts)
+    if (!plain_name(kp.first)) throw HttpError(400, "key: \"" + kp.first + "\" is not a column name");
+
+  json out = {{"table", table}, {"key", key}, {"column", column.empty() ? json() : json(column)}};
+  json key_json = json::object();
+  for (const auto& [k, v] : key_parts) key_json[k] = v;
+  out["key_columns"] = key_json;
+
+  with_store([&](Store& store) {
+    if (!store.has_table("governance_lineage_records"))
+      throw HttpError(404, "no lineage recorded yet (run a pipeline first)");
+    const auto records = store.query(
+        "SELECT source_sha256, run_id, extractor, written_at FROM governance_lineage_records "
+        "WHERE table_name = ? AND record_key = ? ORDER BY written_at DESC",
+        {Cell::of(table), Cell::of(key)});
+    if (records.empty()) throw HttpError(404, "no lineage for " + table + " record " + key);
+
+    // The current row, with the columns lineage knows of.
+    std::vector<std::string> columns;
+    {
+      const auto names = store.query(
+          "SELECT DISTINCT column_name FROM governance_lineage_cells WHERE table_name = ? AND record_key = ?",
+          {Cell::of(table), Cell::of(key)});
+      for (const auto& n : names)
+        if (plain_name(text_of(n[0]))) columns.push_back(text_of(n[0]));
+    }
+    json row = nullptr;
+    std::string current_file;
+    if (store.has_table(table) && !columns.empty()) {
+      std::string sql = "SELECT ";
+      for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + sql_name(columns[i]);
+      bool has_source_file = false;
+      try {
+        store.query("SELECT source_file FROM " + table + " WHERE 1 = 0");
+        has_source_file = true;
+      } catch (const std::exception&) {
+      }
+      if (has_source_file) sql += ", source_file";
+      sql += " FROM " + table + " WHERE ";
+      std::vector<Cell> params;
+      for (size_t i = 0; i < key_parts.size(); ++i) {
+        sql += (i ? " AND " : "") + sql_name(key_parts[i].first) + " = ?";
+        params.push_back(Cell::of(key_parts[i].second));
+      }
+      const auto rows = store.query(sql, params);
+      if (!rows.empty()) {
+        row = json::object();
+        for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(rows[0][i]);
+        if (has_source_file) current_file = text_of(rows[0][columns.size()]);
+      }
+    }
+    out["row"] = row;
+    if (!column.empty() && std::find(columns.begin(), columns.end(), column) == columns.end())
+      throw HttpError(404, "no lineage for column " + column + " of " + table + " record " + key);
+
+    const bool with_value = cells_have_value(store);
+    json sources = json::array();
+    bool current_found = false;
+    for (const auto& rec : records) {
+      const std::string sha = text_of(rec[0]);
+      json s = {{"sha256", sha},
+                {"run_id", cell_json(rec[1])},
+                {"extractor", cell_json(rec[2])},
+                {"written_at", cell_json(rec[3])}};
+      const auto src = store.query(
+          "SELECT name, path, version, status, first_seen, last_seen FROM governance_sources WHERE sha256 = ?",
+          {Cell::of(sha)});
+      if (!src.empty()) {
+        s["name"] = cell_json(src[0][0]);
+        s["path"] = cell_json(src[0][1]);
+        s["version"] = cell_json(src[0][2]);
+        s["status"] = cell_json(src[0][3]);
+        s["first_seen"] = cell_json(src[0][4]);
+        s["last_seen"] = cell_json(src[0][5]);
+        std::error_code ec;
+        s["file_available"] = fs::is_regular_file(text_of(src[0][1]), ec);
+      } else {
+        s["file_available"] = false;
+      }
+      const bool current = !current_found && !current_file.empty() && s.value("name", json()) == current_file;
+      current_found = current_found || current;
+      s["current"] = current;
+      std::string sql =
+          "SELECT column_name, page, x0, y0, x1, y1, confidence" + std::string(with_value ? ", value" : "") +
+          " FROM governance_lineage_cells WHERE table_name = ? AND record_key = ? AND source_sha256 = ?";
+      std::vector<Cell> params = {Cell::of(table), Cell::of(key), Cell::of(sha)};
+      if (!column.empty()) {
+        sql += " AND column_name = ?";
+        params.push_back(Cell::of(column));
+      }
+      sql += " ORDER BY column_name";
+      json cells = json::object();
+      for (const auto& c : store.query(sql, params)) {
+        json cell = {{"page", cell_json(c[1])},
+                     {"box", {number_of(c[2]), number_of(c[3]), number_of(c[4]), number_of(c[5])}},
+                     {"confidence", cell_json(c[6])}};
+        if (with_value) cell["value"] = cell_json(c[7]);
+        cells[text_of(c[0])] = cell;
+      }
+      s["cells"] = cells;
+      sources.push_back(s);
+    }
+    // Without a source_file column, the newest write is the current one.
+    if (!current_found && !sources.empty()) sources[0]["current"] = true;
+    std::stable_sort(sources.begin(), sources.end(),
+                     [](const json& a, const json& b) { return a["current"].get<bool>() > b["current"].get<bool>(); });
+    out["sources"] = sources;
+  });
+  return out;
+}
+
+json Dashboard::review(const std::string& status, int limit) {
+  json out = {{"available", false}, {"status", status}, {"counts", json::object()}, {"items", json::array()}};
+  with_store([&](Store& store) {
+    if (!store.has_table("review_queue")) return;
+    out["available"] = true;
+    for (const auto& r : store.query("SELECT status, COUNT(*) FROM review_queue GROUP BY status"))
+      out["counts"][text_of(r[0])] = cell_json(r[1]);
+    std::map<std::string, std::string> names;
+    if (store.has_table("governance_sources"))
+      for (const auto& r : store.query("SELECT sha256, name FROM governance_sources")) names[text_of(r[0])] = text_of(r[1]);
+    std::string sql = "SELECT id, table_name, record_key, source_sha256, status, confidence, reasons FROM review_queue";
+    std::vector<Cell> params;
+    if (status != "all") {
+      sql += " WHERE status = ?";
+      params.push_back(Cell::of(status));
+    }
+    sql += " ORDER BY id DESC LIMIT " + std::to_string(limit);
+    for (const auto& r : store.query(sql, params)) {
+      const std::string sha = text_of(r[3]);
+      out["items"].push_back({{"id", cell_json(r[0])},
+                              {"table", cell_json(r[1])},
+                              {"key", cell_json(r[2])},
+                              {"source_sha256", sha},
+                              {"source", names.count(sha) ? json(names[sha]) : json()},
+                              {"status", cell_json(r[4])},
+                              {"confidence", cell_json(r[5])},
+                              {"reasons", cell_json(r[6])}});
+    }
+  });
+  return out;
+}
+
+std::string Dashboard::crop(const std::string& table, const std::string& key, const std::string& column,
+                            const std::string& source, double scale) {
+  if (!plain_name(table)) throw HttpError(400, "table: \"" + table + "\" is not a table name");
+  if (!plain_name(column)) throw HttpError(400, "column: \"" + column + "\" is not a column name");
+  if (key.empty()) throw HttpError(400, "key: missing");
+  if (!source.empty() && (source.size() != 64 || source.find_first_not_of("0123456789abcdef") != std::string::npos))
+    throw HttpError(400, "source: expected a lowercase hex SHA-256");
+  std::string sha = source;
+  if (sha.empty()) {
+    const json l = lineage(table, key, column);
+    if (l["sources"].empty()) throw HttpError(404, "no lineage for " + table + " record " + key);
+    sha = l["sources"][0]["sha256"].get<std::string>();
+  }
+  CropRequest request;
+  request.scale = scale;
+  std::string recorded_sha;
+  with_store([&](Store& store) {
+    const auto cells = store.query(
+        "SELECT page, x0, y0, x1, y1 FROM governance_lineage_cells WHERE table_name = ? AND record_key = ? AND "
+        "column_name = ? AND source_sha256 = ?",
+        {Cell::of(table), Cell::of(key), Cell::of(column), Cell::of(sha)});
+    if (cells.empty()) throw HttpError(404, "no lineage for " + table + " record " + key + " column " + column);
+    request.page = static_cast<int>(number_of(cells[0][0]));
+    request.x0 = number_of(cells[0][1]);
+    request.y0 = number_of(cells[0][2]);
+    request.x1 = number_of(cells[0][3]);
+    request.y1 = number_of(cells[0][4]);
+    if (request.page < 1) throw HttpError(404, "this value has no position on a page");
+    const auto src = store.query("SELECT path FROM governance_sources WHERE sha256 = ?", {Cell::of(sha)});
+    if (src.empty()) throw HttpError(404, "source " + sha + " is not registered");
+    request.pdf = text_of(src[0][0]);
+  });
+  std::error_code ec;
+  if (!fs::is_regular_file(request.pdf, ec))
+    throw HttpError(404, request.pdf.filename().string() + ": the source file is no longer at " + request.pdf.string());
+  if (hashes_.sha256(request.pdf) != sha)
+    throw HttpError(409, request.pdf.filename().string() +
+                             ": the file changed since ingest; the recorded position refers to the ingested version");
+  char scale_text[32];
+  std::snprintf(scale_text, sizeof scale_text, "%.3f", scale);
+  const std::string cache_key = table + "\n" + key + "\n" + column + "\n" + sha + "\n" + scale_text;
+  {
+    std::lock_guard<std::mutex> lock(crop_mutex_);
+    for (auto it = crops_.begin(); it != crops_.end(); ++it)
+      if (it->first == cache_key) {
+        crops_.splice(crops_.begin(), crops_, it);
+        return crops_.front().second;
+      }
+  }
+  std::string png;
+  try {
+    png = render_crop(request);
+  } catch (const CropError& e) {
+    throw HttpError(422, e.what());
+  }
+  std::lock_guard<std::mutex> lock(crop_mutex_);
+  crops_.emplace_front(cache_key, png);
+  if (crops_.size() > kCropCacheEntries) crops_.pop_back();
+  return png;
+}
+
+}  // namespace analytica

@@ -1,0 +1,36 @@
+// The HTTP side of `analytica serve`: routes, parameter checks and error
+// responses over cpp-httplib (Debian's libcpp-httplib), in front of a
+// Dashboard. Kept out of every other header: httplib.h is large.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace analytica {
+
+class Dashboard;
+
+class DashboardServer {
+ public:
+  explicit DashboardServer(Dashboard& dashboard);
+  ~DashboardServer();
+  DashboardServer(const DashboardServer&) = delete;
+  DashboardServer& operator=(const DashboardServer&) = delete;
+
+  // Binds host:port (port 0 = any free port) and returns the bound port;
+  // throws UserError if it cannot.
+  int bind(const std::string& host, int port);
+
+  // Serves until stop() (from another thread) or until should_stop()
+  // returns true (polled every 100 ms).
+  void serve(const std::function<bool()>& should_stop);
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace analytica

@@ -1,0 +1,518 @@
+// Calgary Analytica dashboard. Hand-written, no dependencies: every page is
+// rendered here from the JSON API of `analytica serve` (/api/...). Charts are
+// SVG; every figure (chart point or table cell) opens its lineage: the source
+// report, page, bounding box and a crop of the page with the box outlined.
+'use strict';
+
+(function () {
+  // ------------------------------------------------------------- helpers
+
+  const SVG = 'http://www.w3.org/2000/svg';
+
+  // el('td', {class: 'num', dataset: {key: 'x'}}, 'text', childNode...)
+  function el(tag, attrs, ...children) {
+    const node = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'dataset') Object.assign(node.dataset, v);
+      else if (k === 'text') node.textContent = v;
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === undefined || c === null || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  }
+
+  async function getJSON(url) {
+    const res = await fetch(url, {headers: {Accept: 'application/json'}});
+    let body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    if (!res.ok) throw new Error((body && body.error) || (res.status + ' ' + res.statusText));
+    return body;
+  }
+
+  const intFmt = new Intl.NumberFormat('en-CA', {maximumFractionDigits: 0});
+  const decFmt = new Intl.NumberFormat('en-CA', {minimumFractionDigits: 2, maximumFractionDigits: 2});
+  const money = (v) => (v === null || v === undefined ? '–' : '$' + intFmt.format(v));
+  const int = (v) => (v === null || v === undefined ? '–' : intFmt.format(v));
+  const dec = (v) => (v === null || v === undefined ? '–' : decFmt.format(v));
+  const pct = (v) => (v === null || v === undefined ? '–' : decFmt.format(v) + '%');
+  const shortMoney = (v) => (Math.abs(v) >= 1e6 ? '$' + (v / 1e6).toFixed(2) + 'M' : '$' + Math.round(v / 1000) + 'k');
+
+  function duration(s) {
+    if (s === null || s === undefined) return '–';
+    if (s < 60) return s.toFixed(s < 10 ? 1 : 0) + ' s';
+    const m = Math.floor(s / 60);
+    return m + ' min ' + Math.round(s % 60) + ' s';
+  }
+
+  function showError(container, err) {
+    container.replaceChildren(el('p', {class: 'error', text: String(err.message || err)}));
+  }
+
+  function setActiveNav(page) {
+    for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === page);
+  }
+
+  async function refreshBadge() {
+    const badge = document.getElementById('health-badge');
+    try {
+      const h = await getJSON('/api/health');
+      badge.textContent = h.status;
+      badge.className = 'badge ' + h.status;
+      badge.title = h.checks.map((c) => c.name + ': ' + c.message).join('\n');
+    } catch (e) {
+      badge.textContent = 'unreachable';
+      badge.className = 'badge failing';
+    }
+  }
+
+  // A table whose columns sort on a click of their header. columns:
+  // [{label, value(row) -> sortable, render(row) -> Node|string, num}]
+  function sortableTable(columns, rows, initial) {
+    const table = el('table', {class: 'sortable-table'});
+    const thead = el('thead');
+    const tbody = el('tbody');
+    let sortIndex = initial ? initial.index : -1;
+    let dir = initial ? initial.dir : 1;
+    const headerRow = el('tr');
+    columns.forEach((c, i) => {
+      const th = el('th', {class: 'sortable' + (c.num ? ' num' : ''), scope: 'col', text: c.label});
+      th.addEventListener('click', () => {
+        dir = sortIndex === i ? -dir : 1;
+        sortIndex = i;
+        draw();
+      });
+      headerRow.append(th);
+    });
+    thead.append(headerRow);
+    table.append(thead, tbody);
+    function draw() {
+      const sorted = rows.slice();
+      if (sortIndex >= 0) {
+        const val = columns[sortIndex].value;
+        sorted.sort((a, b) => {
+          const x = val(a), y = val(b);
+          if (x === y) return 0;
+          if (x === null || x === undefined) return 1;
+          if (y === null || y === undefined) return -1;
+          return (x < y ? -1 : 1) * dir;
+        });
+      }
+      headerRow.querySelectorAll('th').forEach((th, i) => {
+        if (i === sortIndex) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
+        else th.removeAttribute('aria-sort');
+      });
+      tbody.replaceChildren(...sorted.map((r) => el('tr', null, columns.map((c) => {
+        const content = c.render ? c.render(r) : c.value(r);
+        return content instanceof Node && content.tagName === 'TD' ? content
+          : el('td', {class: c.num ? 'num' : null}, content);
+      }))));
+    }
+    draw();
+    return table;
+  }
+
+  // A table cell showing one figure that opens its lineage when clicked.
+  function figure(table, key, column, value, format) {
+    return el('td', {
+      class: 'num fig', tabindex: 0, title: 'Where does this number come from?',
+      dataset: {table, key, column, value: value === null || value === undefined ? '' : String(value)},
+      onclick: (ev) => openLineage(table, key, column, ev.currentTarget),
+      onkeydown: (ev) => { if (ev.key === 'Enter') openLineage(table, key, column, ev.currentTarget); },
+    }, format(value));
+  }
+
+  // ------------------------------------------------------------- charts
+
+  const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f',
+    '#bcbd22'];
+
+  function niceTicks(lo, hi, count) {
+    const span = hi - lo || Math.abs(hi) || 1;
+    const step0 = span / count;
+    const mag = Math.pow(10, Math.floor(Math.log10(step0)));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0) || step0;
+    const ticks = [];
+    for (let t = Math.floor(lo / step) * step; t <= hi + step * 0.5; t += step) ticks.push(t);
+    return ticks;
+  }
+
+  // Line chart of series [{name, color, points: [{x: 'YYYY-MM', y, key, table, column}]}].
+  // Every point is a circle.point carrying its record's table, key and column.
+  function lineChart(series, opts) {
+    const W = 900, H = opts.height || 340, m = {l: 72, r: 36, t: 12, b: 44};
+    const xs = Array.from(new Set(series.flatMap((s) => s.points.map((p) => p.x)))).sort();
+    const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter((v) => v !== null && v !== undefined);
+    const svg = el('svg:svg', {class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': opts.label});
+    if (!xs.length || !ys.length) {
+      svg.append(el('svg:text', {x: W / 2, y: H / 2, 'text-anchor': 'middle'}, 'no data'));
+      return svg;
+    }
+    let lo = Math.min(...ys), hi = Math.max(...ys);
+    const pad = (hi - lo) * 0.08 || hi * 0.05 || 1;
+    lo -= pad; hi += pad;
+    const ticks = niceTicks(lo, hi, 5);
+    lo = Math.min(lo, ticks[0]); hi = Math.max(hi, ticks[ticks.length - 1]);
+    // Months to scale: a gap between reports shows as a gap.
+    const monthIndex = (x) => (/^\d{4}-\d{2}$/.test(x) ? +x.slice(0, 4) * 12 + +x.slice(5, 7) - 1 : xs.indexOf(x));
+    const first = monthIndex(xs[0]), last = monthIndex(xs[xs.length - 1]);
+    const X = (x) => m.l + (last === first ? (W - m.l - m.r) / 2 : (monthIndex(x) - first) * (W - m.l - m.r) / (last - first));
+    const Y = (y) => m.t + (1 - (y - lo) / (hi - lo)) * (H - m.t - m.b);
+    for (const t of ticks) {
+      if (t < lo || t > hi) continue;
+      svg.append(el('svg:line', {class: 'grid', x1: m.l, x2: W - m.r, y1: Y(t), y2: Y(t)}));
+      svg.append(el('svg:text', {x: m.l - 8, y: Y(t) + 4, 'text-anchor': 'end'}, opts.yFormat(t)));
+    }
+    svg.append(el('svg:line', {class: 'axis', x1: m.l, x2: m.l, y1: m.t, y2: H - m.b}));
+    svg.append(el('svg:line', {class: 'axis', x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b}));
+    // Month labels, skipping any that would crowd the previous one (the last always shows).
+    let lastLabel = -Infinity;
+    xs.forEach((x, i) => {
+      const at = X(x);
+      const final = i === xs.length - 1;
+      if (at - lastLabel < 64 && !final) return;
+      if (final && at - lastLabel < 64 && svg.lastChild && svg.lastChild.dataset && svg.lastChild.dataset.tick) svg.lastChild.remove();
+      svg.append(el('svg:text', {x: at, y: H - m.b + 18, 'text-anchor': 'middle', dataset: {tick: x}}, x));
+      lastLabel = at;
+    });
+    for (const s of series) {
+      const pts = s.points.filter((p) => p.y !== null && p.y !== undefined).sort((a, b) => (a.x < b.x ? -1 : 1));
+      if (pts.length > 1) {
+        const d = pts.map((p, i) => (i ? 'L' : 'M') + X(p.x).toFixed(1) + ' ' + Y(p.y).toFixed(1)).join(' ');
+        svg.append(el('svg:path', {class: 'series', d, stroke: s.color, dataset: {series: s.name}}));
+      }
+    }
+    for (const s of series) {
+      for (const p of s.points) {
+        if (p.y === null || p.y === undefined) continue;
+        const c = el('svg:circle', {
+          class: 'point', cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: 4, fill: s.color,
+          dataset: {table: p.table, key: p.key, column: p.column, value: String(p.y), series: s.name, x: p.x},
+        }, el('svg:title', null, `${s.name} ${p.x}: ${opts.yFormat === shortMoney ? money(p.y) : p.y}`));
+        c.addEventListener('click', (ev) => openLineage(p.table, p.key, p.column, ev.currentTarget));
+        svg.append(c);
+      }
+    }
+    return svg;
+  }
+
+  function legend(series) {
+    return el('div', {class: 'legend'}, series.map((s) => {
+      const swatch = el('i');
+      swatch.style.background = s.color;
+      return el('span', null, swatch, s.name);
+    }));
+  }
+
+  // ------------------------------------------------------------- lineage
+
+  let selected = null;
+
+  function lineageURL(table, key, column) {
+    const q = new URLSearchParams({table, key});
+    if (column) q.set('column', column);
+    return q.toString();
+  }
+
+  // Opens the side panel with the lineage of one figure.
+  async function openLineage(table, key, column, node) {
+    if (selected) selected.classList.remove('selected');
+    selected = node || null;
+    if (selected) selected.classList.add('selected');
+    const panel = document.getElementById('lineage-panel');
+    const body = document.getElementById('lineage-body');
+    panel.hidden = false;
+    body.replaceChildren(el('p', {class: 'muted', text: 'Loading lineage…'}));
+    try {
+      const data = await getJSON('/api/lineage?' + lineageURL(table, key, column));
+      body.replaceChildren(renderLineage(data, column));
+      body.append(el('p', null, el('a', {href: '/lineage?' + lineageURL(table, key, column)}, 'Open as a page ›')));
+    } catch (e) {
+      showError(body, e);
+    }
+  }
+
+  function cropImage(table, key, column, sha) {
+    const q = new URLSearchParams({table, key, column, source: sha});
+    const img = el('img', {class: 'crop', alt: `${column} on the source page`, src: '/api/crop?' + q.toString()});
+    img.addEventListener('error', async () => {
+      let message = 'crop unavailable';
+      try {
+        const res = await fetch(img.src);
+        const j = await res.json();
+        message = 'crop unavailable: ' + j.error;
+      } catch (e) { /* keep the generic message */ }
+      img.replaceWith(el('p', {class: 'muted', text: message}));
+    });
+    return img;
+  }
+
+  // The lineage of a record (and one column of it, if given).
+  function renderLineage(data, column) {
+    const wrap = el('div', {class: 'lineage'});
+    const keyText = Object.entries(data.key_columns).map(([k, v]) => `${k} ${v}`).join(' · ');
+    wrap.append(el('h2', null, column ? column.replace(/_/g, ' ') : 'record', el('div', {class: 'muted', text: `${data.table} · ${keyText}`})));
+    if (column && data.row && column in data.row) {
+      wrap.append(el('div', {class: 'lineage-value', id: 'lineage-value', text: String(data.row[column] ?? '–')}));
+    }
+    if (!data.sources.length) wrap.append(el('p', {class: 'muted', text: 'No source recorded for this record.'}));
+    for (const s of data.sources) {
+      const box = el('div', {class: 'source' + (s.current ? ' current' : ''), dataset: {sha256: s.sha256}});
+      box.append(el('div', null, el('strong', {text: s.name || s.sha256.slice(0, 12)}), ' ',
+        s.current ? el('span', {class: 'badge ok', text: 'current value'}) : el('span', {class: 'badge', text: 'earlier report'}),
+        ' ', s.status ? el('span', {class: 'badge ' + s.status, text: s.status}) : null));
+      const cols = column ? [column] : Object.keys(s.cells);
+      for (const c of cols) {
+        const cell = s.cells[c];
+        if (!cell) continue;
+        const kv = el('dl', {class: 'kv'});
+        const add = (k, v) => kv.append(el('dt', {text: k}), el('dd', null, v));
+        if (!column) add('column', c);
+        if ('value' in cell) add('value in this report', String(cell.value ?? '–'));
+        add('page', cell.page ? String(cell.page) : 'no page position');
+        if (cell.page) add('bounding box', `x ${cell.box[0].toFixed(1)}–${cell.box[2].toFixed(1)}, y ${cell.box[1].toFixed(1)}–${cell.box[3].toFixed(1)} pt (top-left origin)`);
+        add('confidence', cell.confidence === null ? '–' : (cell.confidence * 100).toFixed(0) + '%');
+        box.append(kv);
+        if (column && cell.page && s.file_available) box.append(cropImage(data.table, data.key, c, s.sha256));
+        else if (column && cell.page) box.append(el('p', {class: 'muted', text: 'The source file is no longer on disk: no crop.'}));
+      }
+      const meta = el('dl', {class: 'kv'});
+      const addMeta = (k, v) => meta.append(el('dt', {text: k}), el('dd', null, v));
+      addMeta('report file', s.path || '–');
+      addMeta('sha-256', el('code', {text: s.sha256}));
+      if (s.version !== undefined) addMeta('version', String(s.version));
+      addMeta('run', el('code', {text: s.run_id || '–'}));
+      addMeta('extractor', s.extractor || '–');
+      addMeta('written', s.written_at || '–');
+      box.append(meta);
+      wrap.append(box);
+    }
+    return wrap;
+  }
+
+  // ------------------------------------------------------------- pages
+
+  let refreshTimer = null;
+
+  async function overviewPage(view) {
+    const draw = async () => {
+      let data;
+      try {
+        data = await getJSON('/api/overview');
+      } catch (e) {
+        showError(view, e);
+        return;
+      }
+      const h = data.health;
+      const healthCard = el('section', {class: 'card', id: 'health'},
+        el('h2', null, 'Health'),
+        el('div', {class: 'big-status ' + h.status, id: 'health-status', text: h.status}),
+        el('p', {class: 'muted', text: 'checked ' + h.checked_at + ' · refreshes every 10 s'}),
+        el('table', null, el('tbody', null, h.checks.map((c) => el('tr', {dataset: {check: c.name}},
+          el('td', null, el('span', {class: 'badge ' + c.status, text: c.status})),
+          el('td', {text: c.name}), el('td', {class: 'wrap', text: c.message}))))));
+      const fresh = h.freshness || {};
+      const freshCard = el('section', {class: 'card', id: 'freshness'}, el('h2', null, 'Freshness'),
+        el('dl', {class: 'kv'},
+          el('dt', {text: 'newest report'}), el('dd', {id: 'newest-report', text: fresh.newest_report_month || '–'}),
+          el('dt', {text: 'expected'}), el('dd', {text: fresh.expected_report_month || '–'}),
+          el('dt', {text: 'reports behind'}), el('dd', {text: fresh.reports_behind ?? '–'}),
+          el('dt', {text: 'next report due'}), el('dd', {text: fresh.next_report_due || '–'}),
+          el('dt', {text: 'grace'}), el('dd', {text: (fresh.grace_days ?? '–') + ' days'})));
+      const progress = data.in_progress.map((p) => el('div', {class: 'card'},
+        el('h2', null, `Run in progress: ${p.pipeline}`),
+        el('p', null, `${p.sources_done} sources done · ${int(p.records)} records · ${p.source || ''}`)));
+      const runs = el('section', {class: 'card', id: 'runs'}, el('h2', null, 'Last runs'),
+        data.runs.length ? sortableTable([
+          {label: 'started', value: (r) => r.started_at},
+          {label: 'pipeline', value: (r) => r.pipeline},
+          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status, text: r.status})},
+          {label: 'ingested', value: (r) => r.sources_ingested, num: true},
+          {label: 'unchanged', value: (r) => r.sources_skipped, num: true},
+          {label: 'failed', value: (r) => r.sources_failed, num: true},
+          {label: 'records', value: (r) => r.records, render: (r) => int(r.records), num: true},
+          {label: 'duration', value: (r) => r.duration_seconds, render: (r) => duration(r.duration_seconds), num: true},
+        ], data.runs) : el('p', {class: 'muted', text: 'No runs yet.'}));
+      const counts = el('section', {class: 'card', id: 'counts'}, el('h2', null, 'Counts'),
+        el('table', null, el('tbody', null, data.tables.map((t) => el('tr', null,
+          el('td', null, el('code', {text: t.table})), el('td', {class: 'num', text: int(t.rows)}))))));
+      view.replaceChildren(el('h1', null, 'Overview'), ...progress, el('div', {class: 'grid'}, healthCard,
+        el('div', null, freshCard, counts)), runs);
+      const badge = document.getElementById('health-badge');
+      badge.textContent = h.status;
+      badge.className = 'badge ' + h.status;
+    };
+    await draw();
+    refreshTimer = setInterval(draw, 10000);
+  }
+
+  async function marketPage(view) {
+    const data = await getJSON('/api/market');
+    if (!data.available) {
+      view.replaceChildren(el('h1', null, 'Market'), el('p', {class: 'muted', text: 'No market data yet: run the creb pipeline.'}));
+      return;
+    }
+    const cityTable = data.city_table, districtTable = data.district_table;
+    const order = ['Total', 'Detached', 'Semi-detached', 'Row', 'Apartment'];
+    const rank = (t) => (order.indexOf(t) < 0 ? 99 : order.indexOf(t));
+    const types = Array.from(new Set(data.city.map((r) => r.property_type))).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+    const dTypes = Array.from(new Set(data.districts.map((r) => r.property_type))).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+    const dMonths = Array.from(new Set(data.districts.map((r) => r.month))).sort();
+    const districts = Array.from(new Set(data.districts.map((r) => r.district))).sort((a, b) =>
+      (a === 'TOTAL CITY') - (b === 'TOTAL CITY') || (a < b ? -1 : 1));
+
+    // Chart: benchmark price by property type.
+    const citySeries = types.map((t, i) => ({
+      name: t, color: PALETTE[i % PALETTE.length],
+      points: data.city.filter((r) => r.property_type === t).map((r) => ({
+        x: r.month, y: r.benchmark_price, key: r.key, table: cityTable, column: 'benchmark_price'})),
+    }));
+    const cityChart = el('section', {class: 'card', id: 'city-chart'},
+      el('h2', null, 'Benchmark price by property type'),
+      lineChart(citySeries, {label: 'Benchmark price by property type', yFormat: shortMoney}), legend(citySeries),
+      el('p', {class: 'muted', text: 'Click a point to see the report, page and box it was read from.'}));
+
+    // Chart: benchmark price by district, for one property type.
+    const typeSelect = el('select', {id: 'district-type'}, dTypes.map((t) => el('option', {value: t, text: t})));
+    if (dTypes.includes('Detached')) typeSelect.value = 'Detached';
+    const districtChartHost = el('div');
+    const districtChart = el('section', {class: 'card', id: 'district-chart'},
+      el('h2', null, 'Benchmark price by district'),
+      el('div', {class: 'controls'}, el('label', null, 'Property type ', typeSelect)), districtChartHost);
+
+    // Table: city figures for one property type.
+    const cityType = el('select', {id: 'city-type'}, types.map((t) => el('option', {value: t, text: t})));
+    const cityTableHost = el('div');
+    const cityCard = el('section', {class: 'card', id: 'city-table'}, el('h2', null, 'City of Calgary by month'),
+      el('div', {class: 'controls'}, el('label', null, 'Property type ', cityType)), cityTableHost);
+
+    // Table: districts for one month and property type.
+    const monthSelect = el('select', {id: 'district-month'}, dMonths.map((mo) => el('option', {value: mo, text: mo})));
+    monthSelect.value = dMonths[dMonths.length - 1] || '';
+    const districtTableHost = el('div');
+    const districtCard = el('section', {class: 'card', id: 'district-table'}, el('h2', null, 'Districts'),
+      el('div', {class: 'controls'}, el('label', null, 'Month ', monthSelect),
+        el('span', {class: 'muted', text: 'property type as in the chart above'})), districtTableHost);
+
+    const fig = (table, col, fmt) => ({label: col.label, num: true, value: (r) => r[col.name],
+      render: (r) => figure(table, r.key, col.name, r[col.name], fmt)});
+
+    function drawDistricts() {
+      const t = typeSelect.value;
+      const rows = data.districts.filter((r) => r.property_type === t);
+      const series = districts.map((d, i) => ({
+        name: d, color: PALETTE[i % PALETTE.length],
+        points: rows.filter((r) => r.district === d).map((r) => ({
+          x: r.month, y: r.benchmark_price, key: r.key, table: districtTable, column: 'benchmark_price'})),
+      }));
+      districtChartHost.replaceChildren(lineChart(series, {label: 'Benchmark price by district', yFormat: shortMoney}), legend(series));
+      const monthRows = rows.filter((r) => r.month === monthSelect.value)
+        .sort((a, b) => districts.indexOf(a.district) - districts.indexOf(b.district));
+      districtTableHost.replaceChildren(sortableTable([
+        {label: 'district', value: (r) => r.district},
+        fig(districtTable, {name: 'benchmark_price', label: 'benchmark price'}, money),
+        fig(districtTable, {name: 'yoy_benchmark_change_pct', label: 'y/y'}, pct),
+        fig(districtTable, {name: 'mom_benchmark_change_pct', label: 'm/m'}, pct),
+        fig(districtTable, {name: 'sales', label: 'sales'}, int),
+        fig(districtTable, {name: 'new_listings', label: 'new listings'}, int),
+        fig(districtTable, {name: 'sales_to_new_listings_ratio_pct', label: 'sales / new listings'}, pct),
+        fig(districtTable, {name: 'inventory', label: 'inventory'}, int),
+        fig(districtTable, {name: 'months_of_supply', label: 'months of supply'}, dec),
+      ], monthRows));
+    }
+    function drawCity() {
+      const rows = data.city.filter((r) => r.property_type === cityType.value);
+      cityTableHost.replaceChildren(sortableTable([
+        {label: 'month', value: (r) => r.month},
+        fig(cityTable, {name: 'benchmark_price', label: 'benchmark price'}, money),
+        fig(cityTable, {name: 'sales', label: 'sales'}, int),
+        fig(cityTable, {name: 'new_listings', label: 'new listings'}, int),
+        fig(cityTable, {name: 'inventory', label: 'inventory'}, int),
+        fig(cityTable, {name: 'days_on_market', label: 'days on market'}, int),
+        fig(cityTable, {name: 'median_price', label: 'median price'}, money),
+        fig(cityTable, {name: 'average_price', label: 'average price'}, money),
+        fig(cityTable, {name: 'index', label: 'index'}, int),
+        {label: 'report', value: (r) => r.report_month},
+      ], rows, {index: 0, dir: -1}));
+    }
+    typeSelect.addEventListener('change', drawDistricts);
+    monthSelect.addEventListener('change', drawDistricts);
+    cityType.addEventListener('change', drawCity);
+    view.replaceChildren(el('h1', null, 'Market'), cityChart, districtChart, districtCard, cityCard);
+    drawDistricts();
+    drawCity();
+  }
+
+  async function lineagePage(view) {
+    const q = new URLSearchParams(location.search);
+    const table = q.get('table'), key = q.get('key'), column = q.get('column');
+    if (!table || !key) {
+      view.replaceChildren(el('h1', null, 'Lineage'), el('div', {class: 'card'},
+        el('p', null, 'Every figure on the ', el('a', {href: '/market'}, 'Market'),
+          ' page opens its lineage: the report it was read from, the page, the bounding box and a crop of the page.')));
+      return;
+    }
+    const data = await getJSON('/api/lineage?' + lineageURL(table, key, column));
+    view.replaceChildren(el('h1', null, 'Lineage'), el('div', {class: 'card'}, renderLineage(data, column)));
+  }
+
+  async function reviewPage(view) {
+    const q = new URLSearchParams(location.search);
+    const status = q.get('status') || 'pending';
+    const data = await getJSON('/api/review?' + new URLSearchParams({status}).toString());
+    if (!data.available) {
+      view.replaceChildren(el('h1', null, 'Review queue'), el('div', {class: 'card'},
+        el('p', {class: 'muted', text: 'No review queue in this store (no validators have run).'})));
+      return;
+    }
+    const statuses = ['pending', 'all', ...Object.keys(data.counts).filter((s) => s !== 'pending')];
+    const select = el('select', {id: 'review-status'}, statuses.map((s) => el('option', {value: s, text: s})));
+    select.value = status;
+    select.addEventListener('change', () => { location.search = '?status=' + encodeURIComponent(select.value); });
+    const counts = Object.entries(data.counts).map(([s, n]) => el('span', {class: 'badge ' + s, text: `${s}: ${n}`}));
+    view.replaceChildren(el('h1', null, 'Review queue'),
+      el('div', {class: 'card'}, el('div', {class: 'controls'}, el('label', null, 'Status ', select), ...counts),
+        data.items.length ? sortableTable([
+          {label: 'id', value: (r) => r.id, num: true},
+          {label: 'table', value: (r) => r.table},
+          {label: 'record', value: (r) => r.key, render: (r) => el('a', {href: '/lineage?' + lineageURL(r.table, r.key)}, r.key)},
+          {label: 'report', value: (r) => r.source || r.source_sha256},
+          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status, text: r.status})},
+          {label: 'confidence', value: (r) => r.confidence, render: (r) => (r.confidence === null ? '–' : (r.confidence * 100).toFixed(0) + '%'), num: true},
+          {label: 'reasons', value: (r) => r.reasons, render: (r) => el('td', {class: 'wrap', text: r.reasons || ''})},
+        ], data.items) : el('p', {class: 'muted', text: 'Nothing to review.'})),
+      el('p', {class: 'muted', text: 'Read-only: decide with `analytica review`.'}));
+  }
+
+  // ------------------------------------------------------------- start
+
+  const pages = {'/': ['overview', overviewPage], '/market': ['market', marketPage], '/lineage': ['lineage', lineagePage],
+    '/review': ['review', reviewPage]};
+
+  async function start() {
+    document.getElementById('lineage-close').addEventListener('click', () => {
+      document.getElementById('lineage-panel').hidden = true;
+      if (selected) selected.classList.remove('selected');
+      selected = null;
+    });
+    const [name, render] = pages[location.pathname] || pages['/'];
+    setActiveNav(name);
+    const view = document.getElementById('view');
+    if (refreshTimer) clearInterval(refreshTimer);
+    if (name !== 'overview') refreshBadge();
+    try {
+      await render(view);
+      document.body.dataset.ready = name;
+    } catch (e) {
+      showError(view, e);
+      document.body.dataset.ready = 'error';
+    }
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

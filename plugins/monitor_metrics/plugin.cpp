@@ -1,0 +1,344 @@
+// monitor_metrics: keeps run metrics on disk for `analytica serve` (a
+// different process) and for Prometheus' node_exporter textfile collector.
+//
+// In the directory given by the `dir` setting it maintains:
+//   state.json      counters persisted across runs, per pipeline, plus the
+//                   progress of the run in flight ("analytica.metrics/1");
+//   analytica.prom  the same counters in the Prometheus text format, names
+//                   prefixed analytica_monitor_ (serve appends it to /metrics).
+// Both are rewritten on every event (write to a temporary file, then rename,
+// so readers never see half a file), under an exclusive lock on dir/.lock so
+// two pipelines running at once do not lose each other's counts.
+//
+// Governance already records runs, sources and records; what only a monitor
+// sees is kept here: warnings and errors by plugin, events by kind, and the
+// live progress of a run.
+#include <analytica.h>
+#include <analytica_cpp.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+namespace {
+namespace fs = std::filesystem;
+using analytica::Failure;
+using nlohmann::json;
+
+const analytica_setting kSettings[] = {
+    {"dir", "string", nullptr, 1,
+     "directory for state.json and analytica.prom, e.g. \"${data_dir}/metrics\" (what `analytica serve` reads by "
+     "default)"},
+};
+
+// Upper bounds of the run duration histogram, in seconds.
+const double kBuckets[] = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600};
+
+struct Metrics {
+  const analytica_host* host = nullptr;
+  fs::path dir;
+  int64_t run_started_ms = 0;
+};
+
+const char* kind_name(analytica_event_kind k) {
+  switch (k) {
+    case ANALYTICA_EVENT_RUN_START: return "run_start";
+    case ANALYTICA_EVENT_SOURCE_START: return "source_start";
+    case ANALYTICA_EVENT_RECORDS_WRITTEN: return "records_written";
+    case ANALYTICA_EVENT_SOURCE_DONE: return "source_done";
+    case ANALYTICA_EVENT_SOURCE_SKIPPED: return "source_skipped";
+    case ANALYTICA_EVENT_SOURCE_FAILED: return "source_failed";
+    case ANALYTICA_EVENT_WARNING: return "warning";
+    case ANALYTICA_EVENT_ERROR: return "error";
+    case ANALYTICA_EVENT_RUN_END: return "run_end";
+  }
+  return "other";
+}
+
+std::string str(const char* s) { return s ? s : ""; }
+
+// An exclusive advisory lock on a file, released on scope exit.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& file) : fd_(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) throw Failure(ANALYTICA_ERR_IO, file.string() + ": cannot open lock file: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX) != 0) {
+      ::close(fd_);
+      throw Failure(ANALYTICA_ERR_IO, file.string() + ": cannot lock: " + std::strerror(errno));
+    }
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Reads state.json; a missing or unreadable file starts afresh (counters
+// reset, as Prometheus expects of a restarted exporter).
+json load_state(const fs::path& file) {
+  std::ifstream in(file);
+  if (in) {
+    json j = json::parse(in, nullptr, false);
+    if (j.is_object() && j.value("format", "") == "analytica.metrics/1" && j.contains("pipelines") &&
+        j["pipelines"].is_object())
+      return j;
+  }
+  return json{{"format", "analytica.metrics/1"}, {"pipelines", json::object()}};
+}
+
+// Writes text to file through a temporary file and rename.
+void replace_file(const fs::path& file, const std::string& text) {
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Failure(ANALYTICA_ERR_IO, tmp.string() + ": cannot write");
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) throw Failure(ANALYTICA_ERR_IO, file.string() + ": cannot replace: " + ec.message());
+}
+
+void add(json& obj, const std::string& key, double by = 1) {
+  if (!obj.is_object()) obj = json::object();
+  obj[key] = obj.value(key, 0.0) + by;
+}
+
+// Escapes a Prometheus label value.
+std::string label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "NaN";
+  std::ostringstream s;
+  s.precision(15);
+  s << v;
+  return s.str();
+}
+
+// The state as Prometheus text, every name prefixed analytica_monitor_.
+std::string prometheus(const json& state) {
+  std::ostringstream out;
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    const char* key;    // object in the pipeline's state
+    const char* label;  // label for the object's keys, or nullptr for a plain value
+  };
+  const Family families[] = {
+      {"analytica_monitor_events_total", "counter", "Run events received, by kind.", "events_total", "kind"},
+      {"analytica_monitor_warnings_total", "counter", "Warnings raised during runs, by plugin.", "warnings_total",
+       "plugin"},
+      {"analytica_monitor_errors_total", "counter", "Errors raised during runs, by plugin.", "errors_total", "plugin"},
+      {"analytica_monitor_sources_total", "counter", "Sources finished, by outcome.", "sources_total", "outcome"},
+      {"analytica_monitor_runs_total", "counter", "Runs finished, by status.", "runs_total", "status"},
+      {"analytica_monitor_records_written_total", "counter", "Records written by finished sources.",
+       "records_written_total", nullptr},
+  };
+  const json& pipelines = state["pipelines"];
+  for (const auto& f : families) {
+    out << "# HELP " << f.name << " " << f.help << "\n# TYPE " << f.name << " " << f.type << "\n";
+    for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
+      const std::string pl = "pipeline=\"" + label(it.key()) + "\"";
+      if (!it.value().contains(f.key)) continue;
+      const json& v = it.value()[f.key];
+      if (!f.label) {
+        out << f.name << "{" << pl << "} " << number(v.get<double>()) << "\n";
+        continue;
+      }
+      for (auto k = v.begin(); k != v.end(); ++k)
+        out << f.name << "{" << pl << "," << f.label << "=\"" << label(k.key()) << "\"} "
+            << number(k.value().get<double>()) << "\n";
+    }
+  }
+  out << "# HELP analytica_monitor_run_duration_seconds Wall time of finished runs.\n"
+      << "# TYPE analytica_monitor_run_duration_seconds histogram\n";
+  for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
+    const json& h = it.value().value("run_duration_seconds", json::object());
+    if (!h.contains("counts")) continue;
+    const std::string pl = "pipeline=\"" + label(it.key()) + "\"";
+    double cumulative = 0;
+    size_t i = 0;
+    for (double le : kBuckets) {
+      cumulative += h["counts"].at(i++).get<double>();
+      out << "analytica_monitor_run_duration_seconds_bucket{" << pl << ",le=\"" << number(le) << "\"} "
+          << number(cumulative) << "\n";
+    }
+    out << "analytica_monitor_run_duration_seconds_bucket{" << pl << ",le=\"+Inf\"} "
+        << number(h.value("count", 0.0)) << "\n";
+    out << "analytica_monitor_run_duration_seconds_sum{" << pl << "} " << number(h.value("sum", 0.0)) << "\n";
+    out << "analytica_monitor_run_duration_seconds_count{" << pl << "} " << number(h.value("count", 0.0)) << "\n";
+  }
+  const struct {
+    const char* name;
+    const char* help;
+    const char* key;
+  } gauges[] = {
+      {"analytica_monitor_run_in_progress", "1 while a run of the pipeline is in flight.", "running"},
+      {"analytica_monitor_run_sources_done", "Sources finished by the run in flight (or the last run).",
+       "sources_done"},
+      {"analytica_monitor_run_records", "Records written by the run in flight (or the last run).", "records"},
+      {"analytica_monitor_last_event_timestamp_seconds", "Time of the last event received.", "last_event_unix_ms"},
+  };
+  for (const auto& g : gauges) {
+    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+    for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
+      const json& cur = it.value().value("current", json::object());
+      if (!cur.contains(g.key)) continue;
+      double v = cur[g.key].is_boolean() ? (cur[g.key].get<bool>() ? 1.0 : 0.0) : cur[g.key].get<double>();
+      if (std::string(g.key) == "last_event_unix_ms") v /= 1000.0;
+      out << g.name << "{pipeline=\"" << label(it.key()) << "\"} " << number(v) << "\n";
+    }
+  }
+  return out.str();
+}
+
+// Applies one event to the pipeline's counters.
+void apply(json& p, const analytica_event& ev, Metrics& m) {
+  add(p["events_total"], kind_name(ev.kind));
+  json& cur = p["current"];
+  if (!cur.is_object()) cur = json::object();
+  const std::string plugin = ev.plugin ? ev.plugin : "host";
+  switch (ev.kind) {
+    case ANALYTICA_EVENT_RUN_START:
+      m.run_started_ms = ev.time_unix_ms;
+      cur = json{{"run_id", str(ev.run_id)}, {"running", true},   {"started_unix_ms", ev.time_unix_ms},
+                 {"sources_done", 0},        {"sources_failed", 0}, {"records", 0}, {"source", ""}};
+      break;
+    case ANALYTICA_EVENT_SOURCE_START:
+      cur["source"] = str(ev.source);
+      break;
+    case ANALYTICA_EVENT_SOURCE_DONE:
+    case ANALYTICA_EVENT_SOURCE_SKIPPED:
+    case ANALYTICA_EVENT_SOURCE_FAILED: {
+      const char* outcome = ev.kind == ANALYTICA_EVENT_SOURCE_DONE      ? "ingested"
+                            : ev.kind == ANALYTICA_EVENT_SOURCE_SKIPPED ? "skipped"
+                                                                        : "failed";
+      add(p["sources_total"], outcome);
+      cur["sources_done"] = ev.sources_done + 1;
+      if (ev.kind == ANALYTICA_EVENT_SOURCE_FAILED) cur["sources_failed"] = cur.value("sources_failed", 0) + 1;
+      if (ev.kind == ANALYTICA_EVENT_SOURCE_DONE) {
+        cur["records"] = cur.value("records", uint64_t{0}) + ev.records;
+        p["records_written_total"] = p.value("records_written_total", 0.0) + static_cast<double>(ev.records);
+      }
+      cur["source"] = "";
+      break;
+    }
+    case ANALYTICA_EVENT_WARNING:
+      add(p["warnings_total"], plugin);
+      break;
+    case ANALYTICA_EVENT_ERROR:
+      add(p["errors_total"], plugin);
+      break;
+    case ANALYTICA_EVENT_RUN_END: {
+      const std::string status = ev.status == ANALYTICA_OK                ? "succeeded"
+                                 : ev.status == ANALYTICA_ERR_CANCELLED ? "cancelled"
+                                                                        : "failed";
+      add(p["runs_total"], status);
+      const int64_t start = m.run_started_ms ? m.run_started_ms : cur.value("started_unix_ms", ev.time_unix_ms);
+      const double seconds = std::max<double>(0, static_cast<double>(ev.time_unix_ms - start) / 1000.0);
+      json& h = p["run_duration_seconds"];
+      if (!h.contains("counts") || h["counts"].size() != std::size(kBuckets))
+        h = json{{"counts", json::array()}, {"sum", 0.0}, {"count", 0.0}};
+      if (h["counts"].empty())
+        for (size_t i = 0; i < std::size(kBuckets); ++i) h["counts"].push_back(0.0);
+      for (size_t i = 0; i < std::size(kBuckets); ++i)
+        if (seconds <= kBuckets[i]) {
+          h["counts"][i] = h["counts"][i].get<double>() + 1;
+          break;
+        }
+      h["sum"] = h["sum"].get<double>() + seconds;
+      h["count"] = h["count"].get<double>() + 1;
+      cur["running"] = false;
+      cur["source"] = "";
+      cur["records"] = ev.records;
+      cur["sources_done"] = ev.sources_done;
+      cur["ended_unix_ms"] = ev.time_unix_ms;
+      cur["status"] = status;
+      cur["duration_seconds"] = seconds;
+      break;
+    }
+    default:
+      break;
+  }
+  cur["last_event_unix_ms"] = ev.time_unix_ms;
+}
+
+analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
+  return analytica::guard(host, [&] {
+    const auto s = json::parse(settings_json ? settings_json : "{}");
+    auto m = std::make_unique<Metrics>();
+    m->host = host;
+    m->dir = s.at("dir").get<std::string>();
+    if (m->dir.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: dir: expected a directory");
+    std::error_code ec;
+    fs::create_directories(m->dir, ec);
+    if (!fs::is_directory(m->dir))
+      throw Failure(ANALYTICA_ERR_IO, m->dir.string() + ": cannot create the metrics directory" +
+                                          (ec ? ": " + ec.message() : ""));
+    *out = m.release();
+    return ANALYTICA_OK;
+  });
+}
+
+void destroy(void* self) { delete static_cast<Metrics*>(self); }
+
+analytica_status on_event(void* self, const analytica_event* raw) {
+  auto* m = static_cast<Metrics*>(self);
+  return analytica::guard(m->host, [&] {
+    if (!raw) return ANALYTICA_ERR_INVALID;
+    const analytica_event ev = analytica::read_sized(raw);
+    const FileLock lock(m->dir / ".lock");
+    json state = load_state(m->dir / "state.json");
+    json& p = state["pipelines"][ev.pipeline && *ev.pipeline ? ev.pipeline : "unnamed"];
+    if (!p.is_object()) p = json::object();
+    apply(p, ev, *m);
+    state["updated_unix_ms"] = ev.time_unix_ms;
+    replace_file(m->dir / "state.json", state.dump(1) + "\n");
+    replace_file(m->dir / "analytica.prom", prometheus(state));
+    return ANALYTICA_OK;
+  });
+}
+
+const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
+
+const void* get_interface(const char* id) {
+  return id && std::strcmp(id, ANALYTICA_MONITOR_V1) == 0 ? &kMonitor : nullptr;
+}
+
+const analytica_plugin_descriptor kDescriptor = {
+    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_MONITOR,
+    "monitor_metrics", "1.0.0",
+    "run metrics on disk (state.json + Prometheus textfile) for `analytica serve` and node_exporter",
+    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+
+}  // namespace
+
+extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }

@@ -1,0 +1,809 @@
+// pg_store.cpp — the libpq connection behind sink_postgres.
+#include "pg_store.h"
+
+#include "analytica_cpp.hpp"
+#include "sql_text.h"
+
+#include <libpq-fe.h>
+
+#include <endian.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace sink_postgres {
+
+using analytica::Failure;
+
+namespace {
+
+const char* const kSavepoint = "analytica_sink";
+const char* const kQuerySavepoint = "analytica_query";
+// Rows sent per pipeline round trip: few enough that neither side's
+// socket buffers fill while the other is still writing.
+const uint64_t kChunkRows = 256;
+
+// The status an SQLSTATE maps to (NULL: no server error, so the
+// connection failed).
+analytica_status status_of(const char* sqlstate) {
+  if (!sqlstate || std::strlen(sqlstate) != 5) return ANALYTICA_ERR_IO;
+  const std::string state(sqlstate), cls = state.substr(0, 2);
+  if (state == "57014") return ANALYTICA_ERR_CANCELLED;
+  if (cls == "23") return ANALYTICA_ERR_CONFLICT;
+  if (cls == "08" || cls == "53" || cls == "57" || cls == "58" || cls == "40" || cls == "55" || cls == "28" ||
+      cls == "3D" || cls == "XX")
+    return ANALYTICA_ERR_IO;
+  if (cls == "42" || cls == "22" || cls == "0A" || cls == "25" || cls == "21" || cls == "2B" || cls == "P0")
+    return ANALYTICA_ERR_INVALID;
+  return ANALYTICA_ERR_INTERNAL;
+}
+
+// The first characters of a statement on one line, for messages.
+std::string excerpt(const char* sql) {
+  std::string out;
+  for (const char* p = sql; *p && out.size() < 80; ++p) out += (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
+  if (std::strlen(sql) > out.size()) out += "...";
+  return out;
+}
+
+std::string quoted(const std::string& table) { return "table \"" + table + "\""; }
+
+// Collapses line breaks and runs of blanks; trims.
+std::string one_line(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+bool valid_value(const analytica_value& v) {
+  if (v.type == ANALYTICA_TEXT) return v.as.text.ptr || v.as.text.len == 0;
+  return v.type == ANALYTICA_NULL || v.type == ANALYTICA_INT64 || v.type == ANALYTICA_DOUBLE;
+}
+
+void put_int64(char* out, int64_t v) {
+  const uint64_t be = htobe64(static_cast<uint64_t>(v));
+  std::memcpy(out, &be, 8);
+}
+
+void put_double(char* out, double d) {
+  uint64_t bits;
+  std::memcpy(&bits, &d, 8);
+  bits = htobe64(bits);
+  std::memcpy(out, &bits, 8);
+}
+
+const char* relkind_name(char kind) {
+  switch (kind) {
+    case 'v': return "view";
+    case 'm': return "materialized view";
+    case 'i': case 'I': return "index";
+    case 'S': return "sequence";
+    case 'f': return "foreign table";
+    case 'c': return "composite type";
+    default: return "relation that is not a table";
+  }
+}
+
+// Statements query() refuses: the host owns the transaction boundaries and
+// the session's prepared statements; COPY would take the connection over.
+const char* refusal(const std::string& word) {
+  static const char* const control[] = {"begin", "start", "commit", "end", "rollback", "abort",
+                                        "savepoint", "release", "prepare"};
+  for (const char* w : control)
+    if (word == w) return "transaction control is not allowed in a query; the host calls begin, commit and rollback";
+  if (word == "copy") return "COPY is not allowed in a query";
+  if (word == "discard" || word == "deallocate") return "DISCARD and DEALLOCATE are not allowed in a query";
+  return nullptr;
+}
+
+// Reads a numeric's text: an integer within int64 range stays INT64 (as
+// SQLite's sum() of integers), anything else becomes DOUBLE.
+analytica_value numeric_value(const char* text, size_t len) {
+  analytica_value v{};
+  const char* end = text + len;
+  if (std::none_of(text, end, [](char c) { return c == '.' || c == 'e' || c == 'E' || c == 'N' || c == 'I'; })) {
+    int64_t i = 0;
+    const auto [p, ec] = std::from_chars(text, end, i);
+    if (ec == std::errc() && p == end) {
+      v.type = ANALYTICA_INT64;
+      v.as.i = i;
+      return v;
+    }
+  }
+  v.type = ANALYTICA_DOUBLE;
+  double d = 0;
+  const auto [p, ec] = std::from_chars(text, end, d);
+  if (ec == std::errc::result_out_of_range) d = (len && text[0] == '-') ? -HUGE_VAL : HUGE_VAL;
+  else if (ec != std::errc()) d = std::numeric_limits<double>::quiet_NaN();
+  (void)p;
+  v.as.d = d;
+  return v;
+}
+
+}  // namespace
+
+void PgStore::ResultDeleter::operator()(pg_result* res) const { PQclear(res); }
+
+// A unit of work that is all or nothing: its own BEGIN .. COMMIT outside a
+// transaction, a savepoint inside one. Undone unless done() ran.
+class PgStore::Scope {
+ public:
+  Scope(PgStore& store, const std::string& what) : store_(store), what_(what) {
+    own_ = !store_.in_transaction();
+    store_.exec(own_ ? std::string("BEGIN") : std::string("SAVEPOINT ") + kSavepoint, what_);
+    if (own_) store_.schema_locked_ = false;
+  }
+  void done() {
+    store_.exec(own_ ? std::string("COMMIT") : std::string("RELEASE SAVEPOINT ") + kSavepoint, what_);
+    if (own_) store_.schema_locked_ = false;
+    done_ = true;
+  }
+  ~Scope() {
+    if (done_) return;
+    if (store_.conn_ && store_.in_transaction()) {
+      const std::string undo = own_ ? std::string("ROLLBACK")
+                                    : std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint + "; RELEASE SAVEPOINT " +
+                                          kSavepoint;
+      PQclear(PQexec(store_.conn_, undo.c_str()));
+    }
+    store_.schema_locked_ = false;  // an advisory lock taken inside is gone with it
+    store_.forget_schema();         // DDL in the scope may have been undone
+  }
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  PgStore& store_;
+  std::string what_;
+  bool own_ = false;
+  bool done_ = false;
+};
+
+PgStore::PgStore(const Settings& settings, const analytica_host* host) : settings_(settings), host_(host) {
+  where_ = settings_.describe();
+  connect();
+}
+
+PgStore::~PgStore() {
+  known_.clear();
+  if (!conn_) return;
+  if (in_transaction()) PQclear(PQexec(conn_, "ROLLBACK"));
+  PQfinish(conn_);
+}
+
+void PgStore::connect() {
+  std::vector<const char*> keys, values;
+  for (const auto& kv : settings_.keywords) {
+    keys.push_back(kv.first.c_str());
+    values.push_back(kv.second.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/0);
+  if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": cannot connect: out of memory");
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    const std::string reason = clean(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    fail(ANALYTICA_ERR_IO, where_ + ": cannot connect: " + reason);
+  }
+  PQsetNoticeProcessor(conn_, &PgStore::on_notice, this);
+  const auto text = [](const char* s) { return std::string(s && *s ? s : "(default)"); };
+  where_ = "postgres://" + text(PQuser(conn_)) + "@" + text(PQhost(conn_)) + ":" + text(PQport(conn_)) + "/" +
+           text(PQdb(conn_));
+  try {
+    configure_session();
+  } catch (...) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw;
+  }
+}
+
+void PgStore::configure_session() {
+  const int version = PQserverVersion(conn_);
+  if (version < 110000)
+    fail(ANALYTICA_ERR_IO, where_ + ": server version " + std::to_string(version / 10000) +
+                               " is too old; sink_postgres needs PostgreSQL 11 or newer");
+  // Exact float text (shortest round-trip), standard string literals (the
+  // placeholder scanner relies on them), no NOTICE chatter, and the wait for
+  // another session's locks bounded like SQLite's busy timeout.
+  exec("SET extra_float_digits = 3; SET standard_conforming_strings = on; SET client_min_messages = warning; "
+       "SET lock_timeout = " + std::to_string(settings_.lock_timeout_ms),
+       "configure session");
+  const Result schema = exec("SELECT current_schema()", "read current schema");
+  if (PQntuples(schema.get()) != 1 || PQgetisnull(schema.get(), 0, 0))
+    fail(ANALYTICA_ERR_IO, where_ + ": no schema to create tables in (current_schema() is NULL; check search_path)");
+  const std::string name = PQgetvalue(schema.get(), 0, 0);
+  prepared_.clear();
+  known_.clear();
+  schema_locked_ = false;
+  log(ANALYTICA_LOG_DEBUG, where_ + ": connected (server " + std::to_string(version / 10000) + ", schema " + name + ")");
+}
+
+// ------------------------------------------------------------ transactions
+
+bool PgStore::in_transaction() const {
+  if (!conn_) return false;
+  const PGTransactionStatusType s = PQtransactionStatus(conn_);
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+void PgStore::begin() {
+  if (!conn_) {
+    connect();
+  } else if (PQstatus(conn_) == CONNECTION_BAD) {
+    log(ANALYTICA_LOG_WARN, where_ + ": connection lost; reconnecting");
+    PQreset(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) fail_connection("begin: reconnect");
+    configure_session();
+  }
+  if (in_transaction()) fail(ANALYTICA_ERR_INVALID, where_ + ": begin: a transaction is already open");
+  exec("BEGIN", "begin");
+  schema_locked_ = false;
+}
+
+void PgStore::commit() {
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID, where_ + ": commit: no transaction is open (begin first; an earlier error may have "
+                                         "rolled it back)");
+  if (PQtransactionStatus(conn_) == PQTRANS_INERROR) {
+    PQclear(PQexec(conn_, "ROLLBACK"));
+    forget_schema();
+    fail(ANALYTICA_ERR_IO, where_ + ": commit: an earlier statement failed and aborted the transaction; rolled back");
+  }
+  exec("COMMIT", "commit");
+  schema_locked_ = false;
+}
+
+void PgStore::rollback() {
+  schema_locked_ = false;
+  forget_schema();
+  if (in_transaction()) exec("ROLLBACK", "rollback");
+}
+
+void PgStore::lock_source(const char* source_key) {
+  if (!source_key) fail(ANALYTICA_ERR_INVALID, where_ + ": lock_source: no source key given");
+  const std::string key = source_key;
+  const std::string what = "lock source \"" + key + "\"";
+  if (!in_transaction()) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + " outside a transaction (call begin first)");
+  const std::string id = "hashtextextended('analytica.source:' || current_schema() || ':' || $1, 0)";
+  const Result got = exec_params("SELECT pg_try_advisory_xact_lock(" + id + ")", {key}, what);
+  if (std::strcmp(PQgetvalue(got.get(), 0, 0), "t") == 0) return;
+  log(ANALYTICA_LOG_INFO, where_ + ": \"" + key + "\" is being ingested by another process; waiting up to " +
+                              (settings_.lock_timeout_ms ? "lock_timeout_ms=" + std::to_string(settings_.lock_timeout_ms)
+                                                         : std::string("forever")));
+  exec_params("SELECT pg_advisory_xact_lock(" + id + ")", {key}, what);
+}
+
+// ------------------------------------------------------------------ tables
+
+void PgStore::declare_table(const analytica_table_schema& given) {
+  const analytica_table_schema schema = analytica::read_sized(&given);
+  if (schema.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": declare table: schema struct_size is 0");
+  const TableSpec spec = TableSpec::from(schema);
+  declare(spec);
+  remember(spec);
+}
+
+PgStore::KnownTable& PgStore::ensure_declared(const analytica_table_schema& schema) {
+  TableSpec spec = TableSpec::from(schema);
+  const auto it = known_.find(spec.signature());
+  if (it != known_.end()) return *it->second;
+  declare(spec);
+  return remember(spec);
+}
+
+PgStore::KnownTable& PgStore::remember(const TableSpec& spec) {
+  auto table = std::make_unique<KnownTable>();
+  table->spec = spec;
+  auto& slot = known_[spec.signature()];
+  slot = std::move(table);
+  return *slot;
+}
+
+void PgStore::forget_schema() { known_.clear(); }
+
+void PgStore::declare(const TableSpec& spec) {
+  if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": not connected");
+  Scope scope(*this, quoted(spec.table()) + ": declare");
+  declare_one(spec);
+  if (spec.newest() >= 0) declare_one(spec.revisions());
+  scope.done();
+}
+
+void PgStore::lock_schema() {
+  exec("SELECT pg_advisory_xact_lock(hashtextextended('analytica.schema:' || current_schema(), 0))", "lock schema");
+  schema_locked_ = true;
+}
+
+PgStore::Existing PgStore::inspect(const std::string& table) {
+  const std::string where = quoted(table);
+  Existing out;
+  const Result rel = exec_params(
+      "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = current_schema() AND c.relname = $1",
+      {table}, where + ": read schema");
+  if (PQntuples(rel.get()) == 0) return out;
+  const char kind = PQgetvalue(rel.get(), 0, 1)[0];
+  if (kind != 'r' && kind != 'p')
+    fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ": the name is taken by a " + relkind_name(kind) + ", not a table");
+  out.exists = true;
+  const std::string oid = PQgetvalue(rel.get(), 0, 0);
+  const Result cols = exec_params(
+      "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+      "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+      {oid}, where + ": read columns");
+  for (int r = 0; r < PQntuples(cols.get()); ++r)
+    out.columns.push_back({PQgetvalue(cols.get(), r, 0), PQgetvalue(cols.get(), r, 1)});
+  const Result keys = exec_params(
+      "SELECT i.indisprimary, (SELECT string_agg(a.attname::text, ',' ORDER BY a.attname::text COLLATE \"C\") "
+      "FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)) "
+      "FROM pg_catalog.pg_index i WHERE i.indrelid = $1::oid AND (i.indisprimary OR i.indisunique) "
+      "AND i.indexprs IS NULL AND i.indpred IS NULL",
+      {oid}, where + ": read keys");
+  for (int r = 0; r < PQntuples(keys.get()); ++r) {
+    const std::string columns = PQgetvalue(keys.get(), r, 1);
+    if (PQgetvalue(keys.get(), r, 0)[0] == 't') out.primary_key = columns;
+    else out.unique_keys.push_back(columns);
+  }
+  return out;
+}
+
+void PgStore::declare_one(const TableSpec& spec) {
+  const std::string where = quoted(spec.table());
+  const auto find = [](const Existing& e, const std::string& name) {
+    return std::find_if(e.columns.begin(), e.columns.end(), [&](const Existing::Column& c) { return c.name == name; });
+  };
+  const auto needs_change = [&](const Existing& e) {
+    return !e.exists || std::any_of(spec.columns().begin(), spec.columns().end(),
+                                    [&](const ColumnSpec& c) { return find(e, c.name) == e.columns.end(); });
+  };
+  Existing existing = inspect(spec.table());
+  if (needs_change(existing) && !schema_locked_) {
+    // Another host may be creating the same table right now: serialise,
+    // then look again (READ COMMITTED: this statement sees its commit).
+    lock_schema();
+    existing = inspect(spec.table());
+  }
+  if (!existing.exists) {
+    exec(spec.create_sql(), where + ": create");
+    return;
+  }
+
+  std::vector<const ColumnSpec*> missing;
+  for (const auto& col : spec.columns()) {
+    const auto found = find(existing, col.name);
+    if (found == existing.columns.end()) {
+      missing.push_back(&col);
+    } else if (found->type != catalog_type(col.type)) {
+      fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ", column \"" + col.name + "\": existing type " +
+                                       found->type + ", declared type " + sql_type(col.type) + " (" +
+                                       type_name(col.type) + "); a column's type cannot change");
+    }
+  }
+
+  // The key must be the declared key, or upserts cannot target it.
+  const std::string declared = spec.sorted_keys();
+  const bool keys_match =
+      existing.primary_key.empty()
+          ? (declared.empty() || std::find(existing.unique_keys.begin(), existing.unique_keys.end(), declared) !=
+                                     existing.unique_keys.end())
+          : existing.primary_key == declared;
+  if (!keys_match)
+    fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ": existing primary key (" + existing.primary_key +
+                                     ") differs from the declared key columns (" + declared + ")");
+
+  for (const ColumnSpec* col : missing)
+    exec(spec.add_column_sql(*col), where + ", column \"" + col->name + "\": add column");
+}
+
+// ------------------------------------------------------------------ writes
+
+void PgStore::write(const analytica_batch& given) {
+  const analytica_batch batch = analytica::read_sized(&given);
+  if (batch.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": write: batch struct_size is 0");
+  if (!batch.schema) fail(ANALYTICA_ERR_INVALID, where_ + ": write: the batch has no schema");
+  const analytica_table_schema schema = analytica::read_sized(batch.schema);
+  const std::string table = schema.table ? schema.table : "(null)";
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + " outside a transaction (call begin first)");
+  KnownTable& known = ensure_declared(schema);
+  if (batch.row_count == 0) return;
+  if (!batch.values) fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + ": values is NULL");
+  const size_t width = known.spec.columns().size();
+  if (batch.row_count > SIZE_MAX / width)
+    fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + ": too many rows");
+  check_values(known.spec, batch);
+
+  Scope scope(*this, quoted(known.spec.table()) + ": write");
+  prepare_statements(known);
+  send_rows(known, batch);
+  scope.done();
+}
+
+void PgStore::check_values(const TableSpec& spec, const analytica_batch& batch) const {
+  const auto& columns = spec.columns();
+  const size_t width = columns.size();
+  const std::string where = quoted(spec.table());
+  for (uint64_t r = 0; r < batch.row_count; ++r) {
+    const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
+    for (size_t c = 0; c < width; ++c) {
+      const analytica_value& v = row[c];
+      const ColumnSpec& col = columns[c];
+      const auto bad = [&](const std::string& reason) {
+        fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + where + ", row " + std::to_string(r) + ", column \"" +
+                                        col.name + "\": " + reason);
+      };
+      if (!valid_value(v)) bad("invalid value (type " + std::to_string(v.type) + ")");
+      if (v.type == ANALYTICA_NULL && col.not_null) bad("a key column cannot be NULL");
+      const bool widening = v.type == ANALYTICA_INT64 && col.type == ANALYTICA_DOUBLE;
+      if (v.type != ANALYTICA_NULL && v.type != col.type && !widening)
+        bad(std::string("expected ") + type_name(col.type) + ", got " + type_name(v.type));
+      if (v.type == ANALYTICA_TEXT && v.as.text.len > static_cast<uint64_t>(INT_MAX / 2))
+        bad("text longer than PostgreSQL accepts");
+    }
+  }
+}
+
+void PgStore::prepare_statements(KnownTable& known) {
+  const auto prepare = [&](const TableSpec& spec) {
+    const std::string sql = spec.upsert_sql();
+    const auto it = prepared_.find(sql);
+    if (it != prepared_.end()) return it->second;
+    const std::string name = "analytica_w" + std::to_string(prepared_.size() + 1);
+    std::vector<::Oid> types;
+    for (const auto& c : spec.columns()) types.push_back(type_oid(c.type));
+    const Result res(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+      fail_result(res.get(), quoted(spec.table()) + ": prepare write");
+    prepared_[sql] = name;
+    return name;
+  };
+  if (known.upsert.empty()) known.upsert = prepare(known.spec);
+  if (known.spec.newest() >= 0 && known.revision.empty()) known.revision = prepare(known.spec.revisions());
+}
+
+// Sends the rows pipelined (one round trip per chunk), upsert then
+// revision per row, and reads every result; the first error fails the
+// batch (the caller's savepoint undoes what went before it).
+void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
+  const TableSpec& spec = known.spec;
+  const auto& columns = spec.columns();
+  const size_t width = columns.size();
+  const std::string where = quoted(spec.table());
+  std::vector<const char*> statements = {known.upsert.c_str()};
+  if (!known.revision.empty()) statements.push_back(known.revision.c_str());
+  const uint64_t per_row = statements.size();
+
+  std::vector<char> binary(width * 8);
+  std::vector<const char*> values(width);
+  std::vector<int> lengths(width), formats(width, 1);
+
+  if (PQenterPipelineMode(conn_) != 1) fail_connection("write to " + where + ": enter pipeline mode");
+  std::string error;
+  analytica_status error_status = ANALYTICA_OK;
+  bool broken = false;
+  for (uint64_t start = 0; start < batch.row_count && error.empty() && !broken; start += kChunkRows) {
+    if (start > 0 && cancelled()) {
+      error = where_ + ": write to " + where + ": cancelled at row " + std::to_string(start);
+      error_status = ANALYTICA_ERR_CANCELLED;
+      break;
+    }
+    const uint64_t end = std::min<uint64_t>(batch.row_count, start + kChunkRows);
+    uint64_t sent = 0;
+    for (uint64_t r = start; r < end && !broken; ++r) {
+      const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
+      for (size_t c = 0; c < width; ++c) {
+        const analytica_value& v = row[c];
+        char* slot = binary.data() + c * 8;
+        values[c] = slot;
+        lengths[c] = 8;
+        switch (v.type) {
+          case ANALYTICA_NULL:
+            values[c] = nullptr;
+            lengths[c] = 0;
+            break;
+          case ANALYTICA_INT64:
+            if (columns[c].type == ANALYTICA_DOUBLE) put_double(slot, static_cast<double>(v.as.i));
+            else put_int64(slot, v.as.i);
+            break;
+          case ANALYTICA_DOUBLE:
+            put_double(slot, v.as.d);
+            break;
+          default:  // TEXT: binary text is the UTF-8 bytes themselves
+            values[c] = v.as.text.ptr ? v.as.text.ptr : "";
+            lengths[c] = static_cast<int>(v.as.text.len);
+        }
+      }
+      for (const char* name : statements) {
+        if (PQsendQueryPrepared(conn_, name, static_cast<int>(width), values.data(), lengths.data(), formats.data(),
+                                0) != 1) {
+          broken = true;
+          break;
+        }
+        ++sent;
+      }
+    }
+    if (!broken && PQpipelineSync(conn_) != 1) broken = true;
+    if (broken) break;
+    std::vector<Result> results;
+    if (!drain_pipeline(sent, results)) {
+      broken = true;
+      break;
+    }
+    for (uint64_t q = 0; q < results.size() && error.empty(); ++q) {
+      const pg_result* res = results[q].get();
+      if (PQresultStatus(res) != PGRES_FATAL_ERROR) continue;
+      const uint64_t row = start + q / per_row;
+      const bool revision = q % per_row == 1;
+      const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+      const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+      error = where_ + ": write to " + (revision ? quoted(spec.table() + "_revisions") : where) + ", row " +
+              std::to_string(row) + ": " + (primary ? primary : PQresultErrorMessage(res)) +
+              (detail ? std::string(" (") + detail + ")" : std::string());
+      error_status = status_of(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+    }
+  }
+  if (broken) {
+    const std::string reason = clean(PQerrorMessage(conn_));
+    PQexitPipelineMode(conn_);
+    fail(ANALYTICA_ERR_IO, where_ + ": write to " + where + ": connection failed: " + reason);
+  }
+  if (PQexitPipelineMode(conn_) != 1) fail_connection("write to " + where + ": leave pipeline mode");
+  if (!error.empty()) fail(error_status, clean(error));
+}
+
+// ----------------------------------------------------------------- queries
+
+void PgStore::query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
+                    void* user) {
+  if (!sql) fail(ANALYTICA_ERR_INVALID, where_ + ": query: no SQL given");
+  if (param_count > 0 && !params)
+    fail(ANALYTICA_ERR_INVALID, where_ + ": query: " + std::to_string(param_count) + " parameters announced, none given");
+  if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": query: not connected");
+  const std::string what = "query \"" + excerpt(sql) + "\"";
+
+  const SqlText text = translate_sql(sql);
+  if (text.sql.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": no statement in the SQL text");
+  if (const char* why = refusal(text.first_word)) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + why);
+  if (!text.trailing.empty())
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": only one statement per call; more SQL follows: \"" +
+                                    excerpt(text.trailing.c_str()) + "\"");
+  if (text.parameters != param_count)
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": the statement takes " + std::to_string(text.parameters) +
+                                    " parameters, " + std::to_string(param_count) + " given");
+  const std::string& word = text.first_word;
+  if (word == "create" || word == "alter" || word == "drop") forget_schema();
+
+  std::vector<::Oid> types(param_count, 0);
+  std::vector<std::string> storage(param_count);
+  std::vector<const char*> values(param_count, nullptr);
+  std::vector<int> lengths(param_count, 0), formats(param_count, 0);
+  for (uint32_t i = 0; i < param_count; ++i) {
+    const analytica_value& v = params[i];
+    const std::string which = "parameter " + std::to_string(i + 1);
+    if (!valid_value(v)) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + which + " has an invalid value");
+    switch (v.type) {
+      case ANALYTICA_INT64:
+        types[i] = kOidInt8;
+        storage[i].resize(8);
+        put_int64(storage[i].data(), v.as.i);
+        formats[i] = 1;
+        lengths[i] = 8;
+        values[i] = storage[i].data();
+        break;
+      case ANALYTICA_DOUBLE:
+        types[i] = kOidFloat8;
+        storage[i].resize(8);
+        put_double(storage[i].data(), v.as.d);
+        formats[i] = 1;
+        lengths[i] = 8;
+        values[i] = storage[i].data();
+        break;
+      case ANALYTICA_TEXT:
+        storage[i].assign(v.as.text.ptr ? v.as.text.ptr : "", static_cast<size_t>(v.as.text.len));
+        if (storage[i].find('\0') != std::string::npos)
+          fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + which + ": text with a NUL byte cannot be sent to "
+                                                                        "PostgreSQL");
+        values[i] = storage[i].c_str();
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Inside a transaction a failing statement would abort it: a savepoint
+  // keeps the failure to this query, as in SQLite.
+  const Result res = PQtransactionStatus(conn_) == PQTRANS_INTRANS
+                         ? exec_in_savepoint(text.sql, param_count, types.data(), values.data(), lengths.data(),
+                                             formats.data(), what)
+                         : Result(PQexecParams(conn_, text.sql.c_str(), static_cast<int>(param_count), types.data(),
+                                               values.data(), lengths.data(), formats.data(), 0));
+  const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    if (word == "create" || word == "alter" || word == "drop") forget_schema();
+    fail_result(res.get(), what);
+  }
+  if (!fn || st != PGRES_TUPLES_OK) return;
+
+  const int width = PQnfields(res.get());
+  std::vector<::Oid> column_types(static_cast<size_t>(width));
+  for (int c = 0; c < width; ++c) column_types[static_cast<size_t>(c)] = PQftype(res.get(), c);
+  std::vector<analytica_value> row(static_cast<size_t>(width));
+  const int rows = PQntuples(res.get());
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < width; ++c) {
+      analytica_value& v = row[static_cast<size_t>(c)];
+      v = analytica_value{};
+      if (PQgetisnull(res.get(), r, c)) continue;  // ANALYTICA_NULL
+      const char* data = PQgetvalue(res.get(), r, c);
+      const size_t len = static_cast<size_t>(PQgetlength(res.get(), r, c));
+      switch (column_types[static_cast<size_t>(c)]) {
+        case kOidInt8: case kOidInt4: case kOidInt2: case kOidOid: {
+          int64_t i = 0;
+          std::from_chars(data, data + len, i);
+          v.type = ANALYTICA_INT64;
+          v.as.i = i;
+          break;
+        }
+        case kOidBool:
+          v.type = ANALYTICA_INT64;
+          v.as.i = data[0] == 't' ? 1 : 0;
+          break;
+        case kOidFloat8: case kOidFloat4:
+          v = numeric_value(data, len);
+          if (v.type == ANALYTICA_INT64) {  // "3" from a float column is still a DOUBLE
+            v.type = ANALYTICA_DOUBLE;
+            v.as.d = static_cast<double>(v.as.i);
+          }
+          break;
+        case kOidNumeric:
+          v = numeric_value(data, len);
+          break;
+        default:
+          v.type = ANALYTICA_TEXT;
+          v.as.text.ptr = data;
+          v.as.text.len = len;
+      }
+    }
+    if (fn(user, row.data(), static_cast<uint32_t>(width)) != 0) break;
+  }
+}
+
+// ----------------------------------------------------------------- helpers
+
+// Reads the results of `count` queries sent in pipeline mode and of the
+// sync point after them: the first result of each query (PGRES_PIPELINE_ABORTED
+// for those after a failure). False if the connection failed.
+bool PgStore::drain_pipeline(uint64_t count, std::vector<Result>& results) {
+  results.clear();
+  bool in_query = false;
+  int nulls = 0;
+  for (;;) {
+    PGresult* res = PQgetResult(conn_);
+    if (!res) {
+      // A query's results end with a NULL; anything else is a lost connection.
+      if (in_query) {
+        in_query = false;
+        continue;
+      }
+      if (PQstatus(conn_) == CONNECTION_BAD || ++nulls > 3) return false;
+      continue;
+    }
+    nulls = 0;
+    if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      return results.size() == count;
+    }
+    if (in_query) {
+      PQclear(res);  // a further result of the same query
+      continue;
+    }
+    in_query = true;
+    results.emplace_back(res);
+  }
+}
+
+// Runs one statement between SAVEPOINT and RELEASE in a single round trip;
+// if it fails, rolls back to the savepoint and returns its failed result.
+PgStore::Result PgStore::exec_in_savepoint(const std::string& sql, uint32_t count, const unsigned* types,
+                                           const char* const* values, const int* lengths, const int* formats,
+                                           const std::string& what) {
+  const std::string open = std::string("SAVEPOINT ") + kQuerySavepoint;
+  const std::string close = std::string("RELEASE SAVEPOINT ") + kQuerySavepoint;
+  if (PQenterPipelineMode(conn_) != 1) fail_connection(what + ": enter pipeline mode");
+  const bool sent =
+      PQsendQueryParams(conn_, open.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(count), types, values, lengths, formats, 0) == 1 &&
+      PQsendQueryParams(conn_, close.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQpipelineSync(conn_) == 1;
+  std::vector<Result> results;
+  const bool drained = sent && drain_pipeline(3, results);
+  PQexitPipelineMode(conn_);
+  if (!drained) fail_connection(what);
+  const auto ok = [](const Result& r) {
+    const ExecStatusType st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  };
+  if (!ok(results[0])) fail_result(results[0].get(), what + ": savepoint");
+  if (!ok(results[1])) {
+    const std::string undo = std::string("ROLLBACK TO SAVEPOINT ") + kQuerySavepoint + "; " + close;
+    PQclear(PQexec(conn_, undo.c_str()));
+    return std::move(results[1]);
+  }
+  if (!ok(results[2])) fail_result(results[2].get(), what + ": release savepoint");
+  return std::move(results[1]);
+}
+
+PgStore::Result PgStore::exec(const std::string& sql, const std::string& what) {
+  if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": not connected");
+  Result res(PQexec(conn_, sql.c_str()));
+  const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_result(res.get(), what);
+  return res;
+}
+
+PgStore::Result PgStore::exec_params(const std::string& sql, const std::vector<std::string>& params,
+                                     const std::string& what) {
+  if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": not connected");
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p.c_str());
+  Result res(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0));
+  const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail_result(res.get(), what);
+  return res;
+}
+
+void PgStore::fail_result(const pg_result* res, const std::string& what) const {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const char* detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : nullptr;
+  std::string message = primary ? primary : (conn_ ? PQerrorMessage(conn_) : "not connected");
+  if (message.empty() && res) message = PQresultErrorMessage(res);
+  if (message.empty()) message = "failed";
+  if (detail) message += std::string(" (") + detail + ")";
+  if (state && std::strcmp(state, "55P03") == 0)
+    message += " (still locked after waiting lock_timeout_ms=" + std::to_string(settings_.lock_timeout_ms) + ")";
+  throw Failure(status_of(state), clean(where_ + ": " + what + ": " + message));
+}
+
+void PgStore::fail_connection(const std::string& what) const {
+  throw Failure(ANALYTICA_ERR_IO,
+                clean(where_ + ": " + what + ": " + (conn_ ? PQerrorMessage(conn_) : "not connected")));
+}
+
+void PgStore::fail(analytica_status status, const std::string& message) const {
+  throw Failure(status, clean(message));
+}
+
+std::string PgStore::clean(const std::string& message) const { return scrub(one_line(message), settings_.password); }
+
+bool PgStore::cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->ctx) != 0; }
+
+void PgStore::log(analytica_log_level level, const std::string& message) const {
+  if (host_ && host_->log) host_->log(host_->ctx, level, clean(message).c_str());
+}
+
+void PgStore::on_notice(void* self, const char* message) {
+  const auto* store = static_cast<const PgStore*>(self);
+  store->log(ANALYTICA_LOG_WARN, store->where_ + ": server says: " + (message ? message : ""));
+}
+
+}  // namespace sink_postgres

@@ -1,0 +1,345 @@
+// validator_continuity: figures against their own history.
+//   continuity.jump  a value that moves implausibly from the previous
+//                    month (more than max_change_pct, measured both ways:
+//                    a halving is a 100% move, like a doubling). The
+//                    previous month comes from the same batch (the city
+//                    pages print a year and more) or else from the store.
+//   continuity.yoy   a printed year-over-year / month-over-month benchmark
+//   continuity.mom   change must match the benchmark prices: for the TOTAL
+//                    CITY rows, the city page's benchmarks as printed in the
+//                    same report (exactly, within the report's rounding) or,
+//                    failing that, as stored from other reports (within
+//                    history_tolerance_pct, since the board revises its
+//                    benchmarks); for the other districts the district
+//                    benchmarks stored from earlier reports, when
+//                    compare_district_history is on.
+// Needs the store (host->query). Tables are named as the extractor declares
+// them; the pipeline's prefix is taken from the batch's table name.
+#include <analytica.h>
+#include <analytica_cpp.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+using analytica::Batch;
+using analytica::Cell;
+using analytica::Failure;
+using nlohmann::json;
+
+const analytica_setting kSettings[] = {
+    {"city_table", "string", "\"city_monthly\"", 0, "the month-by-month table (without the pipeline's prefix)"},
+    {"district_table", "string", "\"district_monthly\"", 0, "the per-district table of the report's month"},
+    {"month_column", "string", "\"month\"", 0, "YYYY-MM of the row"},
+    {"type_column", "string", "\"property_type\"", 0, "property type column (both tables)"},
+    {"district_column", "string", "\"district\"", 0, "district column"},
+    {"total_label", "string", "\"TOTAL CITY\"", 0, "the district row that repeats the city page"},
+    {"version_column", "string", "\"report_month\"", 0, "the report a row came from (NEWEST column)"},
+    {"max_change_pct", "object",
+     R"({"benchmark_price": 10, "index": 10, "median_price": 35, "average_price": 35, "days_on_market": 150,)"
+     R"( "sales": 200, "new_listings": 350, "inventory": 120})",
+     0, "city table: column -> largest plausible month-to-month move in %"},
+    {"district_max_change_pct", "object", R"({"benchmark_price": 15})", 0,
+     "district table: column -> largest plausible move in % from the stored previous month"},
+    {"min_base", "number", "20", 0, "moves are not judged when both values are below this (small counts)"},
+    {"benchmark_column", "string", "\"benchmark_price\"", 0, "benchmark price column (both tables)"},
+    {"yoy_column", "string", "\"yoy_benchmark_change_pct\"", 0, "printed year-over-year change in %"},
+    {"mom_column", "string", "\"mom_benchmark_change_pct\"", 0, "printed month-over-month change in %"},
+    {"tolerance_pct", "number", "0.0051", 0, "largest accepted difference (points) against the same report"},
+    {"history_tolerance_pct", "number", "1.0", 0,
+     "largest accepted difference (points) against benchmarks stored from other reports"},
+    {"compare_district_history", "boolean", "false", 0,
+     "also check each district's y/y and m/m against its benchmarks stored from earlier reports"},
+    {"failure_confidence", "number", "0.4", 0, "confidence a failed check gives its row"},
+};
+
+struct Validator {
+  const analytica_host* host;
+  std::string city_table, district_table, month, type, district, total_label, version;
+  std::map<std::string, double> max_change, district_max_change;
+  double min_base = 20;
+  std::string benchmark, yoy, mom;
+  double tolerance = 0.0051, history_tolerance = 1.0;
+  bool compare_district_history = false;
+  double failure_confidence = 0.4;
+};
+
+std::optional<double> number(const Cell& c) {
+  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
+  if (c.type == ANALYTICA_DOUBLE) return c.d;
+  return std::nullopt;
+}
+
+std::string show(double v, int decimals = 2) {
+  char buf[64];
+  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::string quoted(const std::string& name) {
+  bool ok = !name.empty();
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  if (!ok) throw Failure(ANALYTICA_ERR_INVALID, "\"" + name + "\" is not a plain table or column name");
+  return "\"" + name + "\"";
+}
+
+// "2024-03" shifted by `delta` months; "" if not YYYY-MM.
+std::string shift_month(const std::string& m, int delta) {
+  if (m.size() != 7 || m[4] != '-' || !std::isdigit(static_cast<unsigned char>(m[0])) ||
+      !std::isdigit(static_cast<unsigned char>(m[5])) || !std::isdigit(static_cast<unsigned char>(m[6])))
+    return "";
+  int index = std::stoi(m.substr(0, 4)) * 12 + std::stoi(m.substr(5, 2)) - 1 + delta;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", index / 12, index % 12 + 1);
+  return buf;
+}
+
+const std::string& text_of(const std::vector<Cell>& row, int c) {
+  static const std::string empty;
+  return c >= 0 && row[static_cast<size_t>(c)].type == ANALYTICA_TEXT ? row[static_cast<size_t>(c)].text : empty;
+}
+
+void report(const Validator& v, uint64_t row, const char* check, const std::vector<std::string>& problems,
+            const std::string& observed, const std::string& expected) {
+  std::string reason;
+  for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
+  if (!reason.empty()) reason = analytica::check_reason(reason, observed, expected);
+  const analytica_status s = v.host->report_check(v.host->ctx, row, check, problems.empty() ? 1 : 0,
+                                                  problems.empty() ? 1.0 : v.failure_confidence,
+                                                  reason.empty() ? nullptr : reason.c_str());
+  if (s < 0) throw Failure(s, std::string("report_check ") + check + " refused for row " + std::to_string(row));
+}
+
+// One value from the store, or nullopt.
+std::optional<double> stored(const Validator& v, const std::string& sql, const std::vector<Cell>& params) {
+  const auto rows = analytica::query_rows(v.host, sql, params);
+  if (rows.empty() || rows[0].empty()) return std::nullopt;
+  return number(rows[0][0]);
+}
+
+// Largest move between two values, in % of the smaller: symmetric, so a
+// halving counts like a doubling. nullopt when not judged.
+std::optional<double> move_pct(double previous, double now, double min_base) {
+  if (std::fabs(previous) < min_base && std::fabs(now) < min_base) return std::nullopt;
+  if (previous <= 0 || now <= 0) return previous == now ? 0.0 : 1e9;
+  return (std::max(previous, now) / std::min(previous, now) - 1) * 100;
+}
+
+void check_jumps(const Validator& v, const Batch& batch, bool city, const std::string& prefix) {
+  const auto& schema = batch.schema();
+  const int month = schema.index_of(v.month), type = schema.index_of(v.type), district = schema.index_of(v.district);
+  if (month < 0 || type < 0 || (!city && district < 0)) return;
+  const auto& limits = city ? v.max_change : v.district_max_change;
+  std::vector<std::pair<int, double>> cols;
+  for (const auto& [name, limit] : limits)
+    if (int c = schema.index_of(name); c >= 0) cols.emplace_back(c, limit);
+  if (cols.empty()) return;
+  // Rows of this batch by (type, district, month).
+  std::map<std::string, size_t> by_key;
+  auto key = [&](const std::vector<Cell>& row, const std::string& m) {
+    return text_of(row, type) + "|" + (city ? "" : text_of(row, district)) + "|" + m;
+  };
+  for (size_t r = 0; r < batch.row_count(); ++r) by_key[key(batch.row(r), text_of(batch.row(r), month))] = r;
+  const std::string table = prefix + (city ? v.city_table : v.district_table);
+
+  for (size_t r = 0; r < batch.row_count(); ++r) {
+    const auto& row = batch.row(r);
+    const std::string previous_month = shift_month(text_of(row, month), -1);
+    if (previous_month.empty()) continue;
+    const std::vector<Cell>* previous = nullptr;
+    std::vector<Cell> from_store;
+    std::string where = "same report";
+    if (auto it = by_key.find(key(row, previous_month)); it != by_key.end()) {
+      previous = &batch.row(it->second);
+    } else {
+      // The previous month as stored (another report), same columns.
+      std::string sql = "SELECT ";
+      for (size_t i = 0; i < cols.size(); ++i)
+        sql += (i ? ", " : "") + quoted(schema.columns()[static_cast<size_t>(cols[i].first)].name);
+      sql += " FROM " + quoted(table) + " WHERE " + quoted(v.month) + " = ? AND " + quoted(v.type) + " = ?";
+      std::vector<Cell> params{Cell::of(previous_month), Cell::of(text_of(row, type))};
+      if (!city) {
+        sql += " AND " + quoted(v.district) + " = ?";
+        params.push_back(Cell::of(text_of(row, district)));
+      }
+      const auto rows = analytica::query_rows(v.host, sql, params);
+      if (rows.empty()) continue;
+      // Re-lay the stored values out at the batch's column positions.
+      from_store.assign(schema.columns().size(), Cell::null());
+      for (size_t i = 0; i < cols.size(); ++i) from_store[static_cast<size_t>(cols[i].first)] = rows[0][i];
+      previous = &from_store;
+      where = "stored";
+    }
+    std::vector<std::string> problems;
+    std::string observed, expected;
+    bool judged = false;
+    for (const auto& [c, limit] : cols) {
+      const auto a = number((*previous)[static_cast<size_t>(c)]), b = number(row[static_cast<size_t>(c)]);
+      if (!a || !b) continue;
+      const auto pct = move_pct(*a, *b, v.min_base);
+      if (!pct) continue;
+      judged = true;
+      if (*pct > limit) {
+        const std::string& name = schema.columns()[static_cast<size_t>(c)].name;
+        if (problems.empty()) {
+          observed = show(*b);
+          expected = "within " + show(limit) + "% of " + show(*a);
+        }
+        problems.push_back(name + " " + show(*a) + " in " + previous_month + " (" + where + ") -> " + show(*b) +
+                           ": a move of " + show(*pct, 1) + "% (limit " + show(limit) + "%)");
+      }
+    }
+    if (judged) report(v, r, "continuity.jump", problems, observed, expected);
+  }
+}
+
+void check_changes(const Validator& v, const Batch& batch, const std::string& prefix) {
+  const auto& schema = batch.schema();
+  const int month = schema.index_of(v.month), type = schema.index_of(v.type), district = schema.index_of(v.district),
+            version = schema.index_of(v.version), bench = schema.index_of(v.benchmark);
+  if (month < 0 || type < 0 || district < 0 || bench < 0) return;
+  const std::string city = prefix + v.city_table, own = prefix + v.district_table;
+  struct Change {
+    const char* check;
+    int column;
+    int months_back;
+  };
+  const Change changes[] = {{"continuity.yoy", schema.index_of(v.yoy), 12}, {"continuity.mom", schema.index_of(v.mom), 1}};
+
+  for (size_t r = 0; r < batch.row_count(); ++r) {
+    const auto& row = batch.row(r);
+    const bool total = text_of(row, district) == v.total_label;
+    if (!total && !v.compare_district_history) continue;
+    const auto now = number(row[static_cast<size_t>(bench)]);
+    if (!now) continue;
+    for (const auto& ch : changes) {
+      if (ch.column < 0) continue;
+      const auto printed = number(row[static_cast<size_t>(ch.column)]);
+      const std::string then_month = shift_month(text_of(row, month), -ch.months_back);
+      if (!printed || then_month.empty()) continue;
+      std::optional<double> then;
+      double tolerance = v.history_tolerance;
+      std::string source;
+      if (total && version >= 0) {  // the city page of the same report
+        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(city + "_revisions") + " WHERE " +
+                             quoted(v.month) + " = ? AND " + quoted(v.type) + " = ? AND " + quoted(v.version) + " = ?",
+                      {Cell::of(then_month), Cell::of(text_of(row, type)), row[static_cast<size_t>(version)]});
+        tolerance = v.tolerance;
+        source = "the city page of this report";
+      }
+      if (!then && total) {
+        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(city) + " WHERE " + quoted(v.month) +
+                             " = ? AND " + quoted(v.type) + " = ?",
+                      {Cell::of(then_month), Cell::of(text_of(row, type))});
+        tolerance = v.history_tolerance;
+        source = "the stored city benchmark";
+      }
+      if (!then && !total) {
+        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(own) + " WHERE " + quoted(v.month) +
+                             " = ? AND " + quoted(v.type) + " = ? AND " + quoted(v.district) + " = ?",
+                      {Cell::of(then_month), Cell::of(text_of(row, type)), Cell::of(text_of(row, district))});
+        tolerance = v.history_tolerance;
+        source = "the stored district benchmark";
+      }
+      if (!then || *then <= 0) continue;
+      const double computed = (*now / *then - 1) * 100;
+      std::vector<std::string> problems;
+      if (!(std::fabs(computed - *printed) <= tolerance))
+        problems.push_back(schema.columns()[static_cast<size_t>(ch.column)].name + " " + show(*printed) +
+                           "% but the benchmark moved " + show(*then) + " (" + then_month + ", " + source + ") -> " +
+                           show(*now) + " = " + show(computed, 4) + "%");
+      report(v, r, ch.check, problems, show(*printed), show(computed, 4) + " +- " + show(tolerance, 4));
+    }
+  }
+}
+
+std::map<std::string, double> limits(const json& s, const char* key) {
+  std::map<std::string, double> out;
+  for (auto it = s.at(key).begin(); it != s.at(key).end(); ++it) {
+    if (!it->is_number() || it->get<double>() < 0)
+      throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + "." + it.key() + ": expected a number >= 0");
+    out[it.key()] = it->get<double>();
+  }
+  return out;
+}
+
+analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
+  return analytica::guard(host, [&] {
+    const json s = json::parse(settings_json);
+    auto v = std::make_unique<Validator>();
+    v->host = host;
+    auto name = [&](const char* key) {
+      std::string n = s.at(key).get<std::string>();
+      quoted(n);
+      return n;
+    };
+    v->city_table = name("city_table");
+    v->district_table = name("district_table");
+    v->month = name("month_column");
+    v->type = name("type_column");
+    v->district = name("district_column");
+    v->total_label = s.at("total_label").get<std::string>();
+    v->version = name("version_column");
+    v->max_change = limits(s, "max_change_pct");
+    v->district_max_change = limits(s, "district_max_change_pct");
+    v->min_base = s.at("min_base").get<double>();
+    v->benchmark = name("benchmark_column");
+    v->yoy = name("yoy_column");
+    v->mom = name("mom_column");
+    v->tolerance = s.at("tolerance_pct").get<double>();
+    v->history_tolerance = s.at("history_tolerance_pct").get<double>();
+    v->compare_district_history = s.at("compare_district_history").get<bool>();
+    v->failure_confidence = s.at("failure_confidence").get<double>();
+    if (!(v->failure_confidence >= 0 && v->failure_confidence <= 1))
+      throw Failure(ANALYTICA_ERR_INVALID, "setting failure_confidence: expected a number from 0 to 1");
+    *out = v.release();
+    return ANALYTICA_OK;
+  });
+}
+
+void destroy(void* self) { delete static_cast<Validator*>(self); }
+
+analytica_status validate(void* self, const analytica_batch* batch) {
+  auto* v = static_cast<Validator*>(self);
+  return analytica::guard(v->host, [&] {
+    const Batch b = Batch::copy_of(analytica::read_sized(batch));
+    const std::string& table = b.schema().table();
+    if (ends_with(table, v->city_table)) {
+      check_jumps(*v, b, true, table.substr(0, table.size() - v->city_table.size()));
+    } else if (ends_with(table, v->district_table)) {
+      const std::string prefix = table.substr(0, table.size() - v->district_table.size());
+      check_jumps(*v, b, false, prefix);
+      check_changes(*v, b, prefix);
+    }
+    return ANALYTICA_OK;
+  });
+}
+
+const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
+
+const void* get_interface(const char* id) {
+  return std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
+}
+
+const analytica_plugin_descriptor kDescriptor = {
+    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
+    "validator_continuity", "1.0.0",
+    "implausible month-to-month jumps; y/y and m/m benchmark changes against the benchmark prices stored",
+    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+
+}  // namespace
+
+extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }

@@ -1,0 +1,267 @@
+// validator_ranges: schema and range checks on every row of every batch.
+//   ranges.types         each value has its column's type (an integer is
+//                        fine for a real column), key and required columns
+//                        are not blank, month-like columns read YYYY-MM
+//   ranges.non_negative  counts are not negative
+//   ranges.bounds        values inside plausible [min, max] bounds (prices,
+//                        days on market, percentages...)
+//   ranges.period        the row's month lies inside the report's period:
+//                        from January `years_back` years before the report's
+//                        year up to the report's month (and exactly the
+//                        report's month in `same_month_tables`)
+// Rules and bounds are settings; a check is only reported for rows of
+// tables that have the columns it needs.
+#include <analytica.h>
+#include <analytica_cpp.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+using analytica::Batch;
+using analytica::Cell;
+using analytica::Failure;
+using nlohmann::json;
+
+const analytica_setting kSettings[] = {
+    {"bounds", "object",
+     R"({"benchmark_price": [50000, 5000000], "median_price": [50000, 5000000], "average_price": [50000, 5000000],)"
+     R"( "days_on_market": [0, 365], "index": [10, 2000], "sales_to_new_listings_ratio_pct": [0, 1000],)"
+     R"( "months_of_supply": [0, 120], "yoy_benchmark_change_pct": [-60, 150], "mom_benchmark_change_pct": [-25, 25]})",
+     0, "column -> [min, max] (either may be null): values outside are implausible"},
+    {"non_negative", "array", R"(["sales", "new_listings", "inventory", "days_on_market"])", 0,
+     "columns holding counts, which cannot be negative"},
+    {"required", "array", "[]", 0, "columns that must not be blank (key columns never may)"},
+    {"month_columns", "array", R"(["month", "report_month"])", 0, "columns that must read YYYY-MM"},
+    {"month_column", "string", "\"month\"", 0, "the month a row is about"},
+    {"report_month_column", "string", "\"report_month\"", 0, "the month of the report the row came from"},
+    {"years_back", "integer", "1", 0,
+     "rows may cover months from January this many years before the report's year"},
+    {"same_month_tables", "array", R"(["district_monthly"])", 0,
+     "tables (without the pipeline's prefix) whose rows must be about the report's month itself"},
+    {"failure_confidence", "number", "0.3", 0, "confidence a failed check gives its row"},
+};
+
+struct Bound {
+  std::optional<double> min, max;
+};
+
+struct Validator {
+  const analytica_host* host;
+  std::map<std::string, Bound> bounds;
+  std::set<std::string> non_negative, required, month_columns;
+  std::string month_column, report_month_column;
+  int64_t years_back = 1;
+  std::vector<std::string> same_month_tables;
+  double failure_confidence = 0.3;
+};
+
+std::optional<double> number(const Cell& c) {
+  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
+  if (c.type == ANALYTICA_DOUBLE) return c.d;
+  return std::nullopt;
+}
+
+std::string show(double v) {
+  char buf[64];
+  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+std::string show(const Cell& c) {
+  switch (c.type) {
+    case ANALYTICA_INT64: return std::to_string(c.i);
+    case ANALYTICA_DOUBLE: return show(c.d);
+    case ANALYTICA_TEXT: return "\"" + c.text + "\"";
+    default: return "blank";
+  }
+}
+
+const char* type_name(analytica_type t) {
+  switch (t) {
+    case ANALYTICA_INT64: return "integer";
+    case ANALYTICA_DOUBLE: return "number";
+    case ANALYTICA_TEXT: return "text";
+    default: return "blank";
+  }
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// "2024-03" -> 2024 * 12 + 2; nullopt unless YYYY-MM with a month 01..12.
+std::optional<int> month_index(const std::string& s) {
+  if (s.size() != 7 || s[4] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6})
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  const int year = std::stoi(s.substr(0, 4)), month = std::stoi(s.substr(5, 2));
+  if (month < 1 || month > 12) return std::nullopt;
+  return year * 12 + month - 1;
+}
+
+std::string month_text(int index) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", index / 12, index % 12 + 1);
+  return buf;
+}
+
+// One check's outcome on one row, gathered over its columns.
+struct Outcome {
+  std::vector<std::string> problems;
+  std::string observed, expected;
+  void fail(const std::string& what, const std::string& obs, const std::string& exp) {
+    if (problems.empty()) { observed = obs; expected = exp; }
+    problems.push_back(what);
+  }
+};
+
+void report(const Validator& v, uint64_t row, const char* check, const Outcome& o) {
+  std::string reason;
+  if (!o.problems.empty()) {
+    for (const auto& p : o.problems) reason += (reason.empty() ? "" : "; ") + p;
+    reason = analytica::check_reason(reason, o.observed, o.expected);
+  }
+  const analytica_status s = v.host->report_check(v.host->ctx, row, check, o.problems.empty() ? 1 : 0,
+                                                  o.problems.empty() ? 1.0 : v.failure_confidence,
+                                                  reason.empty() ? nullptr : reason.c_str());
+  if (s < 0) throw Failure(s, std::string("report_check ") + check + " refused for row " + std::to_string(row));
+}
+
+void validate_batch(const Validator& v, const Batch& batch) {
+  const auto& schema = batch.schema();
+  const auto& cols = schema.columns();
+  const int month_col = schema.index_of(v.month_column);
+  const int report_col = schema.index_of(v.report_month_column);
+  bool same_month = false;
+  for (const auto& t : v.same_month_tables) same_month = same_month || ends_with(schema.table(), t);
+  bool has_non_negative = false, has_bounds = false;
+  for (const auto& c : cols) {
+    has_non_negative = has_non_negative || v.non_negative.count(c.name);
+    has_bounds = has_bounds || v.bounds.count(c.name);
+  }
+
+  for (size_t r = 0; r < batch.row_count(); ++r) {
+    const auto& row = batch.row(r);
+    Outcome types, non_negative, bounds, period;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const Cell& cell = row[c];
+      const std::string& name = cols[c].name;
+      const bool type_ok = cell.type == ANALYTICA_NULL || cell.type == cols[c].type ||
+                           (cols[c].type == ANALYTICA_DOUBLE && cell.type == ANALYTICA_INT64);
+      if (!type_ok)
+        types.fail(name + " is " + type_name(cell.type) + ", expected " + type_name(cols[c].type), show(cell),
+                   type_name(cols[c].type));
+      if (cell.type == ANALYTICA_NULL && ((cols[c].flags & ANALYTICA_COLUMN_KEY) || v.required.count(name)))
+        types.fail(name + " is blank", "blank", "a value");
+      if (cell.type == ANALYTICA_TEXT && v.month_columns.count(name) && !month_index(cell.text))
+        types.fail(name + " " + show(cell) + " is not a month (YYYY-MM)", show(cell), "YYYY-MM");
+      const auto x = number(cell);
+      if (!x) continue;
+      if (v.non_negative.count(name) && *x < 0)
+        non_negative.fail(name + " " + show(*x) + " is negative", show(*x), ">= 0");
+      if (auto b = v.bounds.find(name); b != v.bounds.end()) {
+        const Bound& bound = b->second;
+        if ((bound.min && *x < *bound.min) || (bound.max && *x > *bound.max)) {
+          const std::string range = (bound.min ? show(*bound.min) : "-inf") + " .. " + (bound.max ? show(*bound.max) : "inf");
+          bounds.fail(name + " " + show(*x) + " outside " + range, show(*x), range);
+        }
+      }
+    }
+    report(v, r, "ranges.types", types);
+    if (has_non_negative) report(v, r, "ranges.non_negative", non_negative);
+    if (has_bounds) report(v, r, "ranges.bounds", bounds);
+
+    if (month_col >= 0 && report_col >= 0) {
+      const Cell& m = row[static_cast<size_t>(month_col)];
+      const Cell& rm = row[static_cast<size_t>(report_col)];
+      const auto mi = m.type == ANALYTICA_TEXT ? month_index(m.text) : std::nullopt;
+      const auto ri = rm.type == ANALYTICA_TEXT ? month_index(rm.text) : std::nullopt;
+      if (mi.has_value() && ri.has_value()) {
+        const int at = mi.value_or(0), report_at = ri.value_or(0);
+        const int first = same_month ? report_at : (report_at / 12 - static_cast<int>(v.years_back)) * 12;
+        if (at < first || at > report_at) {
+          const std::string range = same_month ? rm.text : month_text(first) + " .. " + rm.text;
+          period.fail(v.month_column + " " + m.text + " outside the period of the " + rm.text + " report", m.text,
+                      range);
+        }
+        report(v, r, "ranges.period", period);
+      }
+    }
+  }
+}
+
+std::set<std::string> string_set(const json& s, const char* key) {
+  std::set<std::string> out;
+  for (const auto& x : s.at(key)) {
+    if (!x.is_string()) throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + ": expected strings");
+    out.insert(x.get<std::string>());
+  }
+  return out;
+}
+
+analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
+  return analytica::guard(host, [&] {
+    const json s = json::parse(settings_json);
+    auto v = std::make_unique<Validator>();
+    v->host = host;
+    for (auto it = s.at("bounds").begin(); it != s.at("bounds").end(); ++it) {
+      const json& b = *it;
+      if (!b.is_array() || b.size() != 2 || !(b[0].is_null() || b[0].is_number()) || !(b[1].is_null() || b[1].is_number()))
+        throw Failure(ANALYTICA_ERR_INVALID, "setting bounds." + it.key() + ": expected [min, max] (numbers or null)");
+      Bound bound;
+      if (b[0].is_number()) bound.min = b[0].get<double>();
+      if (b[1].is_number()) bound.max = b[1].get<double>();
+      v->bounds[it.key()] = bound;
+    }
+    v->non_negative = string_set(s, "non_negative");
+    v->required = string_set(s, "required");
+    v->month_columns = string_set(s, "month_columns");
+    v->month_column = s.at("month_column").get<std::string>();
+    v->report_month_column = s.at("report_month_column").get<std::string>();
+    v->years_back = s.at("years_back").get<int64_t>();
+    if (v->years_back < 0 || v->years_back > 50)
+      throw Failure(ANALYTICA_ERR_INVALID, "setting years_back: expected 0 to 50");
+    for (const auto& t : string_set(s, "same_month_tables")) v->same_month_tables.push_back(t);
+    v->failure_confidence = s.at("failure_confidence").get<double>();
+    if (!(v->failure_confidence >= 0 && v->failure_confidence <= 1))
+      throw Failure(ANALYTICA_ERR_INVALID, "setting failure_confidence: expected a number from 0 to 1");
+    *out = v.release();
+    return ANALYTICA_OK;
+  });
+}
+
+void destroy(void* self) { delete static_cast<Validator*>(self); }
+
+analytica_status validate(void* self, const analytica_batch* batch) {
+  auto* v = static_cast<Validator*>(self);
+  return analytica::guard(v->host, [&] {
+    validate_batch(*v, Batch::copy_of(analytica::read_sized(batch)));
+    return ANALYTICA_OK;
+  });
+}
+
+const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
+
+const void* get_interface(const char* id) {
+  return std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
+}
+
+const analytica_plugin_descriptor kDescriptor = {
+    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
+    "validator_ranges", "1.0.0", "types, non-negative counts, plausible bounds and months inside the report's period",
+    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+
+}  // namespace
+
+extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }

@@ -1,0 +1,311 @@
+#include "support.h"
+
+#include "creb_synth/creb_synth.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace montest {
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "analytica-mon-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path, ec);
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+Result analytica(const fs::path& data_dir, const std::vector<std::string>& args, const std::string& env) {
+  TempDir io;
+  std::string cmd = env + " " + quote(ANALYTICA_EXE) + " --data-dir " + quote(data_dir.string()) + " --plugin-dir " +
+                    quote(PLUGIN_DIR) + " --log-file ''";
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " >" + quote((io / "out").string()) + " 2>" + quote((io / "err").string()) + " </dev/null";
+  const int rc = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  r.out = slurp(io / "out");
+  r.err = slurp(io / "err");
+  return r;
+}
+
+std::string today_utc() {
+  const time_t now = time(nullptr);
+  tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &utc);
+  return buf;
+}
+
+std::string add_months(const std::string& month, int n) {
+  int y = std::stoi(month.substr(0, 4)), m = std::stoi(month.substr(5, 2));
+  int idx = y * 12 + (m - 1) + n;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", idx / 12, idx % 12 + 1);
+  return buf;
+}
+
+std::string expected_month(const std::string& today) {
+  const std::string t = today.empty() ? today_utc() : today;
+  const int day = std::stoi(t.substr(8, 2));
+  return add_months(t.substr(0, 7), day - 1 >= 7 ? -1 : -2);
+}
+
+DataDir::DataDir() {
+  data = tmp / "data";
+  inbox = data / "inbox";
+  database = data / "analytica.db";
+  pipeline = tmp / "pipeline.json";
+  fs::create_directories(inbox);
+  write_pipeline(nlohmann::json::array({{{"plugin", "monitor_metrics"}, {"settings", {{"dir", "${data_dir}/metrics"}}}}}));
+}
+
+void DataDir::add_reports(const std::vector<std::string>& report_months) {
+  for (const auto& m : report_months) {
+    creb_synth::Options o;
+    o.report_month = m;
+    o.seed = 1;
+    const auto w = creb_synth::write_report(inbox.string(), o);
+    fs::remove(w.expected_path);  // only PDFs in the inbox
+    months.push_back(m);
+  }
+}
+
+fs::path DataDir::report_path(const std::string& month) const {
+  return inbox / (creb_synth::file_stem(month) + ".pdf");
+}
+
+void DataDir::write_pipeline(const nlohmann::json& monitors) {
+  const nlohmann::json p = {
+      {"name", "creb"},
+      {"table_prefix", "housing_"},
+      {"sources", {{{"plugin", "source_directory"}, {"settings", {{"path", "${data_dir}/inbox"}, {"pattern", "*.pdf"}}}}}},
+      {"extractors", {{{"plugin", "extractor_creb"}}}},
+      {"validators", nlohmann::json::array()},
+      {"sinks", {{{"plugin", "sink_sqlite"}, {"settings", {{"path", "${database}"}}}}}},
+      {"monitors", monitors}};
+  std::ofstream(pipeline) << p.dump(2);
+}
+
+Result DataDir::run() { return analytica(data, {"run", pipeline.string()}); }
+
+std::vector<std::string> sql(const fs::path& db, const std::string& query) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(h);
+    throw std::runtime_error("cannot open " + db.string());
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    const std::string e = sqlite3_errmsg(h);
+    sqlite3_close(h);
+    throw std::runtime_error(query + ": " + e);
+  }
+  std::vector<std::string> rows;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::string row;
+    for (int c = 0; c < sqlite3_column_count(st); ++c) {
+      const unsigned char* t = sqlite3_column_text(st, c);
+      row += (c ? "|" : "") + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    rows.push_back(row);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return rows;
+}
+
+void sql_exec(const fs::path& db, const std::string& statements) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) {
+    sqlite3_close(h);
+    throw std::runtime_error("cannot open " + db.string());
+  }
+  char* err = nullptr;
+  if (sqlite3_exec(h, statements.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string e = err ? err : "?";
+    sqlite3_free(err);
+    sqlite3_close(h);
+    throw std::runtime_error(statements + ": " + e);
+  }
+  sqlite3_close(h);
+}
+
+// ------------------------------------------------------------------ server
+
+Server::Server(const fs::path& data_dir, const std::vector<std::string>& extra_args) {
+  log_ = data_dir.parent_path() / ("serve-" + std::to_string(::getpid()) + ".log");
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> args = {ANALYTICA_EXE, "--data-dir", data_dir.string(), "--plugin-dir", PLUGIN_DIR,
+                                   "--log-file", "", "serve", "--port", "0"};
+  for (const auto& a : extra_args) args.push_back(a);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string log = log_.string();
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    FILE* err = std::fopen(log.c_str(), "w");
+    if (err) dup2(fileno(err), 2);
+    close(out[0]);
+    close(out[1]);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // The first line says where it listens.
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char buf[256];
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  const size_t colon = line.rfind(':');
+  if (line.find("listening on http://127.0.0.1:") == std::string::npos || colon == std::string::npos) {
+    stop();
+    throw std::runtime_error("analytica serve did not start: " + line + slurp(log_));
+  }
+  port_ = std::atoi(line.c_str() + colon + 1);
+}
+
+Server::~Server() {
+  if (pid_ > 0) stop();
+  std::error_code ec;
+  fs::remove(log_, ec);
+}
+
+int Server::stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// -------------------------------------------------------------------- http
+
+std::string HttpReply::header(const std::string& name) const {
+  std::istringstream in(headers);
+  std::string line;
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+  };
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    if (lower(line.substr(0, colon)) == lower(name)) {
+      std::string v = line.substr(colon + 1);
+      while (!v.empty() && (v.front() == ' ')) v.erase(v.begin());
+      while (!v.empty() && (v.back() == '\r' || v.back() == ' ')) v.pop_back();
+      return v;
+    }
+  }
+  return "";
+}
+
+HttpReply http_raw(int port, const std::string& request) {
+  HttpReply r;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return r;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return r;
+  }
+  size_t sent = 0;
+  while (sent < request.size()) {
+    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer and close before reading it all
+    sent += static_cast<size_t>(n);
+  }
+  std::string data;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    // Done once the body announced by Content-Length is in (the server may
+    // keep the connection open after an error reply).
+    const size_t head_end = data.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      HttpReply head;
+      head.headers = data.substr(0, head_end);
+      const std::string length = head.header("Content-Length");
+      if (!length.empty() && data.size() - head_end - 4 >= std::stoul(length)) break;
+    }
+  }
+  close(fd);
+  const size_t end = data.find("\r\n\r\n");
+  if (data.rfind("HTTP/1.", 0) != 0 || end == std::string::npos) return r;
+  r.status = std::atoi(data.c_str() + 9);
+  r.headers = data.substr(0, end);
+  r.body = data.substr(end + 4);
+  return r;
+}
+
+HttpReply http(int port, const std::string& target, const std::string& method) {
+  return http_raw(port, method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
+}  // namespace montest

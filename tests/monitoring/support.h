@@ -1,0 +1,95 @@
+// Helpers of the monitoring tests: a data directory with synthetic CREB
+// reports ingested by the real `analytica run`, the real `analytica serve`
+// in a child process, and commands run through the shell.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace montest {
+
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path path;
+  std::filesystem::path operator/(const std::string& p) const { return path / p; }
+};
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+// Shell-quotes one argument.
+std::string quote(const std::string& s);
+
+// Runs `analytica --data-dir DATA --plugin-dir PLUGIN_DIR --log-file '' ARGS...`
+// with `env` (e.g. "TZ=UTC") prepended; captures stdout and stderr.
+Result analytica(const std::filesystem::path& data_dir, const std::vector<std::string>& args,
+                 const std::string& env = "");
+
+// The month whose report is due by `today` ("YYYY-MM-DD"; "" = the current
+// UTC date) with 7 grace days, as `analytica status` judges it.
+std::string expected_month(const std::string& today = "");
+// "YYYY-MM" shifted by n months.
+std::string add_months(const std::string& month, int n);
+// The current UTC date, "YYYY-MM-DD".
+std::string today_utc();
+
+// A data directory (DATA/inbox with reports, DATA/analytica.db) and a
+// pipeline file with monitor_metrics writing to DATA/metrics.
+struct DataDir {
+  TempDir tmp;
+  std::filesystem::path data, inbox, pipeline, database;
+  std::vector<std::string> months;  // report months written
+  DataDir();
+  // Writes creb-synth reports for the months (seed 1) into the inbox.
+  void add_reports(const std::vector<std::string>& report_months);
+  // Writes the pipeline file; `monitors` is the JSON array of monitors.
+  void write_pipeline(const nlohmann::json& monitors);
+  // `analytica run PIPELINE`; REQUIREs nothing, returns the result.
+  Result run();
+  std::filesystem::path report_path(const std::string& month) const;
+};
+
+// Rows of one SQL query on a SQLite file, each as "a|b|c".
+std::vector<std::string> sql(const std::filesystem::path& db, const std::string& query);
+// Runs statements (no result) on a SQLite file; throws on error.
+void sql_exec(const std::filesystem::path& db, const std::string& statements);
+
+// `analytica serve --port 0 ...` as a child process.
+class Server {
+ public:
+  Server(const std::filesystem::path& data_dir, const std::vector<std::string>& extra_args = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  int port() const { return port_; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Sends SIGTERM and returns the exit status (-1 if killed by a signal).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::filesystem::path log_;
+};
+
+// A GET (or other method) over a raw socket, so malformed requests can be
+// sent too. Returns the status code, or -1 if the connection failed.
+struct HttpReply {
+  int status = -1;
+  std::string headers, body;
+  std::string header(const std::string& name) const;  // case-insensitive; "" if absent
+};
+HttpReply http(int port, const std::string& target, const std::string& method = "GET");
+HttpReply http_raw(int port, const std::string& request);
+
+}  // namespace montest
