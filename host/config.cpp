@@ -132,7 +132,7 @@ Settings load_settings(const Overrides& flags) {
     const std::string file = s.config_file.string();
     const json j = read_json_file(s.config_file);
     check_object(j, file, "", {{"data_dir", "string"}, {"database", "string"}, {"plugin_dirs", "array"},
-                               {"log", "object"}, {"postgres", "object"}, {"$comment", "any"}});
+                               {"log", "object"}, {"$comment", "any"}});
     if (j.contains("data_dir")) data_dir = j["data_dir"];
     if (j.contains("database")) database = j["database"];
     if (j.contains("plugin_dirs")) {
@@ -150,7 +150,6 @@ Settings load_settings(const Overrides& flags) {
       s.log_format = log.value("format", s.log_format);
       log_file = log.value("file", log_file);
     }
-    if (j.contains("postgres")) s.postgres = j["postgres"];
   }
 
   auto apply = [](auto& target, const std::optional<std::string>& v) { if (v) target = *v; };

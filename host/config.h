@@ -22,7 +22,6 @@ struct Settings {
   std::string log_level = "info";
   std::string log_format = "text";    // terminal format: text | json
   std::filesystem::path log_file;     // JSON lines; empty = none
-  nlohmann::json postgres = nlohmann::json::object();  // optional connection settings
 };
 
 // Values given on the command line; unset ones fall through.
