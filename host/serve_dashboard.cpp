@@ -4,6 +4,8 @@
 #include "store.h"
 #include "util.h"
 
+#include "../plugins/governance/record_key.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -28,21 +30,6 @@ json cell_json(const Cell& c) {
   }
 }
 
-std::string text_of(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_TEXT: return c.text;
-    case ANALYTICA_INT64: return std::to_string(c.i);
-    case ANALYTICA_DOUBLE: return std::to_string(c.d);
-    default: return "";
-  }
-}
-
-double number_of(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return 0;
-}
-
 // A table or column name safe to put into SQL text.
 bool plain_name(const std::string& s) {
   if (s.empty() || s.size() > 63 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
@@ -52,6 +39,46 @@ bool plain_name(const std::string& s) {
 }
 
 std::string sql_name(const std::string& name) { return "\"" + name + "\""; }
+
+// The key columns of the extractor's market tables, in declared order.
+constexpr uint32_t kKey = ANALYTICA_COLUMN_KEY;
+
+const Schema& city_keys() {
+  static const Schema s("city_monthly", {{"month", ANALYTICA_TEXT, kKey}, {"property_type", ANALYTICA_TEXT, kKey}});
+  return s;
+}
+
+const Schema& district_keys() {
+  static const Schema s("district_monthly", {{"month", ANALYTICA_TEXT, kKey},
+                                             {"property_type", ANALYTICA_TEXT, kKey},
+                                             {"district", ANALYTICA_TEXT, kKey}});
+  return s;
+}
+
+// The rows of one market table (`table`: a plain name) as JSON objects:
+// the key columns of `keys`, then `figures`, and under "key" the row's
+// record key as governance writes it (record_key.h), which lineage, crops
+// and the review queue know the record by.
+json market_rows(Store& store, const std::string& table, const Schema& keys, const std::vector<std::string>& figures,
+                 const std::string& order_by) {
+  std::vector<std::string> columns;
+  for (const auto& c : keys.columns()) columns.push_back(c.name);
+  columns.insert(columns.end(), figures.begin(), figures.end());
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + sql_name(columns[i]);
+  json out = json::array();
+  for (const auto& r : store.query(sql + " FROM " + table + " ORDER BY " + order_by)) {
+    json row = json::object();
+    std::vector<analytica_value> key_values;
+    for (size_t i = 0; i < columns.size(); ++i) {
+      row[columns[i]] = cell_json(r[i]);
+      if (i < keys.columns().size()) key_values.push_back(value_of(r[i]));
+    }
+    row["key"] = governance::record_key(*keys.view(), key_values.data());
+    out.push_back(std::move(row));
+  }
+  return out;
+}
 
 // "a=1|b=x" -> {{"a","1"},{"b","x"}} (governance's record key format).
 std::vector<std::pair<std::string, std::string>> split_key(const std::string& key) {
@@ -148,7 +175,7 @@ json Dashboard::overview() {
                       {"status", cell_json(r[4])},          {"sources_ingested", cell_json(r[5])},
                       {"sources_skipped", cell_json(r[6])}, {"sources_failed", cell_json(r[7])},
                       {"records", cell_json(r[8])}};
-          const auto start = parse_utc(text_of(r[2])), end = parse_utc(text_of(r[3]));
+          const auto start = parse_utc(cell_text(r[2])), end = parse_utc(cell_text(r[3]));
           if (start && end) run["duration_seconds"] = *end - *start;
           runs.push_back(run);
         }
@@ -190,48 +217,18 @@ json Dashboard::market() {
   with_store([&](Store& store) {
     if (plain_name(city_table) && store.has_table(city_table)) {
       have_city = true;
-      const auto rows = store.query(
-          "SELECT month, property_type, sales, new_listings, inventory, days_on_market, benchmark_price, "
-          "median_price, average_price, \"index\", report_month, source_file FROM " +
-          city_table + " ORDER BY property_type, month");
-      for (const auto& r : rows)
-        city.push_back({{"month", cell_json(r[0])},
-                        {"property_type", cell_json(r[1])},
-                        {"sales", cell_json(r[2])},
-                        {"new_listings", cell_json(r[3])},
-                        {"inventory", cell_json(r[4])},
-                        {"days_on_market", cell_json(r[5])},
-                        {"benchmark_price", cell_json(r[6])},
-                        {"median_price", cell_json(r[7])},
-                        {"average_price", cell_json(r[8])},
-                        {"index", cell_json(r[9])},
-                        {"report_month", cell_json(r[10])},
-                        {"source_file", cell_json(r[11])},
-                        {"key", "month=" + text_of(r[0]) + "|property_type=" + text_of(r[1])}});
+      city = market_rows(store, city_table, city_keys(),
+                         {"sales", "new_listings", "inventory", "days_on_market", "benchmark_price", "median_price",
+                          "average_price", "index", "report_month", "source_file"},
+                         "property_type, month");
     }
     if (plain_name(district_table) && store.has_table(district_table)) {
       have_district = true;
-      const auto rows = store.query(
-          "SELECT month, property_type, district, sales, new_listings, sales_to_new_listings_ratio_pct, inventory, "
-          "months_of_supply, benchmark_price, yoy_benchmark_change_pct, mom_benchmark_change_pct, report_month, "
-          "source_file FROM " +
-          district_table + " ORDER BY month, property_type, district");
-      for (const auto& r : rows)
-        districts.push_back({{"month", cell_json(r[0])},
-                             {"property_type", cell_json(r[1])},
-                             {"district", cell_json(r[2])},
-                             {"sales", cell_json(r[3])},
-                             {"new_listings", cell_json(r[4])},
-                             {"sales_to_new_listings_ratio_pct", cell_json(r[5])},
-                             {"inventory", cell_json(r[6])},
-                             {"months_of_supply", cell_json(r[7])},
-                             {"benchmark_price", cell_json(r[8])},
-                             {"yoy_benchmark_change_pct", cell_json(r[9])},
-                             {"mom_benchmark_change_pct", cell_json(r[10])},
-                             {"report_month", cell_json(r[11])},
-                             {"source_file", cell_json(r[12])},
-                             {"key", "month=" + text_of(r[0]) + "|property_type=" + text_of(r[1]) +
-                                         "|district=" + text_of(r[2])}});
+      districts = market_rows(store, district_table, district_keys(),
+                              {"sales", "new_listings", "sales_to_new_listings_ratio_pct", "inventory",
+                               "months_of_supply", "benchmark_price", "yoy_benchmark_change_pct",
+                               "mom_benchmark_change_pct", "report_month", "source_file"},
+                              "month, property_type, district");
     }
   });
   return {{"city_table", city_table},     {"district_table", district_table}, {"available", have_city || have_district},
@@ -267,7 +264,7 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
           "SELECT DISTINCT column_name FROM governance_lineage_cells WHERE table_name = ? AND record_key = ?",
           {Cell::of(table), Cell::of(key)});
       for (const auto& n : names)
-        if (plain_name(text_of(n[0]))) columns.push_back(text_of(n[0]));
+        if (plain_name(cell_text(n[0]))) columns.push_back(cell_text(n[0]));
     }
     json row = nullptr;
     std::string current_file;
@@ -291,7 +288,7 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
       if (!rows.empty()) {
         row = json::object();
         for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(rows[0][i]);
-        if (has_source_file) current_file = text_of(rows[0][columns.size()]);
+        if (has_source_file) current_file = cell_text(rows[0][columns.size()]);
       }
     }
     out["row"] = row;
@@ -302,7 +299,7 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
     json sources = json::array();
     bool current_found = false;
     for (const auto& rec : records) {
-      const std::string sha = text_of(rec[0]);
+      const std::string sha = cell_text(rec[0]);
       json s = {{"sha256", sha},
                 {"run_id", cell_json(rec[1])},
                 {"extractor", cell_json(rec[2])},
@@ -318,7 +315,7 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
         s["first_seen"] = cell_json(src[0][4]);
         s["last_seen"] = cell_json(src[0][5]);
         std::error_code ec;
-        s["file_available"] = fs::is_regular_file(text_of(src[0][1]), ec);
+        s["file_available"] = fs::is_regular_file(cell_text(src[0][1]), ec);
       } else {
         s["file_available"] = false;
       }
@@ -337,10 +334,10 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
       json cells = json::object();
       for (const auto& c : store.query(sql, params)) {
         json cell = {{"page", cell_json(c[1])},
-                     {"box", {number_of(c[2]), number_of(c[3]), number_of(c[4]), number_of(c[5])}},
+                     {"box", {cell_number(c[2]), cell_number(c[3]), cell_number(c[4]), cell_number(c[5])}},
                      {"confidence", cell_json(c[6])}};
         if (with_value) cell["value"] = cell_json(c[7]);
-        cells[text_of(c[0])] = cell;
+        cells[cell_text(c[0])] = cell;
       }
       s["cells"] = cells;
       sources.push_back(s);
@@ -360,10 +357,10 @@ json Dashboard::review(const std::string& status, int limit) {
     if (!store.has_table("review_queue")) return;
     out["available"] = true;
     for (const auto& r : store.query("SELECT status, COUNT(*) FROM review_queue GROUP BY status"))
-      out["counts"][text_of(r[0])] = cell_json(r[1]);
+      out["counts"][cell_text(r[0])] = cell_json(r[1]);
     std::map<std::string, std::string> names;
     if (store.has_table("governance_sources"))
-      for (const auto& r : store.query("SELECT sha256, name FROM governance_sources")) names[text_of(r[0])] = text_of(r[1]);
+      for (const auto& r : store.query("SELECT sha256, name FROM governance_sources")) names[cell_text(r[0])] = cell_text(r[1]);
     std::string sql = "SELECT id, table_name, record_key, source_sha256, status, confidence, reasons FROM review_queue";
     std::vector<Cell> params;
     if (status != "all") {
@@ -372,7 +369,7 @@ json Dashboard::review(const std::string& status, int limit) {
     }
     sql += " ORDER BY id DESC LIMIT " + std::to_string(limit);
     for (const auto& r : store.query(sql, params)) {
-      const std::string sha = text_of(r[3]);
+      const std::string sha = cell_text(r[3]);
       out["items"].push_back({{"id", cell_json(r[0])},
                               {"table", cell_json(r[1])},
                               {"key", cell_json(r[2])},
@@ -408,15 +405,15 @@ std::string Dashboard::crop(const std::string& table, const std::string& key, co
         "column_name = ? AND source_sha256 = ?",
         {Cell::of(table), Cell::of(key), Cell::of(column), Cell::of(sha)});
     if (cells.empty()) throw HttpError(404, "no lineage for " + table + " record " + key + " column " + column);
-    request.page = static_cast<int>(number_of(cells[0][0]));
-    request.x0 = number_of(cells[0][1]);
-    request.y0 = number_of(cells[0][2]);
-    request.x1 = number_of(cells[0][3]);
-    request.y1 = number_of(cells[0][4]);
+    request.page = static_cast<int>(cell_number(cells[0][0]));
+    request.x0 = cell_number(cells[0][1]);
+    request.y0 = cell_number(cells[0][2]);
+    request.x1 = cell_number(cells[0][3]);
+    request.y1 = cell_number(cells[0][4]);
     if (request.page < 1) throw HttpError(404, "this value has no position on a page");
     const auto src = store.query("SELECT path FROM governance_sources WHERE sha256 = ?", {Cell::of(sha)});
     if (src.empty()) throw HttpError(404, "source " + sha + " is not registered");
-    request.pdf = text_of(src[0][0]);
+    request.pdf = cell_text(src[0][0]);
   });
   std::error_code ec;
   if (!fs::is_regular_file(request.pdf, ec))

@@ -14,9 +14,7 @@ namespace analytica {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string text_of(const Cell& c) {
+std::string cell_text(const Cell& c) {
   switch (c.type) {
     case ANALYTICA_TEXT: return c.text;
     case ANALYTICA_INT64: return std::to_string(c.i);
@@ -24,6 +22,14 @@ std::string text_of(const Cell& c) {
     default: return "";
   }
 }
+
+double cell_number(const Cell& c) {
+  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
+  if (c.type == ANALYTICA_DOUBLE) return c.d;
+  return 0;
+}
+
+namespace {
 
 int64_t int_of(const Cell& c) {
   if (c.type == ANALYTICA_INT64) return c.i;
@@ -37,7 +43,7 @@ int64_t int_of(const Cell& c) {
   return 0;
 }
 
-json nullable(const Cell& c) { return c.type == ANALYTICA_NULL ? json() : json(text_of(c)); }
+json nullable(const Cell& c) { return c.type == ANALYTICA_NULL ? json() : json(cell_text(c)); }
 
 std::string human_bytes(double b) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
@@ -100,7 +106,7 @@ void check_database(HealthReport& r, Store* store, const HealthOptions& o) {
     const auto rows = store->query("PRAGMA quick_check");
     std::vector<std::string> problems;
     for (const auto& row : rows)
-      if (!row.empty() && text_of(row[0]) != "ok") problems.push_back(text_of(row[0]));
+      if (!row.empty() && cell_text(row[0]) != "ok") problems.push_back(cell_text(row[0]));
     d["integrity"] = problems.empty() ? "ok" : "errors";
     d["problems"] = problems;
     r.detail["database"] = d;
@@ -144,11 +150,11 @@ void check_runs(HealthReport& r, Store* store, double now) {
   std::map<std::string, json> running;
   std::vector<std::string> order;
   for (const auto& row : rows) {
-    const std::string pipeline = text_of(row[1]), status = text_of(row[4]);
-    json run = {{"run_id", text_of(row[0])}, {"pipeline", pipeline},     {"started_at", nullable(row[2])},
+    const std::string pipeline = cell_text(row[1]), status = cell_text(row[4]);
+    json run = {{"run_id", cell_text(row[0])}, {"pipeline", pipeline},     {"started_at", nullable(row[2])},
                 {"ended_at", nullable(row[3])}, {"status", status},      {"sources_ingested", int_of(row[5])},
                 {"sources_skipped", int_of(row[6])}, {"sources_failed", int_of(row[7])}, {"records", int_of(row[8])}};
-    const auto start = parse_utc(text_of(row[2])), end = parse_utc(text_of(row[3]));
+    const auto start = parse_utc(cell_text(row[2])), end = parse_utc(cell_text(row[3]));
     if (start && end) run["duration_seconds"] = *end - *start;
     if (!last.count(pipeline) && !running.count(pipeline)) order.push_back(pipeline);
     if (status == "running") {
@@ -221,7 +227,7 @@ void check_freshness(HealthReport& r, Store* store, const HealthOptions& o, cons
     return;
   }
   const auto rows = store->query("SELECT MAX(report_month) FROM " + table);
-  const std::string newest = rows.empty() || rows[0].empty() ? "" : text_of(rows[0][0]);
+  const std::string newest = rows.empty() || rows[0].empty() ? "" : cell_text(rows[0][0]);
   const int n = month_index(newest);
   if (n < 0) {
     d["newest_report_month"] = nullptr;
@@ -258,7 +264,9 @@ void check_review(HealthReport& r, Store* store) {
     add_check(r, "review", HealthLevel::healthy, "no review queue");
     return;
   }
-  const auto rows = store->query("SELECT COUNT(*) FROM review_queue WHERE status = 'pending'");
+  // Only current items: a pending item whose record a newer report has
+  // since replaced (is_current = 0) no longer waits for anyone.
+  const auto rows = store->query("SELECT COUNT(*) FROM review_queue WHERE status = 'pending' AND is_current = 1");
   const int64_t pending = rows.empty() ? 0 : int_of(rows[0][0]);
   d["available"] = true;
   d["pending"] = pending;
@@ -289,7 +297,7 @@ void check_sources(HealthReport& r, Store* store, const HealthOptions& o, Source
   SourceHashCache& hashes = cache ? *cache : local;
   int64_t checked = 0;
   for (const auto& row : rows) {
-    const std::string sha = text_of(row[0]), path = text_of(row[1]), name = text_of(row[2]);
+    const std::string sha = cell_text(row[0]), path = cell_text(row[1]), name = cell_text(row[2]);
     ++checked;
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) {

@@ -19,6 +19,13 @@
 namespace analytica {
 
 class Store;
+struct Cell;  // analytica_cpp.hpp
+
+// A cell of a query result as text (text as is, integers in decimal, reals
+// as std::to_string, NULL as "") and as a number (integers and reals; 0
+// for text and NULL), as the status and serve pages read them.
+std::string cell_text(const Cell& c);
+double cell_number(const Cell& c);
 
 // A check's outcome; the report's overall level is the worst of them.
 enum class HealthLevel { healthy = 0, degraded = 1, failing = 2 };

@@ -19,21 +19,6 @@ namespace {
 
 const double kBuckets[] = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600};
 
-std::string text_of(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_TEXT: return c.text;
-    case ANALYTICA_INT64: return std::to_string(c.i);
-    case ANALYTICA_DOUBLE: return std::to_string(c.d);
-    default: return "";
-  }
-}
-
-double number_of(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return 0;
-}
-
 std::string label(const std::string& v) {
   std::string out;
   for (char c : v) {
@@ -111,19 +96,19 @@ std::string Dashboard::metrics() {
             "SELECT pipeline, status, started_at, ended_at, records, sources_ingested, sources_skipped, "
             "sources_failed FROM governance_runs ORDER BY started_at");
         for (const auto& r : rows) {
-          PipelineRuns& p = runs[text_of(r[0])];
-          const std::string status = text_of(r[1]);
+          PipelineRuns& p = runs[cell_text(r[0])];
+          const std::string status = cell_text(r[1]);
           p.by_status[status] += 1;
           if (status == "running") continue;
-          p.records += number_of(r[4]);
-          p.ingested += number_of(r[5]);
-          p.skipped += number_of(r[6]);
-          p.failed += number_of(r[7]);
-          const auto start = parse_utc(text_of(r[2])), end = parse_utc(text_of(r[3]));
+          p.records += cell_number(r[4]);
+          p.ingested += cell_number(r[5]);
+          p.skipped += cell_number(r[6]);
+          p.failed += cell_number(r[7]);
+          const auto start = parse_utc(cell_text(r[2])), end = parse_utc(cell_text(r[3]));
           if (start && end) {
             p.durations.push_back(*end - *start);
-            if (text_of(r[2]) >= p.last_started) {
-              p.last_started = text_of(r[2]);
+            if (cell_text(r[2]) >= p.last_started) {
+              p.last_started = cell_text(r[2]);
               p.last_end = *end;
               p.last_duration = *end - *start;
               p.last_success = status == "succeeded" ? 1 : 0;
@@ -136,7 +121,7 @@ std::string Dashboard::metrics() {
                                    std::string("governance_lineage_cells"), std::string("review_queue")}) {
         if (!store.has_table(t)) continue;
         const auto rows = store.query("SELECT COUNT(*) FROM " + t);
-        table_rows[t] = rows.empty() ? 0 : number_of(rows[0][0]);
+        table_rows[t] = rows.empty() ? 0 : cell_number(rows[0][0]);
       }
     });
   } catch (const HttpError&) {

@@ -19,6 +19,8 @@
 
 #include "analytica.h"
 #include "formats.h"
+#include "sink_backend.h"
+#include "sink_schema.h"
 
 #include <filesystem>
 #include <map>
@@ -36,43 +38,33 @@ inline constexpr analytica_setting kSettings[] = {
     {"dir", "string", "null", 1, "directory for the files (created if missing): <table>.csv or <table>.jsonl"},
     {"format", "string", "\"csv\"", 0, "csv (RFC 4180, header row) or jsonl (one JSON object per line)"},
 };
-inline constexpr uint32_t kSettingCount = sizeof(kSettings) / sizeof(kSettings[0]);
 
 // Reads the settings JSON; throws Failure(INVALID) naming the setting.
 Settings parse_settings(const char* settings_json);
 
-struct ColumnDef {
-  std::string name;  // lower case
-  analytica_type type = ANALYTICA_TEXT;
-  bool key = false;
-  bool newest = false;
-};
+// Tables and columns as recorded (names in lower case).
+using ColumnDef = analytica::sink::ColumnDef;
+using TableDef = analytica::sink::TableDef;
 
-struct TableDef {
-  std::string table;  // lower case
-  std::vector<ColumnDef> columns;
-  int index_of(const std::string& name) const;
-  int newest() const;
-  bool has_keys() const;
-  // "<table>_revisions": the NEWEST column joins the key.
-  TableDef revisions() const;
-};
-
-class ExportStore {
+class ExportStore : public analytica::sink::SinkBackend {
  public:
   // Creates the directory if missing. Throws IO if it cannot be used.
   ExportStore(const Settings& settings, const analytica_host* host);
 
-  // Validates the schema as sink_sqlite does, then creates or extends the
-  // table's schema file (and its revisions table's). CONFLICT if a column
-  // changes type or the key columns differ.
-  void declare_table(const analytica_table_schema& schema);
-  void begin();
+  // Validates the schema as sink_sqlite does (names in lower case), then
+  // creates or extends the table's schema file (and its revisions
+  // table's). CONFLICT if a column changes type or the key columns differ.
+  void declare_table(const analytica_table_schema& schema) override;
+  void begin() override;
   // Merges the staged rows into the files (see above).
-  void commit();
-  void rollback();
+  void commit() override;
+  void rollback() override;
   // Checks and stages the batch's rows. Needs an open transaction.
-  void write(const analytica_batch& batch);
+  void write(const analytica_batch& batch) override;
+  // ANALYTICA_ERR_UNSUPPORTED: files answer no queries, so sink_export is
+  // never the primary (first) sink of a pipeline.
+  void query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
+             void* user) override;
 
  private:
   // One staged write: the table's row in its column order, and which of
@@ -87,11 +79,9 @@ class ExportStore {
   std::filesystem::path file_of(const std::string& table) const;
   std::filesystem::path schema_file_of(const std::string& table) const;
   void stage(const TableDef& table, const TableDef& batch_def, const analytica_value* row);
-  [[noreturn]] void fail(analytica_status status, const std::string& message) const;
+  bool in_transaction() const override { return in_transaction_; }
 
   Settings settings_;
-  const analytica_host* host_;
-  std::string where_;                     // the directory, for messages
   std::map<std::string, TableDef> known_; // by table name, as on disk
   bool in_transaction_ = false;
   std::vector<Staged> staged_;

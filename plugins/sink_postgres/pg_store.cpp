@@ -19,6 +19,8 @@
 namespace sink_postgres {
 
 using analytica::Failure;
+using analytica::sink::quoted_table;
+using analytica::sink::valid_value;
 
 namespace {
 
@@ -43,16 +45,6 @@ analytica_status status_of(const char* sqlstate) {
   return ANALYTICA_ERR_INTERNAL;
 }
 
-// The first characters of a statement on one line, for messages.
-std::string excerpt(const char* sql) {
-  std::string out;
-  for (const char* p = sql; *p && out.size() < 80; ++p) out += (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-  if (std::strlen(sql) > out.size()) out += "...";
-  return out;
-}
-
-std::string quoted(const std::string& table) { return "table \"" + table + "\""; }
-
 // Collapses line breaks and runs of blanks; trims.
 std::string one_line(const std::string& text) {
   std::string out;
@@ -67,11 +59,6 @@ std::string one_line(const std::string& text) {
     out += c;
   }
   return out;
-}
-
-bool valid_value(const analytica_value& v) {
-  if (v.type == ANALYTICA_TEXT) return v.as.text.ptr || v.as.text.len == 0;
-  return v.type == ANALYTICA_NULL || v.type == ANALYTICA_INT64 || v.type == ANALYTICA_DOUBLE;
 }
 
 void put_int64(char* out, int64_t v) {
@@ -96,6 +83,13 @@ const char* relkind_name(char kind) {
     case 'c': return "composite type";
     default: return "relation that is not a table";
   }
+}
+
+// The limit PostgreSQL sets on a value written, beyond the common checks.
+const char* text_limit(const analytica_value& v) {
+  return v.type == ANALYTICA_TEXT && v.as.text.len > static_cast<uint64_t>(INT_MAX / 2)
+             ? "text longer than PostgreSQL accepts"
+             : nullptr;
 }
 
 // Statements query() refuses: the host owns the transaction boundaries and
@@ -173,8 +167,8 @@ class PgStore::Scope {
   bool done_ = false;
 };
 
-PgStore::PgStore(const Settings& settings, const analytica_host* host) : settings_(settings), host_(host) {
-  where_ = settings_.describe();
+PgStore::PgStore(const Settings& settings, const analytica_host* host)
+    : SinkBackend(host, settings.describe()), settings_(settings) {
   connect();
 }
 
@@ -252,15 +246,13 @@ void PgStore::begin() {
     if (PQstatus(conn_) != CONNECTION_OK) fail_connection("begin: reconnect");
     configure_session();
   }
-  if (in_transaction()) fail(ANALYTICA_ERR_INVALID, where_ + ": begin: a transaction is already open");
+  check_can_begin();
   exec("BEGIN", "begin");
   schema_locked_ = false;
 }
 
 void PgStore::commit() {
-  if (!in_transaction())
-    fail(ANALYTICA_ERR_INVALID, where_ + ": commit: no transaction is open (begin first; an earlier error may have "
-                                         "rolled it back)");
+  check_can_commit();
   if (PQtransactionStatus(conn_) == PQTRANS_INERROR) {
     PQclear(PQexec(conn_, "ROLLBACK"));
     forget_schema();
@@ -293,34 +285,16 @@ void PgStore::lock_source(const char* source_key) {
 // ------------------------------------------------------------------ tables
 
 void PgStore::declare_table(const analytica_table_schema& given) {
-  const analytica_table_schema schema = analytica::read_sized(&given);
-  if (schema.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": declare table: schema struct_size is 0");
-  const TableSpec spec = TableSpec::from(schema);
+  const TableSpec spec = table_spec(read_schema(given));
   declare(spec);
-  remember(spec);
-}
-
-PgStore::KnownTable& PgStore::ensure_declared(const analytica_table_schema& schema) {
-  TableSpec spec = TableSpec::from(schema);
-  const auto it = known_.find(spec.signature());
-  if (it != known_.end()) return *it->second;
-  declare(spec);
-  return remember(spec);
-}
-
-PgStore::KnownTable& PgStore::remember(const TableSpec& spec) {
-  auto table = std::make_unique<KnownTable>();
-  table->spec = spec;
-  auto& slot = known_[spec.signature()];
-  slot = std::move(table);
-  return *slot;
+  known_.remember(spec);
 }
 
 void PgStore::forget_schema() { known_.clear(); }
 
 void PgStore::declare(const TableSpec& spec) {
   if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": not connected");
-  Scope scope(*this, quoted(spec.table()) + ": declare");
+  Scope scope(*this, quoted_table(spec.table()) + ": declare");
   declare_one(spec);
   if (spec.newest() >= 0) declare_one(spec.revisions());
   scope.done();
@@ -332,7 +306,7 @@ void PgStore::lock_schema() {
 }
 
 PgStore::Existing PgStore::inspect(const std::string& table) {
-  const std::string where = quoted(table);
+  const std::string where = quoted_table(table);
   Existing out;
   const Result rel = exec_params(
       "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -365,9 +339,10 @@ PgStore::Existing PgStore::inspect(const std::string& table) {
 }
 
 void PgStore::declare_one(const TableSpec& spec) {
-  const std::string where = quoted(spec.table());
+  const std::string where = quoted_table(spec.table());
   const auto find = [](const Existing& e, const std::string& name) {
-    return std::find_if(e.columns.begin(), e.columns.end(), [&](const Existing::Column& c) { return c.name == name; });
+    return std::find_if(e.columns.begin(), e.columns.end(),
+                        [&](const analytica::sink::StoredColumn& c) { return c.name == name; });
   };
   const auto needs_change = [&](const Existing& e) {
     return !e.exists || std::any_of(spec.columns().begin(), spec.columns().end(),
@@ -381,24 +356,16 @@ void PgStore::declare_one(const TableSpec& spec) {
     existing = inspect(spec.table());
   }
   if (!existing.exists) {
-    exec(spec.create_sql(), where + ": create");
+    exec(create_table_sql(spec, kSql), where + ": create");
     return;
   }
 
-  std::vector<const ColumnSpec*> missing;
-  for (const auto& col : spec.columns()) {
-    const auto found = find(existing, col.name);
-    if (found == existing.columns.end()) {
-      missing.push_back(&col);
-    } else if (found->type != catalog_type(col.type)) {
-      fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ", column \"" + col.name + "\": existing type " +
-                                       found->type + ", declared type " + sql_type(col.type) + " (" +
-                                       type_name(col.type) + "); a column's type cannot change");
-    }
-  }
+  const auto changes =
+      analytica::sink::compare_columns(spec, existing.columns, {&catalog_type, &sql_type, /*exact=*/true});
+  if (!changes.conflict.empty()) fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ", " + changes.conflict);
 
   // The key must be the declared key, or upserts cannot target it.
-  const std::string declared = spec.sorted_keys();
+  const std::string declared = spec.key_names(",");
   const bool keys_match =
       existing.primary_key.empty()
           ? (declared.empty() || std::find(existing.unique_keys.begin(), existing.unique_keys.end(), declared) !=
@@ -408,61 +375,31 @@ void PgStore::declare_one(const TableSpec& spec) {
     fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ": existing primary key (" + existing.primary_key +
                                      ") differs from the declared key columns (" + declared + ")");
 
-  for (const ColumnSpec* col : missing)
-    exec(spec.add_column_sql(*col), where + ", column \"" + col->name + "\": add column");
+  for (const ColumnSpec* col : changes.added)
+    exec(add_column_sql(spec, *col, kSql), where + ", column \"" + col->name + "\": add column");
 }
 
 // ------------------------------------------------------------------ writes
 
 void PgStore::write(const analytica_batch& given) {
-  const analytica_batch batch = analytica::read_sized(&given);
-  if (batch.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": write: batch struct_size is 0");
-  if (!batch.schema) fail(ANALYTICA_ERR_INVALID, where_ + ": write: the batch has no schema");
-  const analytica_table_schema schema = analytica::read_sized(batch.schema);
-  const std::string table = schema.table ? schema.table : "(null)";
-  if (!in_transaction())
-    fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + " outside a transaction (call begin first)");
-  KnownTable& known = ensure_declared(schema);
-  if (batch.row_count == 0) return;
-  if (!batch.values) fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + ": values is NULL");
+  const BatchIn in = read_batch(given);
+  check_can_write(in.table);
+  KnownTable& known = known_.ensure(table_spec(in.schema), [&](const TableSpec& spec) { declare(spec); });
+  if (in.batch.row_count == 0) return;
   const size_t width = known.spec.columns().size();
-  if (batch.row_count > SIZE_MAX / width)
-    fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted(table) + ": too many rows");
-  check_values(known.spec, batch);
+  check_rows(in.batch, width, in.table);
+  for (uint64_t r = 0; r < in.batch.row_count; ++r)
+    check_row(known.spec, in.batch.values + static_cast<size_t>(r) * width, r, &text_limit);
 
-  Scope scope(*this, quoted(known.spec.table()) + ": write");
+  Scope scope(*this, quoted_table(known.spec.table()) + ": write");
   prepare_statements(known);
-  send_rows(known, batch);
+  send_rows(known, in.batch);
   scope.done();
-}
-
-void PgStore::check_values(const TableSpec& spec, const analytica_batch& batch) const {
-  const auto& columns = spec.columns();
-  const size_t width = columns.size();
-  const std::string where = quoted(spec.table());
-  for (uint64_t r = 0; r < batch.row_count; ++r) {
-    const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
-    for (size_t c = 0; c < width; ++c) {
-      const analytica_value& v = row[c];
-      const ColumnSpec& col = columns[c];
-      const auto bad = [&](const std::string& reason) {
-        fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + where + ", row " + std::to_string(r) + ", column \"" +
-                                        col.name + "\": " + reason);
-      };
-      if (!valid_value(v)) bad("invalid value (type " + std::to_string(v.type) + ")");
-      if (v.type == ANALYTICA_NULL && col.not_null) bad("a key column cannot be NULL");
-      const bool widening = v.type == ANALYTICA_INT64 && col.type == ANALYTICA_DOUBLE;
-      if (v.type != ANALYTICA_NULL && v.type != col.type && !widening)
-        bad(std::string("expected ") + type_name(col.type) + ", got " + type_name(v.type));
-      if (v.type == ANALYTICA_TEXT && v.as.text.len > static_cast<uint64_t>(INT_MAX / 2))
-        bad("text longer than PostgreSQL accepts");
-    }
-  }
 }
 
 void PgStore::prepare_statements(KnownTable& known) {
   const auto prepare = [&](const TableSpec& spec) {
-    const std::string sql = spec.upsert_sql();
+    const std::string sql = upsert_sql(spec, kSql);
     const auto it = prepared_.find(sql);
     if (it != prepared_.end()) return it->second;
     const std::string name = "analytica_w" + std::to_string(prepared_.size() + 1);
@@ -470,7 +407,7 @@ void PgStore::prepare_statements(KnownTable& known) {
     for (const auto& c : spec.columns()) types.push_back(type_oid(c.type));
     const Result res(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()));
     if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
-      fail_result(res.get(), quoted(spec.table()) + ": prepare write");
+      fail_result(res.get(), quoted_table(spec.table()) + ": prepare write");
     prepared_[sql] = name;
     return name;
   };
@@ -485,7 +422,7 @@ void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
   const TableSpec& spec = known.spec;
   const auto& columns = spec.columns();
   const size_t width = columns.size();
-  const std::string where = quoted(spec.table());
+  const std::string where = quoted_table(spec.table());
   std::vector<const char*> statements = {known.upsert.c_str()};
   if (!known.revision.empty()) statements.push_back(known.revision.c_str());
   const uint64_t per_row = statements.size();
@@ -553,7 +490,7 @@ void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
       const bool revision = q % per_row == 1;
       const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
       const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-      error = where_ + ": write to " + (revision ? quoted(spec.table() + "_revisions") : where) + ", row " +
+      error = where_ + ": write to " + (revision ? quoted_table(spec.table() + "_revisions") : where) + ", row " +
               std::to_string(row) + ": " + (primary ? primary : PQresultErrorMessage(res)) +
               (detail ? std::string(" (") + detail + ")" : std::string());
       error_status = status_of(PQresultErrorField(res, PG_DIAG_SQLSTATE));
@@ -572,11 +509,8 @@ void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
 
 void PgStore::query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
                     void* user) {
-  if (!sql) fail(ANALYTICA_ERR_INVALID, where_ + ": query: no SQL given");
-  if (param_count > 0 && !params)
-    fail(ANALYTICA_ERR_INVALID, where_ + ": query: " + std::to_string(param_count) + " parameters announced, none given");
+  const std::string what = check_query(sql, params, param_count);
   if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": query: not connected");
-  const std::string what = "query \"" + excerpt(sql) + "\"";
 
   const SqlText text = translate_sql(sql);
   if (text.sql.find_first_not_of(" \t\r\n\f\v") == std::string::npos)
@@ -584,7 +518,7 @@ void PgStore::query(const char* sql, const analytica_value* params, uint32_t par
   if (const char* why = refusal(text.first_word)) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + why);
   if (!text.trailing.empty())
     fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": only one statement per call; more SQL follows: \"" +
-                                    excerpt(text.trailing.c_str()) + "\"");
+                                    analytica::sink::excerpt(text.trailing.c_str()) + "\"");
   if (text.parameters != param_count)
     fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": the statement takes " + std::to_string(text.parameters) +
                                     " parameters, " + std::to_string(param_count) + " given");
@@ -789,17 +723,7 @@ void PgStore::fail_connection(const std::string& what) const {
                 clean(where_ + ": " + what + ": " + (conn_ ? PQerrorMessage(conn_) : "not connected")));
 }
 
-void PgStore::fail(analytica_status status, const std::string& message) const {
-  throw Failure(status, clean(message));
-}
-
 std::string PgStore::clean(const std::string& message) const { return scrub(one_line(message), settings_.password); }
-
-bool PgStore::cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->ctx) != 0; }
-
-void PgStore::log(analytica_log_level level, const std::string& message) const {
-  if (host_ && host_->log) host_->log(host_->ctx, level, clean(message).c_str());
-}
 
 void PgStore::on_notice(void* self, const char* message) {
   const auto* store = static_cast<const PgStore*>(self);

@@ -16,6 +16,7 @@
 
 #include "analytica.h"
 #include "settings.h"
+#include "sink_backend.h"
 #include "table_spec.h"
 
 #include <map>
@@ -28,7 +29,7 @@ struct pg_result;
 
 namespace sink_postgres {
 
-class PgStore {
+class PgStore : public analytica::sink::SinkBackend {
  public:
   // Connects and configures the session: lock_timeout, exact float output
   // (extra_float_digits = 3), standard strings, notices to the host's log.
@@ -37,9 +38,7 @@ class PgStore {
   // Throws ANALYTICA_ERR_IO if the server cannot be used.
   PgStore(const Settings& settings, const analytica_host* host);
   // Rolls back an open transaction and closes the connection.
-  ~PgStore();
-  PgStore(const PgStore&) = delete;
-  PgStore& operator=(const PgStore&) = delete;
+  ~PgStore() override;
 
   // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
   // missing columns and checks existing columns' types and the key:
@@ -47,22 +46,22 @@ class PgStore {
   // also gets "<table>_revisions". Changes are made under an advisory lock
   // on the schema, so hosts declaring the same table at once do not
   // collide. Atomic: its own transaction, or a savepoint inside the open one.
-  void declare_table(const analytica_table_schema& schema);
+  void declare_table(const analytica_table_schema& schema) override;
 
   // BEGIN (READ COMMITTED). Reconnects first if the connection was lost
   // between transactions. ANALYTICA_ERR_INVALID if one is already open.
-  void begin();
+  void begin() override;
   // ANALYTICA_ERR_INVALID if no transaction is open, ANALYTICA_ERR_IO (and
   // the transaction is rolled back) if an earlier statement aborted it.
-  void commit();
+  void commit() override;
   // Rolls back the open transaction; a no-op without one.
-  void rollback();
+  void rollback() override;
 
   // Takes the transaction-scoped advisory lock of source_key in this
   // schema, waiting up to lock_timeout_ms for another session holding it
   // (logging that it waits). Released at commit or rollback. Needs an open
   // transaction.
-  void lock_source(const char* source_key);
+  void lock_source(const char* source_key) override;
 
   // Upserts the batch's rows by its key columns, all or nothing (a
   // savepoint; a failed batch leaves the transaction usable). Needs an
@@ -71,7 +70,7 @@ class PgStore {
   // the column's type (INT64 is accepted for DOUBLE); key values must not
   // be NULL. Rows are sent pipelined, in order, so a later row of the same
   // key wins as in SQLite.
-  void write(const analytica_batch& batch);
+  void write(const analytica_batch& batch) override;
 
   // Runs exactly one statement with `?` parameters (translated to $n),
   // inside the open transaction (under a savepoint, so a failing query
@@ -85,7 +84,7 @@ class PgStore {
   // INT64 binds as bigint, DOUBLE as double precision, TEXT untyped (the
   // server infers it, as for a literal).
   void query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
-             void* user);
+             void* user) override;
 
   // "postgres://user@host:port/db" of the connection.
   const std::string& where() const { return where_; }
@@ -105,10 +104,7 @@ class PgStore {
   struct Existing {
     bool exists = false;
     uint32_t oid = 0;
-    struct Column {
-      std::string name, type;
-    };
-    std::vector<Column> columns;
+    std::vector<analytica::sink::StoredColumn> columns;
     std::string primary_key;              // sorted, comma-separated; "" if none
     std::vector<std::string> unique_keys; // same, per unique index
   };
@@ -116,14 +112,11 @@ class PgStore {
 
   void connect();
   void configure_session();
-  KnownTable& ensure_declared(const analytica_table_schema& schema);
-  KnownTable& remember(const TableSpec& spec);
   void declare(const TableSpec& spec);
   void declare_one(const TableSpec& spec);
   Existing inspect(const std::string& table);
   void lock_schema();
   void prepare_statements(KnownTable& known);
-  void check_values(const TableSpec& spec, const analytica_batch& batch) const;
   void send_rows(const KnownTable& known, const analytica_batch& batch);
 
   bool drain_pipeline(uint64_t count, std::vector<Result>& results);
@@ -133,19 +126,15 @@ class PgStore {
   Result exec_params(const std::string& sql, const std::vector<std::string>& params, const std::string& what);
   [[noreturn]] void fail_result(const pg_result* res, const std::string& what) const;
   [[noreturn]] void fail_connection(const std::string& what) const;
-  [[noreturn]] void fail(analytica_status status, const std::string& message) const;
-  std::string clean(const std::string& message) const;
-  bool in_transaction() const;
-  bool cancelled() const;
-  void log(analytica_log_level level, const std::string& message) const;
+  // Messages on one line, the password replaced by "***".
+  std::string clean(const std::string& message) const override;
+  bool in_transaction() const override;
   void forget_schema();
   static void on_notice(void* self, const char* message);
 
   Settings settings_;
-  const analytica_host* host_;
   pg_conn* conn_ = nullptr;
-  std::string where_;
-  std::map<std::string, std::unique_ptr<KnownTable>> known_;  // by TableSpec::signature()
+  analytica::sink::KnownTables<KnownTable> known_;
   std::map<std::string, std::string> prepared_;              // SQL text -> statement name
   bool schema_locked_ = false;  // this transaction holds the schema lock
 };

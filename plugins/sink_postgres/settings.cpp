@@ -2,10 +2,9 @@
 // environment into libpq connection keywords (see settings.h).
 #include "settings.h"
 
-#include "analytica_cpp.hpp"
+#include "sink_settings.h"
 
 #include <libpq-fe.h>
-#include <nlohmann/json.hpp>
 
 #include <climits>
 #include <cstdlib>
@@ -13,20 +12,10 @@
 
 namespace sink_postgres {
 
-using analytica::Failure;
+using analytica::sink::invalid_setting;
 using nlohmann::json;
 
 namespace {
-
-[[noreturn]] void invalid(const std::string& message) {
-  throw Failure(ANALYTICA_ERR_INVALID, "settings: " + message);
-}
-
-json default_of(const char* name) {
-  for (uint32_t i = 0; i < kSettingCount; ++i)
-    if (std::string(kSettings[i].name) == name) return json::parse(kSettings[i].default_json);
-  return json();
-}
 
 // The connection keywords a setting or variable maps to, in the order
 // they are applied within one layer.
@@ -40,7 +29,7 @@ std::map<std::string, std::string> parse_conninfo(const std::string& text, const
   PQconninfoOption* options = PQconninfoParse(text.c_str(), &error);
   if (!options) {
     if (error) PQfreemem(error);
-    invalid(what + ": not a valid libpq connection string (expected keyword=value pairs or a "
+    invalid_setting(what + ": not a valid libpq connection string (expected keyword=value pairs or a "
                    "postgresql:// URI; its text is not shown as it may hold a password)");
   }
   std::map<std::string, std::string> out;
@@ -48,15 +37,6 @@ std::map<std::string, std::string> parse_conninfo(const std::string& text, const
     if (o->val) out[o->keyword] = o->val;
   PQconninfoFree(options);
   return out;
-}
-
-int integer_setting(const json& value, const char* name, long long lo, long long hi) {
-  if (!value.is_number_integer()) invalid(std::string(name) + ": expected an integer");
-  const auto v = value.get<long long>();
-  if (v < lo || v > hi)
-    invalid(std::string(name) + ": " + std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
-            std::to_string(hi));
-  return static_cast<int>(v);
 }
 
 }  // namespace
@@ -89,20 +69,7 @@ std::string scrub(std::string text, const std::string& secret) {
 }
 
 Settings parse_settings(const char* settings_json, const EnvFn& env) {
-  json given = json::object();
-  if (settings_json && *settings_json) {
-    given = json::parse(settings_json, nullptr, /*allow_exceptions=*/false);
-    if (given.is_discarded()) invalid("not valid JSON");
-    if (!given.is_object()) invalid(std::string("expected a JSON object, got ") + given.type_name());
-  }
-  std::string known;
-  for (uint32_t i = 0; i < kSettingCount; ++i) known += std::string(i ? ", " : "") + kSettings[i].name;
-  for (auto it = given.begin(); it != given.end(); ++it) {
-    bool found = false;
-    for (uint32_t i = 0; i < kSettingCount; ++i) found = found || it.key() == kSettings[i].name;
-    if (!found) invalid("unknown setting \"" + it.key() + "\" (expected one of " + known + ")");
-  }
-  auto value = [&](const char* name) { return given.contains(name) ? given.at(name) : default_of(name); };
+  const analytica::sink::SettingsReader given(settings_json, kSettings);
 
   // Layers, lowest precedence first; each overrides the keywords it sets.
   std::map<std::string, std::string> merged;
@@ -120,20 +87,20 @@ Settings parse_settings(const char* settings_json, const EnvFn& env) {
     }
     apply(layer);
   }
-  const json conninfo = value("conninfo");
+  const json conninfo = given.value("conninfo");
   if (!conninfo.is_null()) {
-    if (!conninfo.is_string()) invalid("conninfo: expected a string");
+    if (!conninfo.is_string()) invalid_setting("conninfo: expected a string");
     apply(parse_conninfo(conninfo.get<std::string>(), "conninfo"));
   }
   {
     std::map<std::string, std::string> layer;
     for (const char* k : kKeywords) {
-      const json v = value(k);
+      const json v = given.value(k);
       if (v.is_null()) continue;
       if (std::string(k) == "port") {
-        layer[k] = std::to_string(integer_setting(v, k, 1, 65535));
+        layer[k] = std::to_string(given.integer(k, 1, 65535));
       } else {
-        if (!v.is_string()) invalid(std::string(k) + ": expected a string");
+        if (!v.is_string()) invalid_setting(std::string(k) + ": expected a string");
         layer[k] = v.get<std::string>();
       }
     }
@@ -141,8 +108,8 @@ Settings parse_settings(const char* settings_json, const EnvFn& env) {
   }
 
   Settings out;
-  out.lock_timeout_ms = integer_setting(value("lock_timeout_ms"), "lock_timeout_ms", 0, INT_MAX);
-  out.connect_timeout_s = integer_setting(value("connect_timeout_s"), "connect_timeout_s", 0, 86400);
+  out.lock_timeout_ms = static_cast<int>(given.integer("lock_timeout_ms", 0, INT_MAX));
+  out.connect_timeout_s = static_cast<int>(given.integer("connect_timeout_s", 0, 86400));
   if (!merged.count("connect_timeout") && out.connect_timeout_s > 0)
     merged["connect_timeout"] = std::to_string(out.connect_timeout_s);
   merged["client_encoding"] = "UTF8";

@@ -55,7 +55,6 @@ inline constexpr analytica_setting kSettings[] = {
      "failing the source; 0 waits forever"},
     {"connect_timeout_s", "integer", "10", 0, "seconds to wait for the connection (0 waits forever)"},
 };
-inline constexpr uint32_t kSettingCount = sizeof(kSettings) / sizeof(kSettings[0]);
 
 // Looks up an environment variable; returns nullopt if unset.
 using EnvFn = std::function<std::optional<std::string>(const char*)>;

@@ -26,7 +26,6 @@ inline constexpr analytica_setting kSettings[] = {
     {"journal_mode", "string", "\"wal\"", 0,
      "SQLite journal mode: wal (default), delete, truncate, persist, memory or off"},
 };
-inline constexpr uint32_t kSettingCount = sizeof(kSettings) / sizeof(kSettings[0]);
 
 // Reads a settings JSON object (NULL or "" means {}), filling in the table's
 // defaults. Throws analytica::Failure(ANALYTICA_ERR_INVALID) naming the

@@ -6,13 +6,19 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 namespace sink_sqlite {
 
 using analytica::Failure;
+using analytica::sink::excerpt;
+using analytica::sink::quoted_table;
+using analytica::sink::same_identifier;
+using analytica::sink::valid_value;
 
 namespace {
 
@@ -32,16 +38,6 @@ analytica_status status_of(int rc) {
     default: return ANALYTICA_ERR_INTERNAL;
   }
 }
-
-// The first characters of a statement on one line, for messages.
-std::string excerpt(const char* sql) {
-  std::string out;
-  for (const char* p = sql; *p && out.size() < 80; ++p) out += (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p;
-  if (std::string(sql).size() > out.size()) out += "...";
-  return out;
-}
-
-std::string quoted(const std::string& table) { return "table \"" + table + "\""; }
 
 // Resets a statement and clears its bindings when leaving a scope, so a
 // cached statement never holds a read snapshot or a borrowed pointer.
@@ -72,11 +68,6 @@ int bind_value(sqlite3_stmt* stmt, int index, const analytica_value& v) {
                                  static_cast<sqlite3_uint64>(v.as.text.len), SQLITE_STATIC, SQLITE_UTF8);
     default: return SQLITE_MISMATCH;
   }
-}
-
-bool valid_value(const analytica_value& v) {
-  if (v.type == ANALYTICA_TEXT) return v.as.text.ptr || v.as.text.len == 0;
-  return v.type == ANALYTICA_NULL || v.type == ANALYTICA_INT64 || v.type == ANALYTICA_DOUBLE;
 }
 
 }  // namespace
@@ -132,7 +123,8 @@ class SqliteStore::UserQuery {
   bool previous_;
 };
 
-SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host) : settings_(settings), host_(host) {
+SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host)
+    : SinkBackend(host, settings.path), settings_(settings) {
   const std::string& path = settings_.path;
   const std::string what = "cannot open database";
   if (path != ":memory:") {
@@ -156,8 +148,17 @@ SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host) :
     // Reading the schema first proves the file is a database we can read.
     exec("SELECT count(*) FROM sqlite_master", what);
     {
+      // Switching the journal mode takes an exclusive lock and SQLite does not
+      // apply the busy handler to it: when several processes open a new file
+      // at once, wait here ourselves, within busy_timeout_ms.
       Stmt stmt = prepare("PRAGMA journal_mode = " + settings_.journal_mode, what, false);
-      const int step = sqlite3_step(stmt.get());
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.busy_timeout_ms);
+      int step = sqlite3_step(stmt.get());
+      while (step == SQLITE_BUSY && std::chrono::steady_clock::now() < deadline) {
+        sqlite3_reset(stmt.get());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        step = sqlite3_step(stmt.get());
+      }
       if (step != SQLITE_ROW) fail(step, what);
       const unsigned char* text = sqlite3_column_text(stmt.get(), 0);
       mode = text ? reinterpret_cast<const char*>(text) : "";
@@ -188,14 +189,12 @@ SqliteStore::~SqliteStore() {
 bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 void SqliteStore::begin() {
-  if (in_transaction()) fail(ANALYTICA_ERR_INVALID, settings_.path + ": begin: a transaction is already open");
+  check_can_begin();
   exec("BEGIN IMMEDIATE", "begin");
 }
 
 void SqliteStore::commit() {
-  if (!in_transaction())
-    fail(ANALYTICA_ERR_INVALID, settings_.path + ": commit: no transaction is open (begin first; an earlier error "
-                                                 "may have rolled it back)");
+  check_can_commit();
   exec("COMMIT", "commit");
 }
 
@@ -207,41 +206,22 @@ void SqliteStore::rollback() {
 // ------------------------------------------------------------------ tables
 
 void SqliteStore::declare_table(const analytica_table_schema& given) {
-  const analytica_table_schema schema = analytica::read_sized(&given);
-  if (schema.struct_size == 0) fail(ANALYTICA_ERR_INVALID, settings_.path + ": declare table: schema struct_size is 0");
-  const TableSpec spec = TableSpec::from(schema);
+  const TableSpec spec = table_spec(read_schema(given));
   declare(spec);
-  remember(spec);
-}
-
-SqliteStore::KnownTable& SqliteStore::ensure_declared(const analytica_table_schema& schema) {
-  TableSpec spec = TableSpec::from(schema);
-  const auto it = known_.find(spec.signature());
-  if (it != known_.end()) return *it->second;
-  declare(spec);
-  return remember(spec);
-}
-
-SqliteStore::KnownTable& SqliteStore::remember(const TableSpec& spec) {
-  auto table = std::make_unique<KnownTable>();
-  table->spec = spec;
-  auto& slot = known_[spec.signature()];
-  slot = std::move(table);
-  return *slot;
+  known_.remember(spec);
 }
 
 void SqliteStore::forget_schema() { known_.clear(); }
 
 void SqliteStore::declare(const TableSpec& spec) {
-  Scope scope(*this, quoted(spec.table()) + ": declare");
+  Scope scope(*this, quoted_table(spec.table()) + ": declare");
   declare_one(spec);
   if (spec.newest() >= 0) declare_one(spec.revisions());
   scope.done();
 }
 
 void SqliteStore::declare_one(const TableSpec& spec) {
-  const std::string where = quoted(spec.table());
-  const std::string& path = settings_.path;
+  const std::string where = quoted_table(spec.table());
   {
     Stmt stmt = prepare("SELECT type FROM sqlite_master WHERE name = ?1 COLLATE NOCASE", where + ": read schema", false);
     sqlite3_bind_text(stmt.get(), 1, spec.table().c_str(), -1, SQLITE_STATIC);
@@ -250,17 +230,14 @@ void SqliteStore::declare_one(const TableSpec& spec) {
       const unsigned char* type = sqlite3_column_text(stmt.get(), 0);
       const std::string kind = type ? reinterpret_cast<const char*>(type) : "";
       if (kind != "table")
-        fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ": the name is taken by a " + kind + ", not a table");
+        fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ": the name is taken by a " + kind + ", not a table");
     } else if (rc != SQLITE_DONE) {
       fail(rc, where + ": read schema");
     }
   }
 
-  struct Existing {
-    std::string name, type;
-    int pk;
-  };
-  std::vector<Existing> existing;
+  std::vector<analytica::sink::StoredColumn> existing;
+  std::vector<std::pair<int, std::string>> pk;  // the primary key's columns: (position, name)
   {
     Stmt stmt = prepare("SELECT name, type, pk FROM pragma_table_info(?1)", where + ": read columns", false);
     sqlite3_bind_text(stmt.get(), 1, spec.table().c_str(), -1, SQLITE_STATIC);
@@ -269,110 +246,75 @@ void SqliteStore::declare_one(const TableSpec& spec) {
       const unsigned char* name = sqlite3_column_text(stmt.get(), 0);
       const unsigned char* type = sqlite3_column_text(stmt.get(), 1);
       existing.push_back({name ? reinterpret_cast<const char*>(name) : "",
-                          type ? reinterpret_cast<const char*>(type) : "", sqlite3_column_int(stmt.get(), 2)});
+                          type ? reinterpret_cast<const char*>(type) : ""});
+      const int position = sqlite3_column_int(stmt.get(), 2);
+      if (position > 0) pk.emplace_back(position, existing.back().name);
     }
     if (rc != SQLITE_DONE) fail(rc, where + ": read columns");
   }
   if (existing.empty()) {
-    exec(spec.create_sql(), where + ": create");
+    exec(create_table_sql(spec, kSql), where + ": create");
     return;
   }
 
   // Types of the columns both sides know must agree.
-  std::vector<const ColumnSpec*> missing;
-  for (const auto& col : spec.columns()) {
-    const auto found = std::find_if(existing.begin(), existing.end(),
-                                    [&](const Existing& e) { return same_identifier(e.name, col.name); });
-    if (found == existing.end()) {
-      missing.push_back(&col);
-    } else if (!same_identifier(found->type, sql_type(col.type))) {
-      fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ", column \"" + col.name + "\": existing type " +
-                                       (found->type.empty() ? "(none)" : found->type) + ", declared type " +
-                                       sql_type(col.type) + " (" + type_name(col.type) +
-                                       "); a column's type cannot change");
-    }
-  }
+  const auto changes = analytica::sink::compare_columns(spec, existing, {&sql_type, &sql_type, /*exact=*/false});
+  if (!changes.conflict.empty()) fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ", " + changes.conflict);
 
   // The primary key must be the declared key, or upserts cannot target it.
-  std::vector<Existing> pk;
-  for (const auto& e : existing)
-    if (e.pk > 0) pk.push_back(e);
-  std::sort(pk.begin(), pk.end(), [](const Existing& a, const Existing& b) { return a.pk < b.pk; });
+  std::sort(pk.begin(), pk.end());
   std::string existing_keys, declared_keys;
-  for (const auto& e : pk) existing_keys += (existing_keys.empty() ? "" : ", ") + e.name;
+  for (const auto& e : pk) existing_keys += (existing_keys.empty() ? "" : ", ") + e.second;
   size_t declared_count = 0;
   bool keys_match = true;
   for (const auto& col : spec.columns()) {
     if (!col.key) continue;
     ++declared_count;
     declared_keys += (declared_keys.empty() ? "" : ", ") + col.name;
-    keys_match = keys_match && std::any_of(pk.begin(), pk.end(), [&](const Existing& e) {
-                   return same_identifier(e.name, col.name);
+    keys_match = keys_match && std::any_of(pk.begin(), pk.end(), [&](const std::pair<int, std::string>& e) {
+                   return same_identifier(e.second, col.name);
                  });
   }
   if (!keys_match || declared_count != pk.size())
-    fail(ANALYTICA_ERR_CONFLICT, path + ": " + where + ": existing primary key (" + existing_keys +
+    fail(ANALYTICA_ERR_CONFLICT, where_ + ": " + where + ": existing primary key (" + existing_keys +
                                      ") differs from the declared key columns (" + declared_keys + ")");
 
-  for (const ColumnSpec* col : missing)
-    exec(spec.add_column_sql(*col), where + ", column \"" + col->name + "\": add column");
+  for (const ColumnSpec* col : changes.added)
+    exec(add_column_sql(spec, *col, kSql), where + ", column \"" + col->name + "\": add column");
 }
 
 // ------------------------------------------------------------------ writes
 
 void SqliteStore::write(const analytica_batch& given) {
-  const analytica_batch batch = analytica::read_sized(&given);
-  const std::string& path = settings_.path;
-  if (batch.struct_size == 0) fail(ANALYTICA_ERR_INVALID, path + ": write: batch struct_size is 0");
-  if (!batch.schema) fail(ANALYTICA_ERR_INVALID, path + ": write: the batch has no schema");
-  const analytica_table_schema schema = analytica::read_sized(batch.schema);
-  const std::string table = schema.table ? schema.table : "(null)";
-  if (!in_transaction())
-    fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + " outside a transaction (call begin first)");
-  KnownTable& known = ensure_declared(schema);
-  if (batch.row_count == 0) return;
-  if (!batch.values) fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + ": values is NULL");
-  const size_t width = known.spec.columns().size();
-  if (batch.row_count > SIZE_MAX / width)
-    fail(ANALYTICA_ERR_INVALID, path + ": write to " + quoted(table) + ": too many rows");
+  const BatchIn in = read_batch(given);
+  check_can_write(in.table);
+  KnownTable& known = known_.ensure(table_spec(in.schema), [&](const TableSpec& spec) { declare(spec); });
+  if (in.batch.row_count == 0) return;
+  check_rows(in.batch, known.spec.columns().size(), in.table);
 
-  const std::string where = quoted(known.spec.table());
-  if (!known.upsert) known.upsert = prepare(known.spec.upsert_sql(), where + ": prepare write", true);
+  const std::string where = quoted_table(known.spec.table());
+  if (!known.upsert) known.upsert = prepare(upsert_sql(known.spec, kSql), where + ": prepare write", true);
   if (known.spec.newest() >= 0 && !known.revision)
-    known.revision = prepare(known.spec.revisions().upsert_sql(), where + ": prepare revision write", true);
+    known.revision = prepare(upsert_sql(known.spec.revisions(), kSql), where + ": prepare revision write", true);
 
   Scope scope(*this, where + ": write");
-  write_rows(known, batch);
+  write_rows(known, in.batch);
   scope.done();
 }
 
 void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
   const TableSpec& spec = known.spec;
-  const auto& columns = spec.columns();
-  const size_t width = columns.size();
-  const std::string where = quoted(spec.table());
-  const std::string& path = settings_.path;
+  const size_t width = spec.columns().size();
+  const std::string where = quoted_table(spec.table());
   sqlite3_stmt* const upsert = known.upsert.get();
   sqlite3_stmt* const revision = known.revision.get();
   const ResetOnExit reset_upsert(upsert), reset_revision(revision);
 
   for (uint64_t r = 0; r < batch.row_count; ++r) {
     if ((r & 1023) == 1023 && cancelled())
-      fail(ANALYTICA_ERR_CANCELLED, path + ": write to " + where + ": cancelled at row " + std::to_string(r));
+      fail(ANALYTICA_ERR_CANCELLED, where_ + ": write to " + where + ": cancelled at row " + std::to_string(r));
     const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
-    for (size_t c = 0; c < width; ++c) {
-      const analytica_value& v = row[c];
-      const ColumnSpec& col = columns[c];
-      const auto bad = [&](const std::string& reason) {
-        fail(ANALYTICA_ERR_INVALID, path + ": write to " + where + ", row " + std::to_string(r) + ", column \"" +
-                                        col.name + "\": " + reason);
-      };
-      if (!valid_value(v)) bad("invalid value (type " + std::to_string(v.type) + ")");
-      if (v.type == ANALYTICA_NULL && col.not_null) bad("a key column cannot be NULL");
-      const bool widening = v.type == ANALYTICA_INT64 && col.type == ANALYTICA_DOUBLE;
-      if (v.type != ANALYTICA_NULL && v.type != col.type && !widening)
-        bad(std::string("expected ") + type_name(col.type) + ", got " + type_name(v.type));
-    }
+    check_row(spec, row, r);
     for (sqlite3_stmt* stmt : {upsert, revision}) {
       if (!stmt) continue;
       for (size_t c = 0; c < width; ++c) {
@@ -381,7 +323,7 @@ void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
       }
       const int rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE)
-        fail(rc, "write to " + (stmt == upsert ? where : quoted(spec.table() + "_revisions")) + ", row " +
+        fail(rc, "write to " + (stmt == upsert ? where : quoted_table(spec.table() + "_revisions")) + ", row " +
                      std::to_string(r));
       sqlite3_reset(stmt);
     }
@@ -392,11 +334,7 @@ void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
 
 void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
                         void* user) {
-  const std::string& path = settings_.path;
-  if (!sql) fail(ANALYTICA_ERR_INVALID, path + ": query: no SQL given");
-  if (param_count > 0 && !params)
-    fail(ANALYTICA_ERR_INVALID, path + ": query: " + std::to_string(param_count) + " parameters announced, none given");
-  const std::string what = "query \"" + excerpt(sql) + "\"";
+  const std::string what = check_query(sql, params, param_count);
 
   Stmt stmt;
   {
@@ -406,10 +344,10 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
     int rc = sqlite3_prepare_v2(db_, sql, -1, &raw, &tail);
     stmt.reset(raw);
     if (rc != SQLITE_OK) {
-      if (!denied_.empty()) fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": " + denied_);
+      if (!denied_.empty()) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + denied_);
       fail(rc, what);
     }
-    if (!stmt) fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": no statement in the SQL text");
+    if (!stmt) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": no statement in the SQL text");
     // Anything after the first statement other than blanks, comments and
     // semicolons is refused: one statement per call.
     while (tail && *tail) {
@@ -418,7 +356,7 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
       rc = sqlite3_prepare_v2(db_, tail, -1, &extra, &next);
       sqlite3_finalize(extra);
       if (rc != SQLITE_OK || extra || next == tail)
-        fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": only one statement per call; more SQL follows: \"" +
+        fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": only one statement per call; more SQL follows: \"" +
                                         excerpt(tail) + "\"");
       tail = next;
     }
@@ -433,11 +371,11 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
 
   const int expected = sqlite3_bind_parameter_count(stmt.get());
   if (static_cast<uint32_t>(expected) != param_count)
-    fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": the statement takes " + std::to_string(expected) +
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": the statement takes " + std::to_string(expected) +
                                     " parameters, " + std::to_string(param_count) + " given");
   for (uint32_t i = 0; i < param_count; ++i) {
     if (!valid_value(params[i]))
-      fail(ANALYTICA_ERR_INVALID, path + ": " + what + ": parameter " + std::to_string(i + 1) + " has an invalid value");
+      fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": parameter " + std::to_string(i + 1) + " has an invalid value");
     const int rc = bind_value(stmt.get(), static_cast<int>(i + 1), params[i]);
     if (rc != SQLITE_OK) fail(rc, what + ": bind parameter " + std::to_string(i + 1));
   }
@@ -522,18 +460,10 @@ void SqliteStore::exec(const std::string& sql, const std::string& what) {
 }
 
 void SqliteStore::fail(int rc, const std::string& what) const {
-  std::string message = settings_.path + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+  std::string message = where_ + ": " + what + ": " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   if ((rc & 0xff) == SQLITE_BUSY)
     message += " (still locked after waiting busy_timeout_ms=" + std::to_string(settings_.busy_timeout_ms) + ")";
   throw Failure(status_of(rc), message);
-}
-
-void SqliteStore::fail(analytica_status status, const std::string& message) const { throw Failure(status, message); }
-
-bool SqliteStore::cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->ctx) != 0; }
-
-void SqliteStore::log(analytica_log_level level, const std::string& message) const {
-  if (host_ && host_->log) host_->log(host_->ctx, level, message.c_str());
 }
 
 }  // namespace sink_sqlite

@@ -11,9 +11,9 @@
 
 #include "analytica.h"
 #include "settings.h"
+#include "sink_backend.h"
 #include "table_spec.h"
 
-#include <map>
 #include <memory>
 #include <string>
 
@@ -22,7 +22,7 @@ struct sqlite3_stmt;
 
 namespace sink_sqlite {
 
-class SqliteStore {
+class SqliteStore : public analytica::sink::SinkBackend {
  public:
   // Creates the database's directory if missing, opens (or creates) the
   // file and configures the connection: busy timeout, journal mode,
@@ -31,32 +31,30 @@ class SqliteStore {
   // is_cancelled() only. Throws ANALYTICA_ERR_IO if the file cannot be used.
   SqliteStore(const Settings& settings, const analytica_host* host);
   // Rolls back an open transaction and closes the connection.
-  ~SqliteStore();
-  SqliteStore(const SqliteStore&) = delete;
-  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override;
 
   // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
   // missing columns, and checks existing columns' types and the primary key:
   // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
-  // also gets "<table>_revisions" (see TableSpec::revisions). Atomic: runs in
+  // also gets "<table>_revisions" (see TableDef::revisions). Atomic: runs in
   // its own transaction, or in a savepoint inside the open one.
-  void declare_table(const analytica_table_schema& schema);
+  void declare_table(const analytica_table_schema& schema) override;
 
   // BEGIN IMMEDIATE: takes the write lock now, waiting up to busy_timeout_ms
   // for another connection. ANALYTICA_ERR_INVALID if one is already open.
-  void begin();
+  void begin() override;
   // ANALYTICA_ERR_INVALID if no transaction is open.
-  void commit();
+  void commit() override;
   // Rolls back the open transaction; a no-op without one.
-  void rollback();
+  void rollback() override;
 
-  // Upserts the batch's rows by its key columns (see TableSpec::upsert_sql),
+  // Upserts the batch's rows by its key columns (see sink::upsert_sql),
   // all or nothing. Needs an open transaction. The table is declared first
   // if this connection has not seen this schema since its last rollback, so
   // a declaration undone by a rollback cannot break later writes. Values
   // must be NULL or of the column's type (INT64 is accepted for DOUBLE);
   // key values must not be NULL. Provenance and source_id are ignored.
-  void write(const analytica_batch& batch);
+  void write(const analytica_batch& batch) override;
 
   // Runs exactly one statement with `?` parameters, inside or outside the
   // open transaction, and calls fn (if not NULL) per row until it returns
@@ -65,7 +63,7 @@ class SqliteStore {
   // owns the transaction boundaries. INTEGER -> INT64, REAL -> DOUBLE,
   // TEXT and BLOB -> TEXT (bytes, valid during fn), NULL -> NULL.
   void query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
-             void* user);
+             void* user) override;
 
  private:
   struct StmtDeleter {
@@ -82,27 +80,23 @@ class SqliteStore {
   class Scope;
   class UserQuery;
 
-  KnownTable& ensure_declared(const analytica_table_schema& schema);
-  KnownTable& remember(const TableSpec& spec);
   void declare(const TableSpec& spec);
   void declare_one(const TableSpec& spec);
   void write_rows(KnownTable& table, const analytica_batch& batch);
   Stmt prepare(const std::string& sql, const std::string& what, bool persistent);
   void exec(const std::string& sql, const std::string& what);
+  // Fails with the status rc maps to: "<path>: <what>: <SQLite's message>".
   [[noreturn]] void fail(int rc, const std::string& what) const;
-  [[noreturn]] void fail(analytica_status status, const std::string& message) const;
-  bool in_transaction() const;
-  bool cancelled() const;
-  void log(analytica_log_level level, const std::string& message) const;
+  using SinkBackend::fail;
+  bool in_transaction() const override;
   // Drops what this connection believes about the schema (after a rollback
   // or DDL run through query()); the next write re-checks its table.
   void forget_schema();
   static int authorize(void* self, int action, const char* a, const char* b, const char* c, const char* d);
 
   Settings settings_;
-  const analytica_host* host_;
   sqlite3* db_ = nullptr;
-  std::map<std::string, std::unique_ptr<KnownTable>> known_;  // by TableSpec::signature()
+  analytica::sink::KnownTables<KnownTable> known_;
   bool in_user_query_ = false;  // the authorizer checks statements of query()
   std::string denied_;          // why the authorizer refused, if it did
   bool schema_changed_ = false; // query() ran DDL

@@ -15,14 +15,13 @@
 //                    compare_district_history is on.
 // Needs the store (host->query). Tables are named as the extractor declares
 // them; the pipeline's prefix is taken from the batch's table name.
-#include <analytica.h>
-#include <analytica_cpp.hpp>
+#include "validator_support.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,10 +29,7 @@
 #include <vector>
 
 namespace {
-using analytica::Batch;
-using analytica::Cell;
-using analytica::Failure;
-using nlohmann::json;
+using namespace analytica::validator;
 
 const analytica_setting kSettings[] = {
     {"city_table", "string", "\"city_monthly\"", 0, "the month-by-month table (without the pipeline's prefix)"},
@@ -61,40 +57,15 @@ const analytica_setting kSettings[] = {
     {"failure_confidence", "number", "0.4", 0, "confidence a failed check gives its row"},
 };
 
-struct Validator {
-  const analytica_host* host;
+struct Validator final : Instance {
   std::string city_table, district_table, month, type, district, total_label, version;
   std::map<std::string, double> max_change, district_max_change;
   double min_base = 20;
   std::string benchmark, yoy, mom;
   double tolerance = 0.0051, history_tolerance = 1.0;
   bool compare_district_history = false;
-  double failure_confidence = 0.4;
+  void validate(const Batch& batch) override;
 };
-
-std::optional<double> number(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return std::nullopt;
-}
-
-std::string show(double v, int decimals = 2) {
-  char buf[64];
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-std::string quoted(const std::string& name) {
-  bool ok = !name.empty();
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-  if (!ok) throw Failure(ANALYTICA_ERR_INVALID, "\"" + name + "\" is not a plain table or column name");
-  return "\"" + name + "\"";
-}
 
 // "2024-03" shifted by `delta` months; "" if not YYYY-MM.
 std::string shift_month(const std::string& m, int delta) {
@@ -105,22 +76,6 @@ std::string shift_month(const std::string& m, int delta) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d", index / 12, index % 12 + 1);
   return buf;
-}
-
-const std::string& text_of(const std::vector<Cell>& row, int c) {
-  static const std::string empty;
-  return c >= 0 && row[static_cast<size_t>(c)].type == ANALYTICA_TEXT ? row[static_cast<size_t>(c)].text : empty;
-}
-
-void report(const Validator& v, uint64_t row, const char* check, const std::vector<std::string>& problems,
-            const std::string& observed, const std::string& expected) {
-  std::string reason;
-  for (const auto& p : problems) reason += (reason.empty() ? "" : "; ") + p;
-  if (!reason.empty()) reason = analytica::check_reason(reason, observed, expected);
-  const analytica_status s = v.host->report_check(v.host->ctx, row, check, problems.empty() ? 1 : 0,
-                                                  problems.empty() ? 1.0 : v.failure_confidence,
-                                                  reason.empty() ? nullptr : reason.c_str());
-  if (s < 0) throw Failure(s, std::string("report_check ") + check + " refused for row " + std::to_string(row));
 }
 
 // One value from the store, or nullopt.
@@ -168,11 +123,11 @@ void check_jumps(const Validator& v, const Batch& batch, bool city, const std::s
       // The previous month as stored (another report), same columns.
       std::string sql = "SELECT ";
       for (size_t i = 0; i < cols.size(); ++i)
-        sql += (i ? ", " : "") + quoted(schema.columns()[static_cast<size_t>(cols[i].first)].name);
-      sql += " FROM " + quoted(table) + " WHERE " + quoted(v.month) + " = ? AND " + quoted(v.type) + " = ?";
+        sql += (i ? ", " : "") + sql_name(schema.columns()[static_cast<size_t>(cols[i].first)].name);
+      sql += " FROM " + sql_name(table) + " WHERE " + sql_name(v.month) + " = ? AND " + sql_name(v.type) + " = ?";
       std::vector<Cell> params{Cell::of(previous_month), Cell::of(text_of(row, type))};
       if (!city) {
-        sql += " AND " + quoted(v.district) + " = ?";
+        sql += " AND " + sql_name(v.district) + " = ?";
         params.push_back(Cell::of(text_of(row, district)));
       }
       const auto rows = analytica::query_rows(v.host, sql, params);
@@ -183,26 +138,20 @@ void check_jumps(const Validator& v, const Batch& batch, bool city, const std::s
       previous = &from_store;
       where = "stored";
     }
-    std::vector<std::string> problems;
-    std::string observed, expected;
+    Outcome o;
     bool judged = false;
     for (const auto& [c, limit] : cols) {
-      const auto a = number((*previous)[static_cast<size_t>(c)]), b = number(row[static_cast<size_t>(c)]);
+      const auto a = number(*previous, c), b = number(row, c);
       if (!a || !b) continue;
       const auto pct = move_pct(*a, *b, v.min_base);
       if (!pct) continue;
       judged = true;
-      if (*pct > limit) {
-        const std::string& name = schema.columns()[static_cast<size_t>(c)].name;
-        if (problems.empty()) {
-          observed = show(*b);
-          expected = "within " + show(limit) + "% of " + show(*a);
-        }
-        problems.push_back(name + " " + show(*a) + " in " + previous_month + " (" + where + ") -> " + show(*b) +
-                           ": a move of " + show(*pct, 1) + "% (limit " + show(limit) + "%)");
-      }
+      if (*pct > limit)
+        o.fail(schema.columns()[static_cast<size_t>(c)].name + " " + show(*a) + " in " + previous_month + " (" +
+                   where + ") -> " + show(*b) + ": a move of " + show(*pct, 1) + "% (limit " + show(limit) + "%)",
+               show(*b), "within " + show(limit) + "% of " + show(*a));
     }
-    if (judged) report(v, r, "continuity.jump", problems, observed, expected);
+    if (judged) v.report(r, "continuity.jump", o);
   }
 }
 
@@ -223,45 +172,46 @@ void check_changes(const Validator& v, const Batch& batch, const std::string& pr
     const auto& row = batch.row(r);
     const bool total = text_of(row, district) == v.total_label;
     if (!total && !v.compare_district_history) continue;
-    const auto now = number(row[static_cast<size_t>(bench)]);
+    const auto now = number(row, bench);
     if (!now) continue;
     for (const auto& ch : changes) {
-      if (ch.column < 0) continue;
-      const auto printed = number(row[static_cast<size_t>(ch.column)]);
+      const auto printed = number(row, ch.column);
       const std::string then_month = shift_month(text_of(row, month), -ch.months_back);
       if (!printed || then_month.empty()) continue;
       std::optional<double> then;
       double tolerance = v.history_tolerance;
       std::string source;
       if (total && version >= 0) {  // the city page of the same report
-        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(city + "_revisions") + " WHERE " +
-                             quoted(v.month) + " = ? AND " + quoted(v.type) + " = ? AND " + quoted(v.version) + " = ?",
+        then = stored(v, "SELECT " + sql_name(v.benchmark) + " FROM " + sql_name(city + "_revisions") + " WHERE " +
+                             sql_name(v.month) + " = ? AND " + sql_name(v.type) + " = ? AND " + sql_name(v.version) +
+                             " = ?",
                       {Cell::of(then_month), Cell::of(text_of(row, type)), row[static_cast<size_t>(version)]});
         tolerance = v.tolerance;
         source = "the city page of this report";
       }
       if (!then && total) {
-        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(city) + " WHERE " + quoted(v.month) +
-                             " = ? AND " + quoted(v.type) + " = ?",
+        then = stored(v, "SELECT " + sql_name(v.benchmark) + " FROM " + sql_name(city) + " WHERE " + sql_name(v.month) +
+                             " = ? AND " + sql_name(v.type) + " = ?",
                       {Cell::of(then_month), Cell::of(text_of(row, type))});
         tolerance = v.history_tolerance;
         source = "the stored city benchmark";
       }
       if (!then && !total) {
-        then = stored(v, "SELECT " + quoted(v.benchmark) + " FROM " + quoted(own) + " WHERE " + quoted(v.month) +
-                             " = ? AND " + quoted(v.type) + " = ? AND " + quoted(v.district) + " = ?",
+        then = stored(v, "SELECT " + sql_name(v.benchmark) + " FROM " + sql_name(own) + " WHERE " + sql_name(v.month) +
+                             " = ? AND " + sql_name(v.type) + " = ? AND " + sql_name(v.district) + " = ?",
                       {Cell::of(then_month), Cell::of(text_of(row, type)), Cell::of(text_of(row, district))});
         tolerance = v.history_tolerance;
         source = "the stored district benchmark";
       }
       if (!then || *then <= 0) continue;
       const double computed = (*now / *then - 1) * 100;
-      std::vector<std::string> problems;
+      Outcome o;
       if (!(std::fabs(computed - *printed) <= tolerance))
-        problems.push_back(schema.columns()[static_cast<size_t>(ch.column)].name + " " + show(*printed) +
-                           "% but the benchmark moved " + show(*then) + " (" + then_month + ", " + source + ") -> " +
-                           show(*now) + " = " + show(computed, 4) + "%");
-      report(v, r, ch.check, problems, show(*printed), show(computed, 4) + " +- " + show(tolerance, 4));
+        o.fail(schema.columns()[static_cast<size_t>(ch.column)].name + " " + show(*printed) +
+                   "% but the benchmark moved " + show(*then) + " (" + then_month + ", " + source + ") -> " +
+                   show(*now) + " = " + show(computed, 4) + "%",
+               show(*printed), show(computed, 4) + " +- " + show(tolerance, 4));
+      v.report(r, ch.check, o);
     }
   }
 }
@@ -276,69 +226,41 @@ std::map<std::string, double> limits(const json& s, const char* key) {
   return out;
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json);
-    auto v = std::make_unique<Validator>();
-    v->host = host;
-    auto name = [&](const char* key) {
-      std::string n = s.at(key).get<std::string>();
-      quoted(n);
-      return n;
-    };
-    v->city_table = name("city_table");
-    v->district_table = name("district_table");
-    v->month = name("month_column");
-    v->type = name("type_column");
-    v->district = name("district_column");
-    v->total_label = s.at("total_label").get<std::string>();
-    v->version = name("version_column");
-    v->max_change = limits(s, "max_change_pct");
-    v->district_max_change = limits(s, "district_max_change_pct");
-    v->min_base = s.at("min_base").get<double>();
-    v->benchmark = name("benchmark_column");
-    v->yoy = name("yoy_column");
-    v->mom = name("mom_column");
-    v->tolerance = s.at("tolerance_pct").get<double>();
-    v->history_tolerance = s.at("history_tolerance_pct").get<double>();
-    v->compare_district_history = s.at("compare_district_history").get<bool>();
-    v->failure_confidence = s.at("failure_confidence").get<double>();
-    if (!(v->failure_confidence >= 0 && v->failure_confidence <= 1))
-      throw Failure(ANALYTICA_ERR_INVALID, "setting failure_confidence: expected a number from 0 to 1");
-    *out = v.release();
-    return ANALYTICA_OK;
-  });
+void Validator::validate(const Batch& batch) {
+  const std::string& table = batch.schema().table();
+  if (const auto city = table_prefix(table, city_table)) {
+    check_jumps(*this, batch, true, *city);
+  } else if (const auto prefix = table_prefix(table, district_table)) {
+    check_jumps(*this, batch, false, *prefix);
+    check_changes(*this, batch, *prefix);
+  }
 }
 
-void destroy(void* self) { delete static_cast<Validator*>(self); }
-
-analytica_status validate(void* self, const analytica_batch* batch) {
-  auto* v = static_cast<Validator*>(self);
-  return analytica::guard(v->host, [&] {
-    const Batch b = Batch::copy_of(analytica::read_sized(batch));
-    const std::string& table = b.schema().table();
-    if (ends_with(table, v->city_table)) {
-      check_jumps(*v, b, true, table.substr(0, table.size() - v->city_table.size()));
-    } else if (ends_with(table, v->district_table)) {
-      const std::string prefix = table.substr(0, table.size() - v->district_table.size());
-      check_jumps(*v, b, false, prefix);
-      check_changes(*v, b, prefix);
-    }
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Instance> configure(const json& s) {
+  auto v = std::make_unique<Validator>();
+  v->city_table = name_setting(s, "city_table");
+  v->district_table = name_setting(s, "district_table");
+  v->month = name_setting(s, "month_column");
+  v->type = name_setting(s, "type_column");
+  v->district = name_setting(s, "district_column");
+  v->total_label = s.at("total_label").get<std::string>();
+  v->version = name_setting(s, "version_column");
+  v->max_change = limits(s, "max_change_pct");
+  v->district_max_change = limits(s, "district_max_change_pct");
+  v->min_base = s.at("min_base").get<double>();
+  v->benchmark = name_setting(s, "benchmark_column");
+  v->yoy = name_setting(s, "yoy_column");
+  v->mom = name_setting(s, "mom_column");
+  v->tolerance = s.at("tolerance_pct").get<double>();
+  v->history_tolerance = s.at("history_tolerance_pct").get<double>();
+  v->compare_district_history = s.at("compare_district_history").get<bool>();
+  v->failure_confidence = unit_setting(s, "failure_confidence");
+  return v;
 }
 
-const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
-
-const void* get_interface(const char* id) {
-  return std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
-}
-
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
+constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
     "validator_continuity", "1.0.0",
-    "implausible month-to-month jumps; y/y and m/m benchmark changes against the benchmark prices stored",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    "implausible month-to-month jumps; y/y and m/m benchmark changes against the benchmark prices stored", kSettings);
 
 }  // namespace
 

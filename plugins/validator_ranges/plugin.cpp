@@ -11,13 +11,11 @@
 //                        report's month in `same_month_tables`)
 // Rules and bounds are settings; a check is only reported for rows of
 // tables that have the columns it needs.
-#include <analytica.h>
-#include <analytica_cpp.hpp>
+#include "validator_support.h"
+
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,10 +25,8 @@
 #include <vector>
 
 namespace {
-using analytica::Batch;
-using analytica::Cell;
-using analytica::Failure;
-using nlohmann::json;
+using namespace analytica::validator;
+using analytica::validator::show;  // beside show(const Cell&) below
 
 const analytica_setting kSettings[] = {
     {"bounds", "object",
@@ -55,28 +51,14 @@ struct Bound {
   std::optional<double> min, max;
 };
 
-struct Validator {
-  const analytica_host* host;
+struct Validator final : Instance {
   std::map<std::string, Bound> bounds;
   std::set<std::string> non_negative, required, month_columns;
   std::string month_column, report_month_column;
   int64_t years_back = 1;
   std::vector<std::string> same_month_tables;
-  double failure_confidence = 0.3;
+  void validate(const Batch& batch) override;
 };
-
-std::optional<double> number(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return std::nullopt;
-}
-
-std::string show(double v) {
-  char buf[64];
-  if (std::fabs(v - std::round(v)) < 1e-9 && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 std::string show(const Cell& c) {
   switch (c.type) {
@@ -96,10 +78,6 @@ const char* type_name(analytica_type t) {
   }
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 // "2024-03" -> 2024 * 12 + 2; nullopt unless YYYY-MM with a month 01..12.
 std::optional<int> month_index(const std::string& s) {
   if (s.size() != 7 || s[4] != '-') return std::nullopt;
@@ -114,28 +92,6 @@ std::string month_text(int index) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d", index / 12, index % 12 + 1);
   return buf;
-}
-
-// One check's outcome on one row, gathered over its columns.
-struct Outcome {
-  std::vector<std::string> problems;
-  std::string observed, expected;
-  void fail(const std::string& what, const std::string& obs, const std::string& exp) {
-    if (problems.empty()) { observed = obs; expected = exp; }
-    problems.push_back(what);
-  }
-};
-
-void report(const Validator& v, uint64_t row, const char* check, const Outcome& o) {
-  std::string reason;
-  if (!o.problems.empty()) {
-    for (const auto& p : o.problems) reason += (reason.empty() ? "" : "; ") + p;
-    reason = analytica::check_reason(reason, o.observed, o.expected);
-  }
-  const analytica_status s = v.host->report_check(v.host->ctx, row, check, o.problems.empty() ? 1 : 0,
-                                                  o.problems.empty() ? 1.0 : v.failure_confidence,
-                                                  reason.empty() ? nullptr : reason.c_str());
-  if (s < 0) throw Failure(s, std::string("report_check ") + check + " refused for row " + std::to_string(row));
 }
 
 void validate_batch(const Validator& v, const Batch& batch) {
@@ -178,9 +134,9 @@ void validate_batch(const Validator& v, const Batch& batch) {
         }
       }
     }
-    report(v, r, "ranges.types", types);
-    if (has_non_negative) report(v, r, "ranges.non_negative", non_negative);
-    if (has_bounds) report(v, r, "ranges.bounds", bounds);
+    v.report(r, "ranges.types", types);
+    if (has_non_negative) v.report(r, "ranges.non_negative", non_negative);
+    if (has_bounds) v.report(r, "ranges.bounds", bounds);
 
     if (month_col >= 0 && report_col >= 0) {
       const Cell& m = row[static_cast<size_t>(month_col)];
@@ -195,72 +151,46 @@ void validate_batch(const Validator& v, const Batch& batch) {
           period.fail(v.month_column + " " + m.text + " outside the period of the " + rm.text + " report", m.text,
                       range);
         }
-        report(v, r, "ranges.period", period);
+        v.report(r, "ranges.period", period);
       }
     }
   }
 }
 
+void Validator::validate(const Batch& batch) { validate_batch(*this, batch); }
+
 std::set<std::string> string_set(const json& s, const char* key) {
-  std::set<std::string> out;
-  for (const auto& x : s.at(key)) {
-    if (!x.is_string()) throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + ": expected strings");
-    out.insert(x.get<std::string>());
+  const std::vector<std::string> list = string_list(s.at(key), key);
+  return {list.begin(), list.end()};
+}
+
+std::unique_ptr<Instance> configure(const json& s) {
+  auto v = std::make_unique<Validator>();
+  for (auto it = s.at("bounds").begin(); it != s.at("bounds").end(); ++it) {
+    const json& b = *it;
+    if (!b.is_array() || b.size() != 2 || !(b[0].is_null() || b[0].is_number()) || !(b[1].is_null() || b[1].is_number()))
+      throw Failure(ANALYTICA_ERR_INVALID, "setting bounds." + it.key() + ": expected [min, max] (numbers or null)");
+    Bound bound;
+    if (b[0].is_number()) bound.min = b[0].get<double>();
+    if (b[1].is_number()) bound.max = b[1].get<double>();
+    v->bounds[it.key()] = bound;
   }
-  return out;
+  v->non_negative = string_set(s, "non_negative");
+  v->required = string_set(s, "required");
+  v->month_columns = string_set(s, "month_columns");
+  v->month_column = s.at("month_column").get<std::string>();
+  v->report_month_column = s.at("report_month_column").get<std::string>();
+  v->years_back = s.at("years_back").get<int64_t>();
+  if (v->years_back < 0 || v->years_back > 50)
+    throw Failure(ANALYTICA_ERR_INVALID, "setting years_back: expected 0 to 50");
+  v->same_month_tables = string_list(s.at("same_month_tables"), "same_month_tables");
+  v->failure_confidence = unit_setting(s, "failure_confidence");
+  return v;
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json);
-    auto v = std::make_unique<Validator>();
-    v->host = host;
-    for (auto it = s.at("bounds").begin(); it != s.at("bounds").end(); ++it) {
-      const json& b = *it;
-      if (!b.is_array() || b.size() != 2 || !(b[0].is_null() || b[0].is_number()) || !(b[1].is_null() || b[1].is_number()))
-        throw Failure(ANALYTICA_ERR_INVALID, "setting bounds." + it.key() + ": expected [min, max] (numbers or null)");
-      Bound bound;
-      if (b[0].is_number()) bound.min = b[0].get<double>();
-      if (b[1].is_number()) bound.max = b[1].get<double>();
-      v->bounds[it.key()] = bound;
-    }
-    v->non_negative = string_set(s, "non_negative");
-    v->required = string_set(s, "required");
-    v->month_columns = string_set(s, "month_columns");
-    v->month_column = s.at("month_column").get<std::string>();
-    v->report_month_column = s.at("report_month_column").get<std::string>();
-    v->years_back = s.at("years_back").get<int64_t>();
-    if (v->years_back < 0 || v->years_back > 50)
-      throw Failure(ANALYTICA_ERR_INVALID, "setting years_back: expected 0 to 50");
-    for (const auto& t : string_set(s, "same_month_tables")) v->same_month_tables.push_back(t);
-    v->failure_confidence = s.at("failure_confidence").get<double>();
-    if (!(v->failure_confidence >= 0 && v->failure_confidence <= 1))
-      throw Failure(ANALYTICA_ERR_INVALID, "setting failure_confidence: expected a number from 0 to 1");
-    *out = v.release();
-    return ANALYTICA_OK;
-  });
-}
-
-void destroy(void* self) { delete static_cast<Validator*>(self); }
-
-analytica_status validate(void* self, const analytica_batch* batch) {
-  auto* v = static_cast<Validator*>(self);
-  return analytica::guard(v->host, [&] {
-    validate_batch(*v, Batch::copy_of(analytica::read_sized(batch)));
-    return ANALYTICA_OK;
-  });
-}
-
-const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
-
-const void* get_interface(const char* id) {
-  return std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
-}
-
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
+constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
     "validator_ranges", "1.0.0", "types, non-negative counts, plausible bounds and months inside the report's period",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings);
 
 }  // namespace
 

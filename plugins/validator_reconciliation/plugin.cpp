@@ -13,14 +13,12 @@
 //             (and beyond revision_min_difference) fails.
 // Needs the store (host->query). Tables are named as the extractor declares
 // them; the pipeline's prefix is taken from the batch's table name.
-#include <analytica.h>
-#include <analytica_cpp.hpp>
+#include "validator_support.h"
+
 #include <nlohmann/json.hpp>
 
-#include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,10 +26,7 @@
 #include <vector>
 
 namespace {
-using analytica::Batch;
-using analytica::Cell;
-using analytica::Failure;
-using nlohmann::json;
+using namespace analytica::validator;
 
 const analytica_setting kSettings[] = {
     {"pairs", "array",
@@ -56,20 +51,14 @@ struct Pair {
   std::vector<std::string> match, columns;
 };
 
-struct Validator {
-  const analytica_host* host;
+struct Validator final : Instance {
   std::vector<Pair> pairs;
   std::string version_column;
   bool revisions = true;
   double max_revision_pct = 15, revision_min_difference = 10;
-  double failure_confidence = 0.3, revision_confidence = 0.5;
+  double revision_confidence = 0.5;
+  void validate(const Batch& batch) override;
 };
-
-std::optional<double> number(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return std::nullopt;
-}
 
 std::string show(const Cell& c) {
   char buf[64];
@@ -88,35 +77,13 @@ bool same(const Cell& a, const Cell& b) {
   return a.type != ANALYTICA_TEXT || a.text == b.text;
 }
 
-bool ends_with(const std::string& s, const std::string& tail) {
-  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-bool plain(const std::string& name) {
-  if (name.empty()) return false;
-  for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  return true;
-}
-
-std::string quoted(const std::string& name) {
-  if (!plain(name)) throw Failure(ANALYTICA_ERR_INVALID, "\"" + name + "\" is not a plain table or column name");
-  return "\"" + name + "\"";
-}
-
-void report(const Validator& v, uint64_t row, const std::string& check, bool passed, double confidence,
-            const std::string& reason) {
-  const analytica_status s = v.host->report_check(v.host->ctx, row, check.c_str(), passed ? 1 : 0,
-                                                  confidence, reason.empty() ? nullptr : reason.c_str());
-  if (s < 0) throw Failure(s, "report_check " + check + " refused for row " + std::to_string(row));
-}
-
 void check_pairs(const Validator& v, const Batch& batch) {
   const auto& schema = batch.schema();
   const int version = schema.index_of(v.version_column);
   for (const auto& p : v.pairs) {
-    if (!ends_with(schema.table(), p.table) || version < 0) continue;
-    const std::string other = schema.table().substr(0, schema.table().size() - p.table.size()) + p.other_table;
+    const auto prefix = table_prefix(schema.table(), p.table);
+    if (!prefix || version < 0) continue;
+    const std::string other = *prefix + p.other_table;
     std::vector<int> match, cols;
     bool usable = true;
     for (const auto& m : p.match) usable = usable && (match.emplace_back(schema.index_of(m)) >= 0);
@@ -125,9 +92,9 @@ void check_pairs(const Validator& v, const Batch& batch) {
     for (const auto& [column, value] : p.where) usable = usable && (where.emplace_back(schema.index_of(column), value).first >= 0);
     if (!usable) continue;
     std::string sql = "SELECT ";
-    for (size_t i = 0; i < p.columns.size(); ++i) sql += (i ? ", " : "") + quoted(p.columns[i]);
-    sql += " FROM " + quoted(other + "_revisions") + " WHERE " + quoted(v.version_column) + " = ?";
-    for (const auto& m : p.match) sql += " AND " + quoted(m) + " = ?";
+    for (size_t i = 0; i < p.columns.size(); ++i) sql += (i ? ", " : "") + sql_name(p.columns[i]);
+    sql += " FROM " + sql_name(other + "_revisions") + " WHERE " + sql_name(v.version_column) + " = ?";
+    for (const auto& m : p.match) sql += " AND " + sql_name(m) + " = ?";
 
     for (size_t r = 0; r < batch.row_count(); ++r) {
       const auto& row = batch.row(r);
@@ -142,23 +109,20 @@ void check_pairs(const Validator& v, const Batch& batch) {
         what += (what.empty() ? "" : ", ") + p.match[i] + " " + show(row[static_cast<size_t>(match[i])]);
       }
       const auto found = analytica::query_rows(v.host, sql, params);
-      if (found.empty()) {
-        report(v, r, p.check, false, v.failure_confidence,
-               analytica::check_reason("no " + p.other_table + " row for " + what + " in the same report", "none",
-                                       "a " + p.other_table + " row"));
-        continue;
-      }
-      std::string problems, observed, expected;
-      for (size_t i = 0; i < cols.size(); ++i) {
-        const Cell& here = row[static_cast<size_t>(cols[i])];
-        const Cell& there = found[0][i];
-        if (here.type == ANALYTICA_NULL || there.type == ANALYTICA_NULL || same(here, there)) continue;
-        if (problems.empty()) { observed = show(here); expected = show(there); }
-        problems += (problems.empty() ? "" : "; ") + p.columns[i] + " " + show(here) + " here but " + show(there) +
-                    " in " + p.other_table + " (" + what + ")";
-      }
-      report(v, r, p.check, problems.empty(), problems.empty() ? 1.0 : v.failure_confidence,
-             problems.empty() ? "" : analytica::check_reason(problems, observed, expected));
+      Outcome o;
+      if (found.empty())
+        o.fail("no " + p.other_table + " row for " + what + " in the same report", "none",
+               "a " + p.other_table + " row");
+      else
+        for (size_t i = 0; i < cols.size(); ++i) {
+          const Cell& here = row[static_cast<size_t>(cols[i])];
+          const Cell& there = found[0][i];
+          if (here.type == ANALYTICA_NULL || there.type == ANALYTICA_NULL || same(here, there)) continue;
+          o.fail(p.columns[i] + " " + show(here) + " here but " + show(there) + " in " + p.other_table + " (" +
+                     what + ")",
+                 show(here), show(there));
+        }
+      v.report(r, p.check, o);
     }
   }
 }
@@ -175,10 +139,10 @@ void check_revisions(const Validator& v, const Batch& batch) {
       figures.push_back(c);
   }
   if (keys.empty() || figures.empty()) return;
-  std::string sql = "SELECT " + quoted(v.version_column);
-  for (size_t c : figures) sql += ", " + quoted(cols[c].name);
-  sql += " FROM " + quoted(schema.table() + "_revisions") + " WHERE ";
-  for (size_t i = 0; i < keys.size(); ++i) sql += (i ? " AND " : "") + quoted(cols[keys[i]].name) + " = ?";
+  std::string sql = "SELECT " + sql_name(v.version_column);
+  for (size_t c : figures) sql += ", " + sql_name(cols[c].name);
+  sql += " FROM " + sql_name(schema.table() + "_revisions") + " WHERE ";
+  for (size_t i = 0; i < keys.size(); ++i) sql += (i ? " AND " : "") + sql_name(cols[keys[i]].name) + " = ?";
 
   for (size_t r = 0; r < batch.row_count(); ++r) {
     const auto& row = batch.row(r);
@@ -218,89 +182,58 @@ void check_revisions(const Validator& v, const Batch& batch) {
       }
     }
     if (changes.empty()) {
-      report(v, r, "reconciliation.revision", true, 1.0, "");
+      v.report(r, "reconciliation.revision", true, 1.0, "");
       continue;
     }
     const std::string what = base == same_report ? "revised from an earlier file of the same " + ours.text + " report"
                              : base_later        ? "revised by the later " + (*base)[0].text + " report"
                                                  : "revised from the " + (*base)[0].text + " report";
     if (too_large.empty()) {
-      report(v, r, "reconciliation.revision", true, 1.0, what + ": " + changes);
+      v.report(r, "reconciliation.revision", true, 1.0, what + ": " + changes);
     } else {
-      report(v, r, "reconciliation.revision", false, v.revision_confidence,
-             analytica::check_reason(what + " by more than " + std::to_string(static_cast<int>(v.max_revision_pct)) +
-                                         "% (" + too_large + "): " + changes,
-                                     observed, expected));
+      v.report(r, "reconciliation.revision", false, v.revision_confidence,
+               analytica::check_reason(what + " by more than " + std::to_string(static_cast<int>(v.max_revision_pct)) +
+                                           "% (" + too_large + "): " + changes,
+                                       observed, expected));
     }
   }
 }
 
-std::vector<std::string> strings(const json& a) {
-  std::vector<std::string> out;
-  for (const auto& x : a) out.push_back(x.get<std::string>());
-  return out;
+void Validator::validate(const Batch& batch) {
+  check_pairs(*this, batch);
+  if (revisions) check_revisions(*this, batch);
 }
 
-double unit(const json& s, const char* key) {
-  const double d = s.at(key).get<double>();
-  if (!(d >= 0 && d <= 1)) throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + ": expected 0 to 1");
-  return d;
-}
-
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json);
-    auto v = std::make_unique<Validator>();
-    v->host = host;
-    try {
-      for (const auto& x : s.at("pairs")) {
-        Pair p{x.at("check").get<std::string>(), x.at("table").get<std::string>(),
-               x.at("other_table").get<std::string>(), {}, strings(x.at("match")), strings(x.at("columns"))};
-        if (x.contains("where"))
-          for (auto it = x["where"].begin(); it != x["where"].end(); ++it) p.where.emplace_back(it.key(), it->get<std::string>());
-        for (const auto& n : p.match) quoted(n);
-        for (const auto& n : p.columns) quoted(n);
-        v->pairs.push_back(std::move(p));
-      }
-    } catch (const json::exception& e) {
-      throw Failure(ANALYTICA_ERR_INVALID, std::string("setting pairs: expected [{check, table, where, other_table, "
-                                                       "match, columns}]: ") + e.what());
+std::unique_ptr<Instance> configure(const json& s) {
+  auto v = std::make_unique<Validator>();
+  try {
+    for (const auto& x : s.at("pairs")) {
+      Pair p{x.at("check").get<std::string>(), x.at("table").get<std::string>(),
+             x.at("other_table").get<std::string>(), {}, string_list(x.at("match"), "pairs[].match"),
+             string_list(x.at("columns"), "pairs[].columns")};
+      if (x.contains("where"))
+        for (auto it = x["where"].begin(); it != x["where"].end(); ++it) p.where.emplace_back(it.key(), it->get<std::string>());
+      for (const auto& n : p.match) sql_name(n);
+      for (const auto& n : p.columns) sql_name(n);
+      v->pairs.push_back(std::move(p));
     }
-    v->version_column = s.at("version_column").get<std::string>();
-    quoted(v->version_column);
-    v->revisions = s.at("revisions").get<bool>();
-    v->max_revision_pct = s.at("max_revision_pct").get<double>();
-    v->revision_min_difference = s.at("revision_min_difference").get<double>();
-    v->failure_confidence = unit(s, "failure_confidence");
-    v->revision_confidence = unit(s, "revision_confidence");
-    *out = v.release();
-    return ANALYTICA_OK;
-  });
+  } catch (const json::exception& e) {
+    throw Failure(ANALYTICA_ERR_INVALID, std::string("setting pairs: expected [{check, table, where, other_table, "
+                                                     "match, columns}]: ") + e.what());
+  }
+  v->version_column = name_setting(s, "version_column");
+  v->revisions = s.at("revisions").get<bool>();
+  v->max_revision_pct = s.at("max_revision_pct").get<double>();
+  v->revision_min_difference = s.at("revision_min_difference").get<double>();
+  v->failure_confidence = unit_setting(s, "failure_confidence");
+  v->revision_confidence = unit_setting(s, "revision_confidence");
+  return v;
 }
 
-void destroy(void* self) { delete static_cast<Validator*>(self); }
-
-analytica_status validate(void* self, const analytica_batch* batch) {
-  auto* v = static_cast<Validator*>(self);
-  return analytica::guard(v->host, [&] {
-    const Batch b = Batch::copy_of(analytica::read_sized(batch));
-    check_pairs(*v, b);
-    if (v->revisions) check_revisions(*v, b);
-    return ANALYTICA_OK;
-  });
-}
-
-const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
-
-const void* get_interface(const char* id) {
-  return std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
-}
-
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
+constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
     "validator_reconciliation", "1.0.0",
     "figures printed twice agree (TOTAL CITY vs city page); revisions against other reports kept with both values",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings);
 
 }  // namespace
 

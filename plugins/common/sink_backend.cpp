@@ -1,0 +1,180 @@
+// sink_backend.cpp — the guarded analytica.sink/1 entry points and the
+// checks every store shares (see sink_backend.h).
+#include "sink_backend.h"
+
+#include "analytica_cpp.hpp"
+
+#include <cstring>
+
+namespace analytica::sink {
+
+// ------------------------------------------------------------ SinkBackend
+
+void SinkBackend::lock_source(const char*) {
+  fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": lock_source is not supported");
+}
+
+void SinkBackend::fail(analytica_status status, const std::string& message) const {
+  throw Failure(status, clean(message));
+}
+
+bool SinkBackend::cancelled() const { return host_ && host_->is_cancelled && host_->is_cancelled(host_->ctx) != 0; }
+
+void SinkBackend::log(analytica_log_level level, const std::string& message) const {
+  if (host_ && host_->log) host_->log(host_->ctx, level, clean(message).c_str());
+}
+
+void SinkBackend::check_can_begin() const {
+  if (in_transaction()) fail(ANALYTICA_ERR_INVALID, where_ + ": begin: a transaction is already open");
+}
+
+void SinkBackend::check_can_commit() const {
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID, where_ + ": commit: no transaction is open (begin first; an earlier error may have "
+                                         "rolled it back)");
+}
+
+analytica_table_schema SinkBackend::read_schema(const analytica_table_schema& given) const {
+  const analytica_table_schema schema = read_sized(&given);
+  if (schema.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": declare table: schema struct_size is 0");
+  return schema;
+}
+
+SinkBackend::BatchIn SinkBackend::read_batch(const analytica_batch& given) const {
+  BatchIn in;
+  in.batch = read_sized(&given);
+  if (in.batch.struct_size == 0) fail(ANALYTICA_ERR_INVALID, where_ + ": write: batch struct_size is 0");
+  if (!in.batch.schema) fail(ANALYTICA_ERR_INVALID, where_ + ": write: the batch has no schema");
+  in.schema = read_sized(in.batch.schema);
+  in.table = in.schema.table ? in.schema.table : "(null)";
+  return in;
+}
+
+void SinkBackend::check_can_write(const std::string& table) const {
+  if (!in_transaction())
+    fail(ANALYTICA_ERR_INVALID,
+         where_ + ": write to " + quoted_table(table) + " outside a transaction (call begin first)");
+}
+
+void SinkBackend::check_rows(const analytica_batch& batch, size_t width, const std::string& table) const {
+  if (!batch.values) fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted_table(table) + ": values is NULL");
+  if (batch.row_count > SIZE_MAX / width)
+    fail(ANALYTICA_ERR_INVALID, where_ + ": write to " + quoted_table(table) + ": too many rows");
+}
+
+std::string SinkBackend::check_query(const char* sql, const analytica_value* params, uint32_t param_count) const {
+  if (!sql) fail(ANALYTICA_ERR_INVALID, where_ + ": query: no SQL given");
+  if (param_count > 0 && !params)
+    fail(ANALYTICA_ERR_INVALID,
+         where_ + ": query: " + std::to_string(param_count) + " parameters announced, none given");
+  return "query \"" + excerpt(sql) + "\"";
+}
+
+void SinkBackend::check_row(const TableDef& def, const analytica_value* row, uint64_t r, ValueLimit limit) const {
+  const std::string problem = row_problem(def, row, limit);
+  if (!problem.empty())
+    fail(ANALYTICA_ERR_INVALID,
+         where_ + ": write to " + quoted_table(def.table()) + ", row " + std::to_string(r) + ", " + problem);
+}
+
+// ------------------------------------------------------------------- glue
+
+namespace {
+
+// One plugin instance: the host's services table (copied, so a shorter,
+// older table reads as zeros past its end) and the open store.
+struct Instance {
+  analytica_host host{};
+  std::unique_ptr<SinkBackend> backend;
+};
+
+// Runs f(backend) for an instance, reporting failures through its host.
+template <typename F>
+analytica_status with_backend(void* self, F&& f) noexcept {
+  Instance* inst = static_cast<Instance*>(self);
+  if (!inst || !inst->backend) return ANALYTICA_ERR_INVALID;
+  return guard(&inst->host, [&] {
+    f(*inst->backend);
+    return ANALYTICA_OK;
+  });
+}
+
+analytica_status sink_declare_table(void* self, const analytica_table_schema* schema) {
+  return with_backend(self, [&](SinkBackend& b) {
+    if (!schema) throw Failure(ANALYTICA_ERR_INVALID, "declare_table: schema is NULL");
+    b.declare_table(*schema);
+  });
+}
+
+analytica_status sink_begin(void* self) {
+  return with_backend(self, [](SinkBackend& b) { b.begin(); });
+}
+
+analytica_status sink_commit(void* self) {
+  return with_backend(self, [](SinkBackend& b) { b.commit(); });
+}
+
+analytica_status sink_rollback(void* self) {
+  return with_backend(self, [](SinkBackend& b) { b.rollback(); });
+}
+
+analytica_status sink_write(void* self, const analytica_batch* batch) {
+  return with_backend(self, [&](SinkBackend& b) {
+    if (!batch) throw Failure(ANALYTICA_ERR_INVALID, "write: batch is NULL");
+    b.write(*batch);
+  });
+}
+
+analytica_status sink_query(void* self, const char* sql, const analytica_value* params, uint32_t param_count,
+                            analytica_row_fn fn, void* user) {
+  return with_backend(self, [&](SinkBackend& b) { b.query(sql, params, param_count, fn, user); });
+}
+
+analytica_status sink_lock_source(void* self, const char* source_key) {
+  return with_backend(self, [&](SinkBackend& b) { b.lock_source(source_key); });
+}
+
+const analytica_sink_v1 kSinkV1 = {
+    sizeof(analytica_sink_v1), &sink_declare_table, &sink_begin, &sink_commit, &sink_rollback, &sink_write,
+    &sink_query,
+    nullptr,  // lock_source: the sink's begin() already excludes other writers, or it need not
+};
+
+const analytica_sink_v1 kLockingSinkV1 = {
+    sizeof(analytica_sink_v1), &sink_declare_table, &sink_begin, &sink_commit, &sink_rollback, &sink_write,
+    &sink_query, &sink_lock_source,
+};
+
+}  // namespace
+
+analytica_status create_backend(Open open, const analytica_host* host, const char* settings_json, void** out_self) {
+  if (out_self) *out_self = nullptr;
+  return guard(host, [&] {
+    if (!host) throw Failure(ANALYTICA_ERR_INVALID, "create: no host services table");
+    if (!out_self) throw Failure(ANALYTICA_ERR_INVALID, "create: out_self is NULL");
+    auto inst = std::make_unique<Instance>();
+    inst->host = read_sized(host);
+    inst->backend = open(settings_json, &inst->host);
+    *out_self = inst.release();
+    return ANALYTICA_OK;
+  });
+}
+
+void destroy(void* self) {
+  try {
+    delete static_cast<Instance*>(self);  // a store rolls back what its open transaction holds
+  } catch (...) {  // destroy never fails
+  }
+}
+
+const void* get_interface(const char* id) {
+  if (id && std::strcmp(id, ANALYTICA_SINK_V1) == 0) return &kSinkV1;
+  return nullptr;
+}
+
+const void* get_locking_interface(const char* id) {
+  if (id && std::strcmp(id, ANALYTICA_SINK_V1) == 0) return &kLockingSinkV1;
+  return nullptr;
+}
+
+}  // namespace analytica::sink
