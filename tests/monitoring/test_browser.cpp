@@ -43,12 +43,12 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   // A review item, as validation writes them, for the read-only queue page.
   sql_exec(d.database,
            "CREATE TABLE review_queue (table_name TEXT, record_key TEXT, source_sha256 TEXT, id INTEGER, status TEXT, "
-           "confidence REAL, reasons TEXT);"
+           "confidence REAL, reasons TEXT, is_current INTEGER);"
            "INSERT INTO review_queue VALUES ('housing_city_monthly', 'month=" +
                newest + "|property_type=Total', (SELECT sha256 FROM governance_sources LIMIT 1), 1, 'pending', 0.42, "
-                        "'sales: outside the expected range');"
+                        "'sales: outside the expected range', 1);"
                         "INSERT INTO review_queue VALUES ('housing_city_monthly', 'month=" +
-               newest + "|property_type=Row', (SELECT sha256 FROM governance_sources LIMIT 1), 2, 'approved', 0.97, '');");
+               newest + "|property_type=Row', (SELECT sha256 FROM governance_sources LIMIT 1), 2, 'approved', 0.97, '', 1);");
 
   Server server(d.data);
   const fs::path shots = SCREENSHOT_DIR;

@@ -225,6 +225,17 @@ TEST_CASE("serve: JSON API answers with the database's figures", "[http]") {
       CHECK(std::to_string(row["benchmark_price"].get<long long>()) == price[0]);
     }
   CHECK(found);
+  // Every row names its record by governance's record key, as lineage does.
+  for (const char* table : {"city_monthly", "district_monthly"}) {
+    const auto known = sql(f.d.database, std::string("SELECT DISTINCT record_key FROM governance_lineage_records WHERE "
+                                                     "table_name = 'housing_") + table + "'");
+    const std::set<std::string> keys(known.begin(), known.end());
+    const json& rows = market[std::string(table) == "city_monthly" ? "city" : "districts"];
+    REQUIRE(!rows.empty());
+    size_t unknown = 0;
+    for (const auto& row : rows) unknown += keys.count(row["key"].get<std::string>()) ? 0 : 1;
+    CHECK(unknown == 0);
+  }
 
   const json overview = json::parse(http(s.port(), "/api/overview").body);
   CHECK(overview["health"]["status"] == "healthy");

@@ -134,14 +134,21 @@ TEST_CASE("status: pending review items are counted and degrade", "[status]") {
   Ingested f;
   sql_exec(f.d.database,
            "CREATE TABLE review_queue (table_name TEXT, record_key TEXT, source_sha256 TEXT, id INTEGER, status TEXT, "
-           "confidence REAL, reasons TEXT);"
-           "INSERT INTO review_queue VALUES ('t', 'k=1', 's', 1, 'pending', 0.4, 'x'), ('t', 'k=2', 's', 2, "
-           "'pending', 0.5, 'y'), ('t', 'k=3', 's', 3, 'approved', 0.9, '');");
+           "confidence REAL, reasons TEXT, is_current INTEGER);"
+           "INSERT INTO review_queue VALUES ('t', 'k=1', 's', 1, 'pending', 0.4, 'x', 1), ('t', 'k=2', 's', 2, "
+           "'pending', 0.5, 'y', 1), ('t', 'k=3', 's', 3, 'approved', 0.9, '', 1), "
+           // superseded by a newer report's version of the record: not counted
+           "('t', 'k=1', 'old', 4, 'pending', 0.2, 'z', 0);");
   const Result r = f.status("2025-01-20");
   CHECK(r.status == 1);
   const json j = json::parse(r.out);
   CHECK(j["review"]["pending"] == 2);
   CHECK(check(j, "review")["message"].get<std::string>().find("2 records wait") == 0);
+  // Once a newer report replaced them, nothing waits any more.
+  sql_exec(f.d.database, "UPDATE review_queue SET is_current = 0 WHERE status = 'pending'");
+  const json later = json::parse(f.status("2025-01-20").out);
+  CHECK(later["review"]["pending"] == 0);
+  CHECK(check(later, "review")["status"] == "healthy");
 }
 
 TEST_CASE("status: no database, or a corrupt one, is failing (exit 2)", "[status]") {

@@ -154,6 +154,10 @@ TEST_CASE("validator settings are checked before anything runs", "[validators]")
   r = run_pipeline(t, write_pipeline(t, {{"validators", {{{"plugin", "validator_continuity"}, {"settings", {{"failure_confidence", 3}}}}}}}));
   CHECK(r.status != 0);
   CHECK(r.err.find("setting failure_confidence: expected a number from 0 to 1") != std::string::npos);
+  // Names that go into SQL are checked when the validator is created, not first when a batch needs them.
+  r = run_pipeline(t, write_pipeline(t, {{"validators", {{{"plugin", "validator_continuity"}, {"settings", {{"city_table", "city monthly"}}}}}}}));
+  CHECK(r.status != 0);
+  CHECK(r.err.find("validator_continuity: create: \"city monthly\" is not a plain table or column name") != std::string::npos);
   const bool nothing_written = !std::filesystem::exists(db_of(t)) ||
                                sql_rows(db_of(t), "SELECT count(*) FROM sqlite_master WHERE name = 'review_queue'") ==
                                    Rows{"0"};
