@@ -1,18 +1,15 @@
 // The CREB pipeline as users run it: `analytica run config/pipelines/creb.json`
 // on synthetic reports with known numbers (and on the real corpus where it is
 // present), checked cell by cell in the SQLite database.
-#include "cli.h"
+#include "support/support.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 namespace {
 
@@ -22,10 +19,7 @@ const char* kDistrictFields[] = {"month", "property_type", "district", "sales", 
                                  "sales_to_new_listings_ratio_pct", "inventory", "months_of_supply",
                                  "benchmark_price", "yoy_benchmark_change_pct", "mom_benchmark_change_pct"};
 
-json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  return json::parse(in);
-}
+json read_json(const fs::path& p) { return json::parse(read_text(p)); }
 
 // A JSON value as sqlite3_column_text() prints the stored value.
 std::string as_sql_text(const json& v) {
@@ -69,20 +63,14 @@ CliResult run_creb(const TempDir& t) {
   return run_cli({"--data-dir", t.path.string(), "run", std::string(SOURCE_DIR) + "/config/pipelines/creb.json"});
 }
 
-void synth(const fs::path& out, const std::string& month, const std::string& extra = "") {
-  const std::string cmd = std::string(CREB_SYNTH_EXE) + " --quiet --seed 7 --out " + out.string() + " --month " +
-                          month + " " + extra;
-  REQUIRE(std::system(cmd.c_str()) == 0);
-}
-
 std::string stem(const std::string& month) { return month.substr(5, 2) + "_" + month.substr(0, 4) + "_Calgary_Monthly_Stats_Package"; }
 
 }  // namespace
 
 TEST_CASE("a later report's figures win whatever the ingest order, earlier ones stay as revisions", "[creb]") {
   TempDir t;
-  synth(t / "reports", "2025-02");
-  synth(t / "reports", "2025-03");
+  synth_reports(t / "reports", {"2025-02"}, {"--seed", "7"});
+  synth_reports(t / "reports", {"2025-03"}, {"--seed", "7"});
   const json feb = read_json(t / "reports" / (stem("2025-02") + ".expected.json"));
   const json mar = read_json(t / "reports" / (stem("2025-03") + ".expected.json"));
   fs::create_directories(t / "inbox");
@@ -114,9 +102,9 @@ TEST_CASE("a later report's figures win whatever the ingest order, earlier ones 
 
 TEST_CASE("drifted layouts land in the database exactly", "[creb]") {
   TempDir t;
-  synth(t / "inbox", "2024-11", "--drift all");
+  synth_reports(t / "inbox", {"2024-11"}, {"--seed", "7", "--drift", "all"});
   fs::remove(t / "inbox" / (stem("2024-11") + ".expected.json"));
-  synth(t / "expected", "2024-11", "--drift all");
+  synth_reports(t / "expected", {"2024-11"}, {"--seed", "7", "--drift", "all"});
   const json expected = read_json(t / "expected" / (stem("2024-11") + ".expected.json"));
   const auto r = run_creb(t);
   INFO(r.err);
@@ -127,14 +115,11 @@ TEST_CASE("drifted layouts land in the database exactly", "[creb]") {
 
 TEST_CASE("bad reports fail with the file and the reason, and write nothing", "[creb]") {
   TempDir t;
-  synth(t / "inbox", "2025-01");
+  synth_reports(t / "inbox", {"2025-01"}, {"--seed", "7"});
   fs::remove(t / "inbox" / (stem("2025-01") + ".expected.json"));
   write_text(t / "inbox/not_a_pdf.pdf", "hello, this is text");
-  {
-    std::ifstream in(t / "inbox" / (stem("2025-01") + ".pdf"), std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::ofstream(t / "inbox/truncated.pdf", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  }
+  const std::string bytes = read_text(t / "inbox" / (stem("2025-01") + ".pdf"));
+  write_text(t / "inbox/truncated.pdf", bytes.substr(0, bytes.size() / 2));
   const auto r = run_creb(t);
   CHECK(r.status == 1);
   CHECK(r.out.find("3 input(s), 1 ingested, 0 unchanged, 2 failed") != std::string::npos);
@@ -153,9 +138,10 @@ TEST_CASE("bad reports fail with the file and the reason, and write nothing", "[
 }
 
 TEST_CASE("real CREB reports: extract prints the expected records and the pipeline stores every cell", "[creb][corpus]") {
-  const fs::path corpus = fs::path(std::getenv("ANALYTICA_CORPUS_DIR") ? std::getenv("ANALYTICA_CORPUS_DIR") : CORPUS_DIR) / "creb";
-  if (!fs::is_directory(corpus)) {
-    WARN("SKIPPED: no CREB corpus at " << corpus << " (set ANALYTICA_CORPUS_DIR)");
+  const std::string root = corpus_dir();
+  const fs::path corpus = fs::path(root) / "creb";
+  if (root.empty() || !fs::is_directory(corpus)) {
+    WARN("SKIPPED: no CREB corpus at " << (root.empty() ? CORPUS_DIR : root) << "/creb (set ANALYTICA_CORPUS_DIR)");
     return;
   }
   TempDir t;

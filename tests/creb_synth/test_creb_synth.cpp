@@ -8,10 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -19,10 +16,9 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "creb_synth/creb_synth.h"
 #include "creb_synth/pdf_writer.h"
+#include "support/support.h"
 
 namespace fs = std::filesystem;
 using creb_synth::Drift;
@@ -162,18 +158,6 @@ Options opts(const std::string& month, unsigned seed = 7, Drift d = Drift::None)
     o.seed = seed;
     o.drift = d;
     return o;
-}
-
-fs::path temp_dir(const std::string& name) {
-    const fs::path p = fs::temp_directory_path() / ("creb_synth_test_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p;
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -524,21 +508,21 @@ TEST_CASE("overrides plant values without re-deriving others", "[creb_synth]") {
 // Files and helpers
 
 TEST_CASE("write_report writes the PDF and the expected JSON beside it", "[creb_synth]") {
-    const fs::path dir = temp_dir("write") / "inbox";
+    TempDir tmp;
+    const fs::path dir = tmp / "inbox";
     const creb_synth::Written w = creb_synth::write_report(dir.string(), opts("2025-02", 4));
     CHECK(fs::path(w.pdf_path).filename() == "02_2025_Calgary_Monthly_Stats_Package.pdf");
     CHECK(fs::path(w.expected_path).filename() == "02_2025_Calgary_Monthly_Stats_Package.expected.json");
-    const std::string pdf = read_file(w.pdf_path);
-    const json e = json::parse(read_file(w.expected_path));
+    const std::string pdf = read_text(w.pdf_path);
+    const json e = json::parse(read_text(w.expected_path));
     CHECK(e == w.expected);
     CHECK(e.at("source_file") == "02_2025_Calgary_Monthly_Stats_Package.pdf");
     CHECK(e.at("sha256") == creb_synth::sha256_hex(pdf));
     CHECK(e.at("notes").is_array());
     // Field order as in the corpus files.
-    const std::string text = read_file(w.expected_path);
+    const std::string text = read_text(w.expected_path);
     CHECK(text.find("\"source_file\"") < text.find("\"sha256\""));
     CHECK(text.find("\"month\"") < text.find("\"property_type\""));
-    fs::remove_all(dir.parent_path());
 }
 
 TEST_CASE("helpers: months, drift names, file stems, sha256", "[creb_synth]") {
@@ -560,19 +544,14 @@ TEST_CASE("helpers: months, drift names, file stems, sha256", "[creb_synth]") {
 
 TEST_CASE("expected records have the corpus shape", "[creb_synth][corpus]") {
     const json e = creb_synth::render_report(opts("2024-03", 1)).expected;
-    const char* env = std::getenv("ANALYTICA_CORPUS_DIR");
-#ifdef ANALYTICA_CORPUS_DIR
-    const std::string corpus = env && *env ? env : ANALYTICA_CORPUS_DIR;
-#else
-    const std::string corpus = env ? env : "";
-#endif
+    const std::string corpus = corpus_dir();
     const fs::path ref =
         corpus.empty() ? fs::path() : fs::path(corpus) / "creb" / "03_2024_Calgary_Monthly_Stats_Package.expected.json";
     if (ref.empty() || !fs::exists(ref)) {
         WARN("corpus not found (" << ref.string() << "): comparing with the documented shape only");
     } else {
         // Shape only: the same fields, record counts and property-type spellings.
-        const json c = json::parse(read_file(ref));
+        const json c = json::parse(read_text(ref));
         std::set<std::string> ck, ek;
         for (const auto& [k, v] : c.items()) ck.insert(k);
         for (const auto& [k, v] : e.items()) ek.insert(k);

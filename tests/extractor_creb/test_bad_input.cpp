@@ -13,7 +13,6 @@ using testsupport::make_pdf;
 using testsupport::PdfPage;
 using testsupport::TempDir;
 using testsupport::TextItem;
-using testsupport::write_file;
 
 namespace {
 
@@ -60,7 +59,7 @@ std::string captured_output(const TempDir& tmp, F f) {
     ::close(saved_out);
     ::close(saved_err);
     ::close(fd);
-    return testsupport::read_file(path);
+    return read_text(path);
 }
 
 }  // namespace
@@ -72,7 +71,7 @@ TEST_CASE("bad input: missing file", "[bad-input]") {
 
 TEST_CASE("bad input: empty file", "[bad-input]") {
     TempDir tmp;
-    write_file(tmp.file("empty.pdf"), "");
+    write_text(tmp.file("empty.pdf"), "");
     require_error(tmp.file("empty.pdf"), "empty file");
 }
 
@@ -81,7 +80,7 @@ TEST_CASE("bad input: random bytes are not a PDF", "[bad-input]") {
     std::mt19937 rng(12345);
     std::string bytes(4096, '\0');
     for (char& c : bytes) c = static_cast<char>(rng() & 0xFF);
-    write_file(tmp.file("random.pdf"), bytes);
+    write_text(tmp.file("random.pdf"), bytes);
     require_error(tmp.file("random.pdf"), "not a PDF");
 }
 
@@ -90,7 +89,7 @@ TEST_CASE("bad input: a PDF header followed by garbage", "[bad-input]") {
     std::mt19937 rng(777);
     std::string bytes = "%PDF-1.7\n";
     for (int k = 0; k < 8192; ++k) bytes += static_cast<char>(rng() & 0xFF);
-    write_file(tmp.file("garbage.pdf"), bytes);
+    write_text(tmp.file("garbage.pdf"), bytes);
     const std::string msg = error_of(tmp.file("garbage.pdf"));
     INFO(msg);
     CHECK(msg.rfind(tmp.file("garbage.pdf") + ": ", 0) == 0);
@@ -98,7 +97,7 @@ TEST_CASE("bad input: a PDF header followed by garbage", "[bad-input]") {
 
 TEST_CASE("bad input: a PDF with zero pages", "[bad-input]") {
     TempDir tmp;
-    write_file(tmp.file("zero.pdf"), make_pdf({}));
+    write_text(tmp.file("zero.pdf"), make_pdf({}));
     require_error(tmp.file("zero.pdf"), "no pages");
 }
 
@@ -106,13 +105,13 @@ TEST_CASE("bad input: an encrypted PDF", "[bad-input]") {
     TempDir tmp;
     testsupport::PdfOptions opt;
     opt.encrypted = true;
-    write_file(tmp.file("encrypted.pdf"), make_pdf({text_page({{72, 72, 12, "Secret", false}})}, opt));
+    write_text(tmp.file("encrypted.pdf"), make_pdf({text_page({{72, 72, 12, "Secret", false}})}, opt));
     require_error(tmp.file("encrypted.pdf"), "encrypted");
 }
 
 TEST_CASE("bad input: a PDF from another publisher", "[bad-input]") {
     TempDir tmp;
-    write_file(tmp.file("other.pdf"),
+    write_text(tmp.file("other.pdf"),
                make_pdf({text_page({{72, 72, 16, "Quarterly Report", false},
                                     {72, 100, 10, "Widgets sold 1,234 5,678 9,012", false},
                                     {72, 120, 10, "Jan. Feb. Mar. Apr. May Jun. Jul.", false}}),
@@ -128,7 +127,7 @@ TEST_CASE("bad input: CREB titles but the tables are missing", "[bad-input]") {
         text_page({{430, 25, 15, "City of Calgary", false}, {470, 43, 10, "Detached", false},
                    {460, 58, 9, "Feb. 2025", false}, {72, 200, 10, "Only a chart here: 6,000 5,000 4,000", false}}),
     };
-    write_file(tmp.file("no-tables.pdf"), make_pdf(pages));
+    write_text(tmp.file("no-tables.pdf"), make_pdf(pages));
     require_error(tmp.file("no-tables.pdf"), "'Calgary Districts' table not found");
 }
 
@@ -147,7 +146,7 @@ TEST_CASE("bad input: nothing is printed to stdout or stderr", "[bad-input]") {
                         "2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
                         "3 0 obj << /Type /Page /Parent 2 0 R /Contents 4 0 R >> endobj\n"
                         "4 0 obj << /Length 999 >> stream\nBT (broken\nendobj\nxref\n0 3\nbroken\ntrailer\n";
-    write_file(tmp.file("damaged.pdf"), bytes);
+    write_text(tmp.file("damaged.pdf"), bytes);
     std::string msg;
     const std::string out = captured_output(tmp, [&] { msg = error_of(tmp.file("damaged.pdf")); });
     CHECK(!msg.empty());

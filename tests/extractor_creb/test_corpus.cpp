@@ -16,7 +16,7 @@ namespace {
 bool skip_without_corpus(const std::vector<std::string>& reports) {
     if (!reports.empty()) return false;
     WARN("SKIPPED: no CREB corpus found (set ANALYTICA_CORPUS_DIR to the folder holding creb/*.pdf and "
-         "*.expected.json; compile-time default: " ANALYTICA_CORPUS_DIR ")");
+         "*.expected.json; compile-time default: " CORPUS_DIR ")");
     return true;
 }
 
@@ -30,7 +30,7 @@ TEST_CASE("corpus: every cell of every report matches its expected.json", "[corp
     size_t cells = 0, mismatches = 0;
     for (const std::string& pdf : reports) {
         std::string exp_path = pdf.substr(0, pdf.size() - 4) + ".expected.json";
-        const nlohmann::json expected = nlohmann::json::parse(testsupport::read_file(exp_path));
+        const nlohmann::json expected = nlohmann::json::parse(read_text(exp_path));
         creb::Report got;
         try {
             got = creb::read_report(pdf);
@@ -91,10 +91,10 @@ TEST_CASE("corpus: a truncated copy of a report is rejected with a reason", "[co
     const auto reports = corpus_reports();
     if (skip_without_corpus(reports)) return;
     testsupport::TempDir tmp;
-    const std::string bytes = testsupport::read_file(reports.front());
+    const std::string bytes = read_text(reports.front());
     for (double frac : {0.05, 0.5, 0.95}) {
         const std::string path = tmp.file("truncated.pdf");
-        testsupport::write_file(path, bytes.substr(0, static_cast<size_t>(static_cast<double>(bytes.size()) * frac)));
+        write_text(path, bytes.substr(0, static_cast<size_t>(static_cast<double>(bytes.size()) * frac)));
         INFO("truncated to " << frac * 100 << "%");
         try {
             (void)creb::read_report(path);

@@ -4,17 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <random>
-#include <sstream>
-#include <stdexcept>
-
-#ifndef ANALYTICA_CORPUS_DIR
-#define ANALYTICA_CORPUS_DIR ""
-#endif
 
 namespace fs = std::filesystem;
 
@@ -57,28 +48,6 @@ std::string make_pdf(const std::vector<PdfPage>& pages, const PdfOptions& opt) {
     }
     const std::string pdf = doc.serialize();
     return opt.encrypted ? encrypt(pdf) : pdf;
-}
-
-void write_file(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-std::string corpus_dir() {
-    const char* env = std::getenv("ANALYTICA_CORPUS_DIR");
-    std::string dir = (env && *env) ? env : ANALYTICA_CORPUS_DIR;
-    std::error_code ec;
-    if (dir.empty() || !fs::is_directory(dir, ec)) return "";
-    return dir;
 }
 
 std::vector<std::string> corpus_reports() {

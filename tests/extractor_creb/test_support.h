@@ -1,10 +1,10 @@
 // Helpers shared by the creb_reader tests: a tiny PDF writer (Helvetica text at
-// given positions), temp files, corpus location, and the cell-by-cell comparison
+// given positions), the corpus's reports, and the cell-by-cell comparison
 // of a creb::Report against an expected.json document.
 #ifndef ANALYTICA_TEST_CREB_SUPPORT_H
 #define ANALYTICA_TEST_CREB_SUPPORT_H
 
-#include "cli.h"
+#include "support/support.h"
 #include "creb_report.h"
 
 #include <nlohmann/json.hpp>
@@ -37,14 +37,10 @@ std::string make_pdf(const std::vector<PdfPage>& pages, const PdfOptions& opt = 
 // Helvetica advance width of the text (for right alignment).
 double text_width(const std::string& text, double size);
 
-using TempDir = ::TempDir;  // tests/host/cli.h
+using TempDir = ::TempDir;  // tests/support/support.h
 
-void write_file(const std::string& path, const std::string& bytes);
-std::string read_file(const std::string& path);
-
-// $ANALYTICA_CORPUS_DIR if set, else the compile-time default; "" if neither exists.
-std::string corpus_dir();
-// The corpus's creb/*.pdf files that have a .expected.json beside them, sorted.
+// The corpus's creb/*.pdf files that have a .expected.json beside them, sorted
+// (none without the corpus: see corpus_dir() in tests/support/support.h).
 std::vector<std::string> corpus_reports();
 
 struct Comparison {

@@ -1,6 +1,9 @@
-// Helpers for the governance tests: temporary data directories, the real
-// `analytica` executable, SQLite reads and the pipelines the tests run.
+// Helpers for the governance tests: the real `analytica` executable with the
+// governance test plugins, and the pipelines the tests run. Temporary
+// directories, files and SQLite reads are tests/support/support.h's.
 #pragma once
+
+#include "support/support.h"
 
 #include <nlohmann/json.hpp>
 
@@ -10,36 +13,12 @@
 
 namespace govtest {
 
-struct TempDir {
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path path;
-  std::filesystem::path operator/(const std::string& p) const { return path / p; }
-};
-
-struct CliResult {
-  int status = -1;
-  std::string out, err;
-};
-
 // Runs `analytica --data-dir DIR <args>` with the test and project plugin
-// directories and no log file.
+// directories, no log file and --log-level warn.
 CliResult run_cli(const TempDir& dir, const std::vector<std::string>& args);
 
 // run_cli, then the stdout parsed as JSON (throws with stderr if it is not).
 nlohmann::json run_json(const TempDir& dir, const std::vector<std::string>& args);
-
-void write_text(const std::filesystem::path& file, const std::string& text);
-std::string read_text(const std::filesystem::path& file);
-
-// Rows of one query on a SQLite file as "a|b|c" strings (NULL as "NULL").
-std::vector<std::string> sql_rows(const std::filesystem::path& db, const std::string& sql);
-// Runs statements on a SQLite file (throws with the error).
-void sql_exec(const std::filesystem::path& db, const std::string& sql);
-// The single value of a one-row, one-column query.
-std::string sql_value(const std::filesystem::path& db, const std::string& sql);
 
 // Writes DIR/<name>.json: a pipeline over DIR/inbox/*.<ext> with one
 // extractor (and its settings), sink_sqlite on the data dir's database and

@@ -9,7 +9,6 @@
 
 using namespace govtest;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 namespace {
 

@@ -14,7 +14,6 @@
 
 using namespace govtest;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 namespace {
 

@@ -18,7 +18,6 @@
 
 using namespace govtest;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 namespace {
 

@@ -13,7 +13,6 @@
 namespace fs = std::filesystem;
 using namespace govtest;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 namespace {
 

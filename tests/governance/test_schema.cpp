@@ -9,7 +9,6 @@
 
 using namespace govtest;
 using nlohmann::json;
-using Rows = std::vector<std::string>;
 
 TEST_CASE("CSV: an added column is a new schema version, migrated in the source's transaction", "[schema]") {
   TempDir t;

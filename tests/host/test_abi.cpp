@@ -1,6 +1,6 @@
 // The plugin ABI as the host enforces it: loading, version checks, a plain C
 // plugin, and exceptions caught at the plugin's edge.
-#include "cli.h"
+#include "support/support.h"
 
 #include <analytica_cpp.hpp>
 #include <plugin_loader.h>

@@ -1,6 +1,6 @@
 // Configuration errors: each names the file, the key path and what was
 // expected, and stops the command before anything runs.
-#include "cli.h"
+#include "support/support.h"
 
 #include <catch2/catch.hpp>
 

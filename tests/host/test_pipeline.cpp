@@ -1,6 +1,6 @@
 // Whole chains run end to end through the real executable into a real
 // SQLite file: directory source -> CSV extractor -> SQLite sink, governed.
-#include "cli.h"
+#include "support/support.h"
 
 #include <util.h>
 
@@ -9,10 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace fs = std::filesystem;
-using Rows = std::vector<std::string>;
 
 namespace {
 
@@ -94,15 +92,11 @@ TEST_CASE("the run refuses to start without the governance plugin", "[pipeline][
     fs::copy_file(fs::path(PLUGIN_DIR) / ("lib" + std::string(p) + ".so"), t / "plugins" / ("lib" + std::string(p) + ".so"));
   write_text(t / "analytica.json", R"({"plugin_dirs": [")" + (t / "plugins").string() + R"("]})");
   write_text(t / "p.json", kPipeline);
-  TempDir io;
-  const std::string cmd = std::string(ANALYTICA_EXE) + " --config " + (t / "analytica.json").string() +
-                          " --data-dir " + t.path.string() + " --log-file '' run " + (t / "p.json").string() +
-                          " 2>" + (io / "err").string();
-  const int rc = std::system(cmd.c_str());
-  CHECK(WEXITSTATUS(rc) == 2);
-  std::ifstream in(io / "err");
-  std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  CHECK(err.find("governance core plugin is required and could not be loaded") != std::string::npos);
+  // No --plugin-dir: the configuration's directory is the only one.
+  const CliResult r = run_shell(shell_command({ANALYTICA_EXE, "--config", (t / "analytica.json").string(), "--data-dir",
+                                               t.path.string(), "--log-file", "", "run", (t / "p.json").string()}));
+  CHECK(r.status == 2);
+  CHECK(r.err.find("governance core plugin is required and could not be loaded") != std::string::npos);
   CHECK_FALSE(fs::exists(t / "analytica.db"));
 }
 

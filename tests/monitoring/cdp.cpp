@@ -1,4 +1,5 @@
 #include "cdp.h"
+#include "support.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -8,7 +9,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -35,10 +35,6 @@ std::string find_chromium() {
 }
 
 Browser::Browser(const std::string& executable, int width, int height) {
-  std::string tmpl = (fs::temp_directory_path() / "analytica-chromium-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  profile_ = tmpl;
-
   int in[2], out[2];  // in: we write, Chromium reads (its fd 3); out: the reverse (its fd 4)
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> args = {executable,
@@ -54,7 +50,7 @@ Browser::Browser(const std::string& executable, int width, int height) {
                                    "--hide-scrollbars",
                                    "--mute-audio",
                                    "--remote-debugging-pipe",
-                                   "--user-data-dir=" + profile_.string(),
+                                   "--user-data-dir=" + profile_.path.string(),
                                    "--window-size=" + std::to_string(width) + "," + std::to_string(height),
                                    "about:blank"};
   std::vector<char*> argv;
@@ -90,8 +86,6 @@ Browser::Browser(const std::string& executable, int width, int height) {
     waitpid(pid_, nullptr, 0);
     close(to_browser_);
     close(from_browser_);
-    std::error_code ec;
-    fs::remove_all(profile_, ec);
     throw;
   }
 }
@@ -104,21 +98,8 @@ Browser::~Browser() {
     }
     close(to_browser_);
   }
-  if (pid_ > 0) {
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
+  if (pid_ > 0) wait_or_kill(pid_, std::chrono::seconds(5));
   if (from_browser_ >= 0) close(from_browser_);
-  std::error_code ec;
-  fs::remove_all(profile_, ec);
 }
 
 void Browser::send(const json& message) {
@@ -247,8 +228,7 @@ void Browser::screenshot(const fs::path& file, bool full_page) {
     params["clip"] = {{"x", 0}, {"y", 0}, {"width", size["w"]}, {"height", size["h"]}, {"scale", 1}};
   }
   const json r = call("Page.captureScreenshot", params);
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << base64_decode(r.at("data").get<std::string>());
+  write_text(file, base64_decode(r.at("data").get<std::string>()));
 }
 
 std::string base64_decode(const std::string& text) {

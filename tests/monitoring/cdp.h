@@ -5,6 +5,8 @@
 // loads are collected as they arrive.
 #pragma once
 
+#include "support/support.h"
+
 #include <nlohmann/json.hpp>
 
 #include <sys/types.h>
@@ -68,7 +70,7 @@ class Browser {
   int next_id_ = 1;
   bool loaded_ = false;
   std::vector<std::string> errors_;
-  std::filesystem::path profile_;
+  TempDir profile_;  // Chromium's user data directory, removed after it exits
 };
 
 // Standard base64 decoding (for screenshots).

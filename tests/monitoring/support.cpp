@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -25,44 +23,33 @@ namespace fs = std::filesystem;
 
 namespace montest {
 
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "analytica-mon-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path = tmpl;
+CliResult analytica(const fs::path& data_dir, const std::vector<std::string>& args, const std::string& env) {
+  std::vector<std::string> all = {"--data-dir", data_dir.string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_analytica({PLUGIN_DIR}, all, env);
 }
 
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path, ec);
+int wait_or_kill(pid_t pid, std::chrono::milliseconds timeout) {
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return status;
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-namespace {
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
-
-Result analytica(const fs::path& data_dir, const std::vector<std::string>& args, const std::string& env) {
-  TempDir io;
-  std::string cmd = env + " " + quote(ANALYTICA_EXE) + " --data-dir " + quote(data_dir.string()) + " --plugin-dir " +
-                    quote(PLUGIN_DIR) + " --log-file ''";
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " >" + quote((io / "out").string()) + " 2>" + quote((io / "err").string()) + " </dev/null";
-  const int rc = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(io / "out");
-  r.err = slurp(io / "err");
-  return r;
+std::pair<int, int> png_size(const std::string& bytes) {
+  if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return {0, 0};
+  auto be32 = [&](size_t at) {
+    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
+           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
+  };
+  return {static_cast<int>(be32(16)), static_cast<int>(be32(20))};
 }
 
 std::string today_utc() {
@@ -121,52 +108,10 @@ void DataDir::write_pipeline(const nlohmann::json& monitors) {
       {"validators", nlohmann::json::array()},
       {"sinks", {{{"plugin", "sink_sqlite"}, {"settings", {{"path", "${database}"}}}}}},
       {"monitors", monitors}};
-  std::ofstream(pipeline) << p.dump(2);
+  write_text(pipeline, p.dump(2));
 }
 
-Result DataDir::run() { return analytica(data, {"run", pipeline.string()}); }
-
-std::vector<std::string> sql(const fs::path& db, const std::string& query) {
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(h);
-    throw std::runtime_error("cannot open " + db.string());
-  }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(h, query.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    const std::string e = sqlite3_errmsg(h);
-    sqlite3_close(h);
-    throw std::runtime_error(query + ": " + e);
-  }
-  std::vector<std::string> rows;
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::string row;
-    for (int c = 0; c < sqlite3_column_count(st); ++c) {
-      const unsigned char* t = sqlite3_column_text(st, c);
-      row += (c ? "|" : "") + std::string(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return rows;
-}
-
-void sql_exec(const fs::path& db, const std::string& statements) {
-  sqlite3* h = nullptr;
-  if (sqlite3_open(db.c_str(), &h) != SQLITE_OK) {
-    sqlite3_close(h);
-    throw std::runtime_error("cannot open " + db.string());
-  }
-  char* err = nullptr;
-  if (sqlite3_exec(h, statements.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    const std::string e = err ? err : "?";
-    sqlite3_free(err);
-    sqlite3_close(h);
-    throw std::runtime_error(statements + ": " + e);
-  }
-  sqlite3_close(h);
-}
+CliResult DataDir::run() { return analytica(data, {"run", pipeline.string()}); }
 
 // ------------------------------------------------------------------ server
 
@@ -174,9 +119,9 @@ Server::Server(const fs::path& data_dir, const std::vector<std::string>& extra_a
   log_ = data_dir.parent_path() / ("serve-" + std::to_string(::getpid()) + ".log");
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> args = {ANALYTICA_EXE, "--data-dir", data_dir.string(), "--plugin-dir", PLUGIN_DIR,
-                                   "--log-file", "", "serve", "--port", "0"};
-  for (const auto& a : extra_args) args.push_back(a);
+  std::vector<std::string> serve = {"--data-dir", data_dir.string(), "serve", "--port", "0"};
+  serve.insert(serve.end(), extra_args.begin(), extra_args.end());
+  std::vector<std::string> args = analytica_words({PLUGIN_DIR}, serve);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -208,7 +153,7 @@ Server::Server(const fs::path& data_dir, const std::vector<std::string>& extra_a
   const size_t colon = line.rfind(':');
   if (line.find("listening on http://127.0.0.1:") == std::string::npos || colon == std::string::npos) {
     stop();
-    throw std::runtime_error("analytica serve did not start: " + line + slurp(log_));
+    throw std::runtime_error("analytica serve did not start: " + line + (fs::exists(log_) ? read_text(log_) : ""));
   }
   port_ = std::atoi(line.c_str() + colon + 1);
 }
@@ -222,16 +167,7 @@ Server::~Server() {
 int Server::stop() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (waitpid(pid_, &status, WNOHANG) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int status = wait_or_kill(pid_, std::chrono::seconds(10));
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

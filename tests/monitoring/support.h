@@ -1,39 +1,34 @@
 // Helpers of the monitoring tests: a data directory with synthetic CREB
 // reports ingested by the real `analytica run`, the real `analytica serve`
-// in a child process, and commands run through the shell.
+// in a child process, and HTTP over a raw socket. Temporary directories,
+// files, shell commands and SQLite reads are tests/support/support.h's.
 #pragma once
+
+#include "support/support.h"
 
 #include <nlohmann/json.hpp>
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace montest {
 
-struct TempDir {
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path path;
-  std::filesystem::path operator/(const std::string& p) const { return path / p; }
-};
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-// Shell-quotes one argument.
-std::string quote(const std::string& s);
-
 // Runs `analytica --data-dir DATA --plugin-dir PLUGIN_DIR --log-file '' ARGS...`
 // with `env` (e.g. "TZ=UTC") prepended; captures stdout and stderr.
-Result analytica(const std::filesystem::path& data_dir, const std::vector<std::string>& args,
-                 const std::string& env = "");
+CliResult analytica(const std::filesystem::path& data_dir, const std::vector<std::string>& args,
+                    const std::string& env = "");
+
+// Waits up to `timeout` for the child to exit, then kills it (SIGKILL) and
+// reaps it; returns its wait status.
+int wait_or_kill(pid_t pid, std::chrono::milliseconds timeout);
+
+// Width and height of a PNG image (from its IHDR chunk); {0, 0} if not a PNG.
+std::pair<int, int> png_size(const std::string& bytes);
 
 // The month whose report is due by `today` ("YYYY-MM-DD"; "" = the current
 // UTC date) with 7 grace days, as `analytica status` judges it.
@@ -55,14 +50,9 @@ struct DataDir {
   // Writes the pipeline file; `monitors` is the JSON array of monitors.
   void write_pipeline(const nlohmann::json& monitors);
   // `analytica run PIPELINE`; REQUIREs nothing, returns the result.
-  Result run();
+  CliResult run();
   std::filesystem::path report_path(const std::string& month) const;
 };
-
-// Rows of one SQL query on a SQLite file, each as "a|b|c".
-std::vector<std::string> sql(const std::filesystem::path& db, const std::string& query);
-// Runs statements (no result) on a SQLite file; throws on error.
-void sql_exec(const std::filesystem::path& db, const std::string& statements);
 
 // `analytica serve --port 0 ...` as a child process.
 class Server {

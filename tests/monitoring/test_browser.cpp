@@ -7,8 +7,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
-
 using namespace montest;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -16,16 +14,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string js(const std::string& s) { return json(s).dump(); }
-
-// Width and height of a PNG file (from its IHDR chunk); {0, 0} if not a PNG.
-std::pair<int, int> png_size(const std::string& bytes) {
-  if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return {0, 0};
-  auto be32 = [&](size_t at) {
-    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
-           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
-  };
-  return {static_cast<int>(be32(16)), static_cast<int>(be32(20))};
-}
 
 }  // namespace
 
@@ -37,7 +25,7 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   DataDir d;
   const std::string newest = expected_month();
   d.add_reports({add_months(newest, -3), add_months(newest, -2), add_months(newest, -1), newest});
-  const Result run = d.run();
+  const CliResult run = d.run();
   INFO(run.err);
   REQUIRE(run.status == 0);
   // A review item, as validation writes them, for the read-only queue page.
@@ -67,20 +55,20 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   b.navigate(server.base() + "/market");
   b.wait_for("document.body.dataset.ready === 'market'", "the market page");
   const auto city_points =
-      sql(d.database, "SELECT COUNT(*) FROM housing_city_monthly WHERE benchmark_price IS NOT NULL");
+      sql_rows(d.database, "SELECT COUNT(*) FROM housing_city_monthly WHERE benchmark_price IS NOT NULL");
   CHECK(b.eval("document.querySelectorAll('#city-chart circle.point').length").dump() == city_points[0]);
-  const auto types = sql(d.database, "SELECT COUNT(DISTINCT property_type) FROM housing_city_monthly");
+  const auto types = sql_rows(d.database, "SELECT COUNT(DISTINCT property_type) FROM housing_city_monthly");
   CHECK(b.eval("document.querySelectorAll('#city-chart path.series').length").dump() == types[0]);
   const std::string total_key = "month=" + newest + "|property_type=Total";
   const std::string point = "#city-chart circle.point[data-key=" + js(total_key) + "]";
-  const auto total = sql(d.database, "SELECT benchmark_price, source_file FROM housing_city_monthly WHERE month = '" +
+  const auto total = sql_rows(d.database, "SELECT benchmark_price, source_file FROM housing_city_monthly WHERE month = '" +
                                          newest + "' AND property_type = 'Total'");
   REQUIRE(total.size() == 1);
   const std::string total_price = total[0].substr(0, total[0].find('|'));
   const std::string total_file = total[0].substr(total[0].find('|') + 1);
   CHECK(b.eval("document.querySelector(" + js(point) + ").dataset.value") == total_price);
   const auto detached =
-      sql(d.database, "SELECT COUNT(*) FROM housing_district_monthly WHERE property_type = 'Detached' AND "
+      sql_rows(d.database, "SELECT COUNT(*) FROM housing_district_monthly WHERE property_type = 'Detached' AND "
                       "benchmark_price IS NOT NULL");
   CHECK(b.eval("document.querySelectorAll('#district-chart circle.point').length").dump() == detached[0]);
   // Points sit higher for higher prices: the chart is drawn to scale.
@@ -101,7 +89,7 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   CHECK(panel.find("page") != std::string::npos);
   CHECK(panel.find("bounding box") != std::string::npos);
   CHECK(b.eval("document.querySelector('#lineage-panel img.crop').naturalWidth").get<int>() >= 200);
-  const auto page = sql(d.database,
+  const auto page = sql_rows(d.database,
                         "SELECT page FROM governance_lineage_cells c JOIN governance_sources s ON s.sha256 = "
                         "c.source_sha256 WHERE table_name = 'housing_city_monthly' AND record_key = '" +
                             total_key + "' AND column_name = 'benchmark_price' AND s.name = '" + total_file + "'");
@@ -153,9 +141,5 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   }());
   CHECK(b.errors().empty());
   CHECK(fs::exists(shots / "market.png"));
-  CHECK(png_size([&] {
-          std::ifstream in(shots / "market.png", std::ios::binary);
-          return std::string(std::istreambuf_iterator<char>(in), {});
-        }())
-            .first == 1280);
+  CHECK(png_size(read_text(shots / "market.png")).first == 1280);
 }

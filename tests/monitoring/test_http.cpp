@@ -27,7 +27,7 @@ struct Fixture {
   std::string newest = expected_month();
   Fixture() {
     d.add_reports({add_months(newest, -2), add_months(newest, -1), newest});
-    const Result r = d.run();
+    const CliResult r = d.run();
     INFO(r.err);
     REQUIRE(r.status == 0);
   }
@@ -96,15 +96,6 @@ double metric(const std::vector<Sample>& samples, const std::string& name,
   }
   FAIL("no sample " + name);
   return 0;
-}
-
-std::pair<int, int> png_size(const std::string& bytes) {
-  if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return {0, 0};
-  auto be32 = [&](size_t at) {
-    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
-           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
-  };
-  return {static_cast<int>(be32(16)), static_cast<int>(be32(20))};
 }
 
 }  // namespace
@@ -189,7 +180,7 @@ TEST_CASE("serve: /metrics is Prometheus text with runs, records, failures, fres
   CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "failed"}}) == 1);
   CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "ingested"}}) == 3);
   CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "skipped"}}) == 3);
-  const auto records = sql(f.d.database, "SELECT SUM(records) FROM governance_runs");
+  const auto records = sql_rows(f.d.database, "SELECT SUM(records) FROM governance_runs");
   CHECK(metric(samples, "analytica_records_written_total", {{"pipeline", "creb"}}) == std::stod(records[0]));
   CHECK(metric(samples, "analytica_run_duration_seconds_count", {{"pipeline", "creb"}}) == 2);
   CHECK(metric(samples, "analytica_run_duration_seconds_bucket", {{"pipeline", "creb"}, {"le", "+Inf"}}) == 2);
@@ -199,7 +190,7 @@ TEST_CASE("serve: /metrics is Prometheus text with runs, records, failures, fres
   CHECK(age < 62 * 86400.0);  // the newest report's month ended at most two months ago
   CHECK(metric(samples, "analytica_health_status") == 2);  // the last run failed
   CHECK(metric(samples, "analytica_table_rows", {{"table", "housing_city_monthly"}}) ==
-        std::stod(sql(f.d.database, "SELECT COUNT(*) FROM housing_city_monthly")[0]));
+        std::stod(sql_rows(f.d.database, "SELECT COUNT(*) FROM housing_city_monthly")[0]));
   // monitor_metrics' textfile is appended: warnings/errors/progress counters.
   CHECK(metric(samples, "analytica_monitor_runs_total", {{"pipeline", "creb"}, {"status", "failed"}}) == 1);
   CHECK(metric(samples, "analytica_monitor_sources_total", {{"pipeline", "creb"}, {"outcome", "failed"}}) == 1);
@@ -210,13 +201,13 @@ TEST_CASE("serve: JSON API answers with the database's figures", "[http]") {
   Fixture f;
   Server s(f.d.data);
   const json market = json::parse(http(s.port(), "/api/market").body);
-  CHECK(market["city"].size() == std::stoul(sql(f.d.database, "SELECT COUNT(*) FROM housing_city_monthly")[0]));
+  CHECK(market["city"].size() == std::stoul(sql_rows(f.d.database, "SELECT COUNT(*) FROM housing_city_monthly")[0]));
   CHECK(market["districts"].size() ==
-        std::stoul(sql(f.d.database, "SELECT COUNT(*) FROM housing_district_monthly")[0]));
+        std::stoul(sql_rows(f.d.database, "SELECT COUNT(*) FROM housing_district_monthly")[0]));
   // A month all three reports print (each reprints the months before it).
   const std::string month = add_months(f.newest, -2);
   const std::string key = "month=" + month + "|property_type=Detached";
-  const auto price = sql(f.d.database, "SELECT benchmark_price FROM housing_city_monthly WHERE month = '" + month +
+  const auto price = sql_rows(f.d.database, "SELECT benchmark_price FROM housing_city_monthly WHERE month = '" + month +
                                            "' AND property_type = 'Detached'");
   bool found = false;
   for (const auto& row : market["city"])
@@ -227,7 +218,7 @@ TEST_CASE("serve: JSON API answers with the database's figures", "[http]") {
   CHECK(found);
   // Every row names its record by governance's record key, as lineage does.
   for (const char* table : {"city_monthly", "district_monthly"}) {
-    const auto known = sql(f.d.database, std::string("SELECT DISTINCT record_key FROM governance_lineage_records WHERE "
+    const auto known = sql_rows(f.d.database, std::string("SELECT DISTINCT record_key FROM governance_lineage_records WHERE "
                                                      "table_name = 'housing_") + table + "'");
     const std::set<std::string> keys(known.begin(), known.end());
     const json& rows = market[std::string(table) == "city_monthly" ? "city" : "districts"];
@@ -371,7 +362,7 @@ TEST_CASE("serve: binds to loopback unless told otherwise", "[http]") {
   // The startup line names 127.0.0.1 (Server checks it), and the socket is
   // bound there: the port answers on loopback.
   CHECK(http(s.port(), "/").status == 200);
-  const Result bad = analytica(d.data, {"serve", "--host", "192.0.2.1", "--port", "0"});
+  const CliResult bad = analytica(d.data, {"serve", "--host", "192.0.2.1", "--port", "0"});
   CHECK(bad.status == 2);
   CHECK(bad.err.find("cannot listen") != std::string::npos);
   CHECK(analytica(d.data, {"serve", "--port", "70000"}).status == 2);

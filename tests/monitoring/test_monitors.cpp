@@ -12,20 +12,12 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 
 using namespace montest;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 json monitor(const std::string& plugin, const json& settings) {
   return {{"plugin", plugin}, {"settings", settings}};
@@ -70,12 +62,12 @@ TEST_CASE("monitor_metrics keeps counters and live progress on disk", "[monitors
   DataDir d;
   d.add_reports({"2024-11", "2024-12"});
   REQUIRE(d.run().status == 0);
-  const json state = json::parse(slurp(d.data / "metrics" / "state.json"));
+  const json state = json::parse(read_text(d.data / "metrics" / "state.json"));
   CHECK(state["format"] == "analytica.metrics/1");
   const json p = state["pipelines"]["creb"];
   CHECK(p["runs_total"]["succeeded"] == 1);
   CHECK(p["sources_total"]["ingested"] == 2);
-  const auto records = sql(d.database, "SELECT records FROM governance_runs");
+  const auto records = sql_rows(d.database, "SELECT records FROM governance_runs");
   CHECK(std::to_string(p["records_written_total"].get<long long>()) == records[0]);
   CHECK(p["current"]["running"] == false);
   CHECK(p["current"]["status"] == "succeeded");
@@ -84,11 +76,11 @@ TEST_CASE("monitor_metrics keeps counters and live progress on disk", "[monitors
 
   // A second run: both unchanged; counters add up across runs.
   REQUIRE(d.run().status == 0);
-  const json again = json::parse(slurp(d.data / "metrics" / "state.json"))["pipelines"]["creb"];
+  const json again = json::parse(read_text(d.data / "metrics" / "state.json"))["pipelines"]["creb"];
   CHECK(again["runs_total"]["succeeded"] == 2);
   CHECK(again["sources_total"]["skipped"] == 2);
   CHECK(again["events_total"]["run_start"] == 2);
-  const std::string prom = slurp(d.data / "metrics" / "analytica.prom");
+  const std::string prom = read_text(d.data / "metrics" / "analytica.prom");
   CHECK(prom.find("# TYPE analytica_monitor_runs_total counter") != std::string::npos);
   CHECK(prom.find("analytica_monitor_runs_total{pipeline=\"creb\",status=\"succeeded\"} 2") != std::string::npos);
   CHECK(prom.find("analytica_monitor_run_duration_seconds_count{pipeline=\"creb\"} 2") != std::string::npos);
@@ -102,28 +94,28 @@ TEST_CASE("monitor_notify runs its command on failure with the run's details", "
   d.add_reports({"2024-12"});
   const fs::path env_file = d.data / "notify.env", json_file = d.data / "notify.json";
   d.write_pipeline(json::array(
-      {monitor("monitor_notify", {{"command", "env | grep '^ANALYTICA_' | sort > " + quote(env_file.string()) +
-                                                  "; cat > " + quote(json_file.string())}})}));
+      {monitor("monitor_notify", {{"command", "env | grep '^ANALYTICA_' | sort > " + shell_quote(env_file.string()) +
+                                                  "; cat > " + shell_quote(json_file.string())}})}));
   // A good run: not notified (default: failures only).
   REQUIRE(d.run().status == 0);
   CHECK(!fs::exists(env_file));
 
   std::ofstream(d.inbox / "broken.pdf") << "%PDF-1.4 this is no report";
-  const Result r = d.run();
+  const CliResult r = d.run();
   CHECK(r.status == 1);
   REQUIRE(fs::exists(env_file));
-  const std::string env = slurp(env_file);
+  const std::string env = read_text(env_file);
   INFO(env);
   CHECK(env.find("ANALYTICA_RUN_STATUS=failed\n") != std::string::npos);
   CHECK(env.find("ANALYTICA_PIPELINE=creb\n") != std::string::npos);
   CHECK(env.find("ANALYTICA_SOURCES_FAILED=1\n") != std::string::npos);
   CHECK(env.find("ANALYTICA_SOURCES_SKIPPED=1\n") != std::string::npos);
   CHECK(env.find("ANALYTICA_FAILURES=broken.pdf: ") != std::string::npos);
-  const auto run_id = sql(d.database, "SELECT run_id FROM governance_runs WHERE status = 'failed'");
+  const auto run_id = sql_rows(d.database, "SELECT run_id FROM governance_runs WHERE status = 'failed'");
   REQUIRE(run_id.size() == 1);
   CHECK(env.find("ANALYTICA_RUN_ID=" + run_id[0] + "\n") != std::string::npos);
   // The same details as JSON on stdin, for webhooks (curl -d @-).
-  const json payload = json::parse(slurp(json_file));
+  const json payload = json::parse(read_text(json_file));
   CHECK(payload["status"] == "failed");
   CHECK(payload["run_id"] == run_id[0]);
   CHECK(payload["sources"]["failed"] == 1);
@@ -136,7 +128,7 @@ TEST_CASE("monitor_notify: a failing or hanging command never fails or blocks th
   d.add_reports({"2024-12"});
   d.write_pipeline(json::array({monitor("monitor_notify", {{"command", "echo hook down >&2; exit 3"},
                                                            {"on", {"succeeded"}}})}));
-  Result r = d.run();
+  CliResult r = d.run();
   CHECK(r.status == 0);
   CHECK(r.err.find("exited with status 3: hook down") != std::string::npos);
 
@@ -159,7 +151,7 @@ TEST_CASE("monitor_progress: quiet off a terminal, a redrawn bar on one", "[moni
   DataDir d;
   d.add_reports({"2024-10", "2024-11", "2024-12"});
   d.write_pipeline(json::array({monitor("monitor_progress", json::object())}));
-  Result r = analytica(d.data, {"--log-level", "warn", "run", d.pipeline.string()});
+  CliResult r = analytica(d.data, {"--log-level", "warn", "run", d.pipeline.string()});
   CHECK(r.status == 0);
   CHECK(r.err.empty());  // stderr is a file here: nothing drawn
 
@@ -194,14 +186,14 @@ TEST_CASE("a user's own monitor plugs in without touching the host", "[monitors]
   d.add_reports({"2024-12"});
   const fs::path log = d.data / "events.log";
   d.write_pipeline(json::array({monitor("event_log_monitor", {{"file", log.string()}})}));
-  const Result r = analytica(d.data, {"run", d.pipeline.string()}, "ANALYTICA_PLUGIN_PATH=" + quote(USER_PLUGIN_DIR));
+  const CliResult r = analytica(d.data, {"run", d.pipeline.string()}, "ANALYTICA_PLUGIN_PATH=" + shell_quote(USER_PLUGIN_DIR));
   INFO(r.err);
   CHECK(r.status == 0);
-  const std::string events = slurp(log);
+  const std::string events = read_text(log);
   CHECK(events.find("run_start pipeline=creb") == 0);
   CHECK(events.find("source_done pipeline=creb source=12_2024_Calgary_Monthly_Stats_Package.pdf") != std::string::npos);
   CHECK(events.find("run_end pipeline=creb source= records=") != std::string::npos);
   // plugins inspect lists it with its setting.
-  const Result list = analytica(d.data, {"plugins", "list"}, "ANALYTICA_PLUGIN_PATH=" + quote(USER_PLUGIN_DIR));
+  const CliResult list = analytica(d.data, {"plugins", "list"}, "ANALYTICA_PLUGIN_PATH=" + shell_quote(USER_PLUGIN_DIR));
   CHECK(list.out.find("event_log_monitor") != std::string::npos);
 }

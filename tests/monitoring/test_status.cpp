@@ -17,11 +17,11 @@ struct Ingested {
   DataDir d;
   Ingested() {
     d.add_reports({"2024-10", "2024-11", "2024-12"});
-    const Result r = d.run();
+    const CliResult r = d.run();
     INFO(r.err);
     REQUIRE(r.status == 0);
   }
-  Result status(const std::string& today, std::vector<std::string> extra = {}) {
+  CliResult status(const std::string& today, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"status", "--json", "--today", today};
     args.insert(args.end(), extra.begin(), extra.end());
     return analytica(d.data, args);
@@ -39,7 +39,7 @@ json check(const json& report, const std::string& name) {
 
 TEST_CASE("status: fresh data after a good run is healthy (exit 0)", "[status]") {
   Ingested f;
-  const Result r = f.status("2025-01-20");
+  const CliResult r = f.status("2025-01-20");
   INFO(r.out + r.err);
   REQUIRE(r.status == 0);
   const json j = json::parse(r.out);
@@ -57,7 +57,7 @@ TEST_CASE("status: fresh data after a good run is healthy (exit 0)", "[status]")
   CHECK(j["disk"]["data_dir_bytes"].get<double>() >= j["disk"]["database_bytes"].get<double>());
 
   // The text form says the same.
-  const Result text = analytica(f.d.data, {"status", "--today", "2025-01-20"});
+  const CliResult text = analytica(f.d.data, {"status", "--today", "2025-01-20"});
   CHECK(text.status == 0);
   CHECK(text.out.find("analytica status: healthy") == 0);
   CHECK(text.out.find("freshness") != std::string::npos);
@@ -68,7 +68,7 @@ TEST_CASE("status: freshness against the grace days", "[status]") {
   // Early January: December's report is not due yet.
   CHECK(f.status("2025-01-03").status == 0);
   // February 10: January's report is late -> degraded.
-  const Result late = f.status("2025-02-10");
+  const CliResult late = f.status("2025-02-10");
   CHECK(late.status == 1);
   const json j = json::parse(late.out);
   CHECK(check(j, "freshness")["status"] == "degraded");
@@ -88,7 +88,7 @@ TEST_CASE("status: a failed last run is failing, a cancelled one degraded", "[st
   Ingested f;
   std::ofstream(f.d.inbox / "00_broken.pdf") << "%PDF-1.4 nothing else";
   CHECK(f.d.run().status == 1);
-  const Result r = f.status("2025-01-20");
+  const CliResult r = f.status("2025-01-20");
   CHECK(r.status == 2);
   const json j = json::parse(r.out);
   CHECK(check(j, "runs")["status"] == "failing");
@@ -112,7 +112,7 @@ TEST_CASE("status: sources changed or missing since ingest are degraded", "[stat
     std::ofstream out(f.d.report_path("2024-11"), std::ios::app | std::ios::binary);
     out << "\n% edited after ingest\n";
   }
-  Result r = f.status("2025-01-20");
+  CliResult r = f.status("2025-01-20");
   CHECK(r.status == 1);
   json j = json::parse(r.out);
   REQUIRE(j["sources"]["changed"].size() == 1);
@@ -139,7 +139,7 @@ TEST_CASE("status: pending review items are counted and degrade", "[status]") {
            "'pending', 0.5, 'y', 1), ('t', 'k=3', 's', 3, 'approved', 0.9, '', 1), "
            // superseded by a newer report's version of the record: not counted
            "('t', 'k=1', 'old', 4, 'pending', 0.2, 'z', 0);");
-  const Result r = f.status("2025-01-20");
+  const CliResult r = f.status("2025-01-20");
   CHECK(r.status == 1);
   const json j = json::parse(r.out);
   CHECK(j["review"]["pending"] == 2);
@@ -153,7 +153,7 @@ TEST_CASE("status: pending review items are counted and degrade", "[status]") {
 
 TEST_CASE("status: no database, or a corrupt one, is failing (exit 2)", "[status]") {
   DataDir d;
-  Result r = analytica(d.data, {"status", "--json"});
+  CliResult r = analytica(d.data, {"status", "--json"});
   CHECK(r.status == 2);
   json j = json::parse(r.out);
   CHECK(j["status"] == "failing");
@@ -176,11 +176,11 @@ TEST_CASE("status: no database, or a corrupt one, is failing (exit 2)", "[status
 
 TEST_CASE("status: --pipeline reads that pipeline's store and table prefix", "[status]") {
   Ingested f;
-  const Result r = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--pipeline", f.d.pipeline.string()});
+  const CliResult r = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--pipeline", f.d.pipeline.string()});
   INFO(r.err);
   CHECK(r.status == 0);
   CHECK(json::parse(r.out)["freshness"]["table"] == "housing_document");
-  const Result other = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--table-prefix", "other_"});
+  const CliResult other = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--table-prefix", "other_"});
   CHECK(other.status == 2);  // no other_document table: no reports
   CHECK(analytica(f.d.data, {"status", "--help"}).status == 0);
 }

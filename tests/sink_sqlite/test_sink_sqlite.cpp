@@ -1,24 +1,16 @@
 // test_sink_sqlite.cpp — drives the built sink_sqlite module through the C ABI
-// only: dlopen() + dlsym(ANALYTICA_ENTRY), a minimal host services table that
-// records fail() messages, and real SQLite files in a temporary directory.
-#include "analytica.h"
-#include "analytica_cpp.hpp"
+// only (tests/support/sink_module.h: dlopen() + dlsym(ANALYTICA_ENTRY), a
+// minimal host services table that records fail() messages) against real
+// SQLite files in a temporary directory.
+#include "support/sink_module.h"
+#include "support/support.h"
 
 #include <catch2/catch.hpp>
 
-#include <dlfcn.h>
-#include <stdlib.h>
-
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <memory>
-#include <mutex>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,228 +19,31 @@
 #error "SINK_SQLITE_MODULE must name the built module"
 #endif
 
+using namespace sinktest;
+namespace fs = std::filesystem;
+
 namespace {
 
-namespace fs = std::filesystem;
-using analytica::Batch;
-using analytica::Cell;
-using analytica::Column;
-using analytica::Schema;
-using Row = std::vector<Cell>;
-
-// ------------------------------------------------------------------ fixture
-
-// The module, loaded once for the whole test binary.
-struct Module {
-  void* handle = nullptr;
-  const analytica_plugin_descriptor* descriptor = nullptr;
-  const analytica_sink_v1* sink = nullptr;
-
-  static const Module& get() {
-    static const Module module;
-    return module;
-  }
-
- private:
-  Module() {
-    handle = dlopen(SINK_SQLITE_MODULE, RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw std::runtime_error(std::string("dlopen failed: ") + dlerror());
-    const auto entry = reinterpret_cast<analytica_entry_fn>(dlsym(handle, ANALYTICA_ENTRY));
-    if (!entry) throw std::runtime_error("no " ANALYTICA_ENTRY " in " SINK_SQLITE_MODULE);
-    descriptor = entry();
-    if (!descriptor || !descriptor->get_interface) throw std::runtime_error("no descriptor");
-    sink = static_cast<const analytica_sink_v1*>(descriptor->get_interface(ANALYTICA_SINK_V1));
-    if (!sink) throw std::runtime_error("no " ANALYTICA_SINK_V1 " interface");
-  }
-};
-
-// A host services table that records what the plugin reports.
-class TestHost {
- public:
-  TestHost() {
-    host_.struct_size = sizeof host_;
-    host_.abi_major = ANALYTICA_ABI_MAJOR;
-    host_.abi_minor = ANALYTICA_ABI_MINOR;
-    host_.ctx = this;
-    host_.run_id = "";
-    host_.log = &TestHost::on_log;
-    host_.fail = &TestHost::on_fail;
-    host_.is_cancelled = &TestHost::on_is_cancelled;
-  }
-  TestHost(const TestHost&) = delete;
-  TestHost& operator=(const TestHost&) = delete;
-
-  const analytica_host* table() const { return &host_; }
-  std::string last_failure() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return failures_.empty() ? "" : failures_.back();
-  }
-  size_t failure_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return failures_.size();
-  }
-  std::vector<std::string> logs() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return logs_;
-  }
-  std::atomic<bool> cancelled{false};
-
- private:
-  static TestHost& of(void* ctx) { return *static_cast<TestHost*>(ctx); }
-  static void on_log(void* ctx, analytica_log_level, const char* message) {
-    std::lock_guard<std::mutex> lock(of(ctx).mutex_);
-    of(ctx).logs_.emplace_back(message ? message : "");
-  }
-  static void on_fail(void* ctx, const char* message) {
-    std::lock_guard<std::mutex> lock(of(ctx).mutex_);
-    of(ctx).failures_.emplace_back(message ? message : "");
-  }
-  static int on_is_cancelled(void* ctx) { return of(ctx).cancelled.load() ? 1 : 0; }
-
-  analytica_host host_{};
-  mutable std::mutex mutex_;
-  std::vector<std::string> failures_, logs_;
-};
-
-// A temporary directory, removed with its contents at the end of a test.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sink_sqlite_test.XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+const std::string kModule = SINK_SQLITE_MODULE;
 
 // Settings JSON for a database file; extra is appended inside the object.
 std::string settings_for(const std::string& path, const std::string& extra = "") {
   return "{\"path\": \"" + path + "\"" + (extra.empty() ? "" : ", " + extra) + "}";
 }
 
-int collect_rows(void* user, const analytica_value* values, uint32_t count) {
-  auto& rows = *static_cast<std::vector<Row>*>(user);
-  Row row;
-  for (uint32_t i = 0; i < count; ++i) row.push_back(analytica::cell_from(values[i]));
-  rows.push_back(std::move(row));
-  return 0;
-}
-
-// One sink instance with its own host table. Not copyable: the plugin keeps
-// a pointer to the host table.
-class Sink {
- public:
-  explicit Sink(const std::string& settings_json) {
-    status_ = module().descriptor->create(host_.table(), settings_json.c_str(), &self_);
-  }
-  ~Sink() { module().descriptor->destroy(self_); }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
-
-  analytica_status create_status() const { return status_; }
-  bool ok() const { return status_ == ANALYTICA_OK && self_; }
-  TestHost& host() { return host_; }
-  std::string error() const { return host_.last_failure(); }
-
-  analytica_status declare(const Schema& schema) { return sink().declare_table(self_, schema.view()); }
-  analytica_status begin() { return sink().begin(self_); }
-  analytica_status commit() { return sink().commit(self_); }
-  analytica_status rollback() { return sink().rollback(self_); }
-  analytica_status write(const Batch& batch) { return sink().write(self_, batch.view()); }
-  analytica_status query(const std::string& sql, const std::vector<Cell>& params, std::vector<Row>& out,
-                         analytica_row_fn fn = &collect_rows) {
-    std::vector<analytica_value> values;
-    for (const auto& p : params) values.push_back(analytica::value_of(p));
-    return sink().query(self_, sql.c_str(), values.data(), static_cast<uint32_t>(values.size()), fn, &out);
-  }
-  // Rows of a query that must succeed, each as "a|b|c" (NULL for NULL).
-  std::vector<std::string> rows(const std::string& sql, const std::vector<Cell>& params = {}) {
-    std::vector<Row> out;
-    const analytica_status s = query(sql, params, out);
-    INFO(error());
-    REQUIRE(s == ANALYTICA_OK);
-    std::vector<std::string> text;
-    for (const auto& row : out) {
-      std::string line;
-      for (size_t i = 0; i < row.size(); ++i) line += (i ? "|" : "") + show(row[i]);
-      text.push_back(line);
-    }
-    return text;
-  }
-  static std::string show(const Cell& c) {
-    std::ostringstream out;
-    switch (c.type) {
-      case ANALYTICA_INT64: out << c.i; break;
-      case ANALYTICA_DOUBLE: out << c.d; break;
-      case ANALYTICA_TEXT: out << c.text; break;
-      default: out << "NULL";
-    }
-    return out.str();
-  }
-
- private:
-  static const Module& module() { return Module::get(); }
-  static const analytica_sink_v1& sink() { return *module().sink; }
-  TestHost host_;
-  void* self_ = nullptr;
-  analytica_status status_ = ANALYTICA_ERR_INTERNAL;
+// A test's sink_sqlite instance on a fresh database file, dir/a.db; it must open.
+struct FreshSink {
+  TempDir dir;
+  Sink sink{kModule, settings_for(dir.file("a.db"))};
+  FreshSink() { require_open(sink); }
 };
-
-Cell I(int64_t v) { return Cell::of(v); }
-Cell D(double v) { return Cell::of(v); }
-Cell T(const std::string& v) { return Cell::of(v); }
-Cell N() { return Cell::null(); }
-
-Batch make_batch(const Schema& schema, const std::vector<Row>& rows) {
-  Batch batch(schema);
-  for (const auto& r : rows) {
-    auto& row = batch.add_row();
-    for (size_t i = 0; i < r.size() && i < row.size(); ++i) row[i] = r[i];
-  }
-  return batch;
-}
-
-Schema prices_schema() {
-  return Schema("prices", {{"region", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                           {"month", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                           {"price", ANALYTICA_DOUBLE, 0},
-                           {"sales", ANALYTICA_INT64, 0},
-                           {"note", ANALYTICA_TEXT, 0}});
-}
-
-// A table whose rows a later report supersedes: keyed by district, the
-// NEWEST column says which report the figures come from.
-Schema benchmark_schema() {
-  return Schema("benchmark", {{"district", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                              {"report_month", ANALYTICA_TEXT, ANALYTICA_COLUMN_NEWEST},
-                              {"price", ANALYTICA_DOUBLE, 0}});
-}
-
-// Writes rows in one transaction; all calls must succeed.
-void write_committed(Sink& sink, const Schema& schema, const std::vector<Row>& rows) {
-  INFO(sink.error());
-  REQUIRE(sink.begin() == ANALYTICA_OK);
-  REQUIRE(sink.write(make_batch(schema, rows)) == ANALYTICA_OK);
-  REQUIRE(sink.commit() == ANALYTICA_OK);
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 
 // ------------------------------------------------------------------- tests
 
 TEST_CASE("descriptor and interface", "[sink_sqlite]") {
-  const auto* d = Module::get().descriptor;
+  const auto* d = SinkModule::get(kModule).descriptor;
   CHECK(d->struct_size == sizeof(analytica_plugin_descriptor));
   CHECK(d->abi_major == ANALYTICA_ABI_MAJOR);
   CHECK(d->abi_minor == ANALYTICA_ABI_MINOR);
@@ -262,7 +57,7 @@ TEST_CASE("descriptor and interface", "[sink_sqlite]") {
   CHECK(std::string(d->settings[0].default_json) == "\"data/analytica.db\"");
   CHECK(std::string(d->settings[1].default_json) == "5000");
   CHECK(std::string(d->settings[2].default_json) == "\"wal\"");
-  const auto* sink = Module::get().sink;
+  const auto* sink = SinkModule::get(kModule).sink;
   CHECK(sink->struct_size == sizeof(analytica_sink_v1));
   CHECK(d->get_interface("analytica.source/1") == nullptr);
   CHECK(d->get_interface(nullptr) == nullptr);
@@ -273,16 +68,15 @@ TEST_CASE("create, declare, write and commit, then read back through query", "[s
   TempDir dir;
   const std::string db = dir.file("store.db");
   {
-    Sink sink(settings_for(db));
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    Sink sink(kModule, settings_for(db));
+    require_open(sink);
     REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
     REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);  // idempotent
     write_committed(sink, prices_schema(),
                     {{T("NW"), T("2024-01"), D(512000.5), I(120), T("first")},
                      {T("SE"), T("2024-01"), D(430000), I(95), N()}});
-    CHECK(sink.rows("SELECT region, month, price, sales, note FROM prices ORDER BY region") ==
-          std::vector<std::string>{"NW|2024-01|512000|120|first", "SE|2024-01|430000|95|NULL"});
+    CHECK(sink.text_rows("SELECT region, month, price, sales, note FROM prices ORDER BY region") ==
+          std::vector<std::string>{"NW|2024-01|d:512000.5|120|first", "SE|2024-01|d:430000|95|NULL"});
 
     // Values come back with their types.
     std::vector<Row> rows;
@@ -298,96 +92,76 @@ TEST_CASE("create, declare, write and commit, then read back through query", "[s
     CHECK(rows[0][3].text == "SE");
   }
   // Committed rows are in the file: a new instance reads them.
-  Sink again(settings_for(db));
+  Sink again(kModule, settings_for(db));
   REQUIRE(again.ok());
-  CHECK(again.rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});
+  CHECK(again.text_rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});
 }
 
-TEST_CASE("rollback discards the transaction's rows", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "rollback discards the transaction's rows", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   write_committed(sink, prices_schema(), {{T("NW"), T("2024-01"), D(1), I(1), N()}});
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("NE"), T("2024-01"), D(2), I(2), N()},
                                                   {T("NW"), T("2024-01"), D(9), I(9), N()}})) == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});  // sees its own writes
+  CHECK(sink.text_rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});  // sees its own writes
   REQUIRE(sink.rollback() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT region, price FROM prices") == std::vector<std::string>{"NW|1"});
+  CHECK(sink.text_rows("SELECT region, price FROM prices") == std::vector<std::string>{"NW|d:1"});
   CHECK(sink.rollback() == ANALYTICA_OK);  // no transaction: a no-op
 }
 
-TEST_CASE("upsert replaces a row by its key columns", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "upsert replaces a row by its key columns", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   write_committed(sink, prices_schema(),
                   {{T("NW"), T("2024-01"), D(100), I(1), T("old")}, {T("NW"), T("2024-02"), D(200), I(2), N()}});
   write_committed(sink, prices_schema(), {{T("NW"), T("2024-01"), D(150), I(3), N()}});
-  CHECK(sink.rows("SELECT region, month, price, sales, note FROM prices ORDER BY month") ==
-        std::vector<std::string>{"NW|2024-01|150|3|NULL", "NW|2024-02|200|2|NULL"});
+  CHECK(sink.text_rows("SELECT region, month, price, sales, note FROM prices ORDER BY month") ==
+        std::vector<std::string>{"NW|2024-01|d:150|3|NULL", "NW|2024-02|d:200|2|NULL"});
 
   // The same key twice in one batch: the last row wins.
   write_committed(sink, prices_schema(),
                   {{T("SW"), T("2024-01"), D(1), I(1), N()}, {T("SW"), T("2024-01"), D(2), I(2), N()}});
-  CHECK(sink.rows("SELECT price FROM prices WHERE region = 'SW'") == std::vector<std::string>{"2"});
+  CHECK(sink.text_rows("SELECT price FROM prices WHERE region = 'SW'") == std::vector<std::string>{"d:2"});
 
   // A table without key columns appends.
   const Schema log("events", {{"what", ANALYTICA_TEXT, 0}});
   REQUIRE(sink.declare(log) == ANALYTICA_OK);
   write_committed(sink, log, {{T("a")}, {T("a")}});
-  CHECK(sink.rows("SELECT count(*) FROM events") == std::vector<std::string>{"2"});
+  CHECK(sink.text_rows("SELECT count(*) FROM events") == std::vector<std::string>{"2"});
 }
 
-TEST_CASE("NEWEST: an older row never overwrites a newer one, whatever the order", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "NEWEST: an older row never overwrites a newer one, whatever the order", "[sink_sqlite]") {
   REQUIRE(sink.declare(benchmark_schema()) == ANALYTICA_OK);
   const Row older{T("Beltline"), T("2024-01"), D(500000)};
   const Row newer{T("Beltline"), T("2024-03"), D(520000)};
-
-  SECTION("older first, then newer: the newer replaces it") {
-    write_committed(sink, benchmark_schema(), {older});
-    write_committed(sink, benchmark_schema(), {newer});
-  }
-  SECTION("newer first, then older: the older is ignored") {
-    write_committed(sink, benchmark_schema(), {newer});
-    write_committed(sink, benchmark_schema(), {older});
-  }
-  SECTION("both in one batch, newer first") {
-    write_committed(sink, benchmark_schema(), {newer, older});
-  }
-  CHECK(sink.rows("SELECT district, report_month, price FROM benchmark") ==
-        std::vector<std::string>{"Beltline|2024-03|520000"});
+  write_in_every_order(sink, older, newer);
+  CHECK(sink.text_rows("SELECT district, report_month, price FROM benchmark") ==
+        std::vector<std::string>{"Beltline|2024-03|d:520000"});
   // Every version stays queryable in benchmark_revisions.
-  CHECK(sink.rows("SELECT report_month, price FROM benchmark_revisions ORDER BY report_month") ==
-        std::vector<std::string>{"2024-01|500000", "2024-03|520000"});
+  CHECK(sink.text_rows("SELECT report_month, price FROM benchmark_revisions ORDER BY report_month") ==
+        std::vector<std::string>{"2024-01|d:500000", "2024-03|d:520000"});
 
   // The same report again (equal NEWEST value) replaces: a corrected file.
   write_committed(sink, benchmark_schema(), {{T("Beltline"), T("2024-03"), D(521000)}});
-  CHECK(sink.rows("SELECT price FROM benchmark") == std::vector<std::string>{"521000"});
-  CHECK(sink.rows("SELECT count(*), max(price) FROM benchmark_revisions") ==
-        std::vector<std::string>{"2|521000"});
+  CHECK(sink.text_rows("SELECT price FROM benchmark") == std::vector<std::string>{"d:521000"});
+  CHECK(sink.text_rows("SELECT count(*), max(price) FROM benchmark_revisions") ==
+        std::vector<std::string>{"2|d:521000"});
 
   // A row without a NEWEST value never replaces one that has it.
   write_committed(sink, benchmark_schema(), {{T("Beltline"), N(), D(1)}});
-  CHECK(sink.rows("SELECT report_month, price FROM benchmark") == std::vector<std::string>{"2024-03|521000"});
+  CHECK(sink.text_rows("SELECT report_month, price FROM benchmark") == std::vector<std::string>{"2024-03|d:521000"});
 }
 
 TEST_CASE("a column added to the schema is added to the table", "[sink_sqlite]") {
   TempDir dir;
   const std::string db = dir.file("a.db");
   {
-    Sink sink(settings_for(db));
+    Sink sink(kModule, settings_for(db));
     REQUIRE(sink.ok());
     const Schema v1("sales", {{"id", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY}, {"amount", ANALYTICA_DOUBLE, 0}});
     REQUIRE(sink.declare(v1) == ANALYTICA_OK);
     write_committed(sink, v1, {{I(1), D(10.5)}});
   }
-  Sink sink(settings_for(db));
+  Sink sink(kModule, settings_for(db));
   REQUIRE(sink.ok());
   const Schema v2("sales", {{"id", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY},
                             {"amount", ANALYTICA_DOUBLE, 0},
@@ -396,20 +170,17 @@ TEST_CASE("a column added to the schema is added to the table", "[sink_sqlite]")
   INFO(sink.error());
   REQUIRE(sink.declare(v2) == ANALYTICA_OK);
   write_committed(sink, v2, {{I(2), D(20), T("CAD"), I(3)}});
-  CHECK(sink.rows("SELECT id, amount, currency, units FROM sales ORDER BY id") ==
-        std::vector<std::string>{"1|10.5|NULL|NULL", "2|20|CAD|3"});
-  CHECK(sink.rows("SELECT type FROM pragma_table_info('sales') WHERE name IN ('currency', 'units') ORDER BY cid") ==
+  CHECK(sink.text_rows("SELECT id, amount, currency, units FROM sales ORDER BY id") ==
+        std::vector<std::string>{"1|d:10.5|NULL|NULL", "2|d:20|CAD|3"});
+  CHECK(sink.text_rows("SELECT type FROM pragma_table_info('sales') WHERE name IN ('currency', 'units') ORDER BY cid") ==
         std::vector<std::string>{"TEXT", "INTEGER"});
   // The old, narrower schema still writes (its columns only).
   const Schema v1("sales", {{"id", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY}, {"amount", ANALYTICA_DOUBLE, 0}});
   write_committed(sink, v1, {{I(2), D(25)}});
-  CHECK(sink.rows("SELECT amount, currency FROM sales WHERE id = 2") == std::vector<std::string>{"25|CAD"});
+  CHECK(sink.text_rows("SELECT amount, currency FROM sales WHERE id = 2") == std::vector<std::string>{"d:25|CAD"});
 }
 
-TEST_CASE("a retyped column is a conflict naming table, column and both types", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "a retyped column is a conflict naming table, column and both types", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   const Schema retyped("prices", {{"region", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
                                   {"month", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
@@ -424,7 +195,7 @@ TEST_CASE("a retyped column is a conflict naming table, column and both types", 
   CHECK(contains(message, "REAL"));
   CHECK(contains(message, "TEXT"));
   // Nothing changed: the column that would have been added is not there.
-  CHECK(sink.rows("SELECT count(*) FROM pragma_table_info('prices') WHERE name = 'extra'") ==
+  CHECK(sink.text_rows("SELECT count(*) FROM pragma_table_info('prices') WHERE name = 'extra'") ==
         std::vector<std::string>{"0"});
 
   // A changed key is a conflict too: upserts could not target it.
@@ -439,10 +210,7 @@ TEST_CASE("a retyped column is a conflict naming table, column and both types", 
   CHECK(sink.rollback() == ANALYTICA_OK);
 }
 
-TEST_CASE("names that are not identifiers are rejected", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "names that are not identifiers are rejected", "[sink_sqlite]") {
   for (const std::string table : {"bad-name", "1table", "x; DROP TABLE y", "", "white space", "quo\"te",
                                   "sqlite_stuff", "na\xc3\xafve"}) {
     INFO("table " << table);
@@ -456,13 +224,10 @@ TEST_CASE("names that are not identifiers are rejected", "[sink_sqlite]") {
   }
   CHECK(sink.declare(Schema("_Good_1", {{"_a9", ANALYTICA_TEXT, 0}})) == ANALYTICA_OK);
   // Nothing but _Good_1 was created.
-  CHECK(sink.rows("SELECT name FROM sqlite_master WHERE type = 'table'") == std::vector<std::string>{"_Good_1"});
+  CHECK(sink.text_rows("SELECT name FROM sqlite_master WHERE type = 'table'") == std::vector<std::string>{"_Good_1"});
 }
 
-TEST_CASE("schema rules are checked", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "schema rules are checked", "[sink_sqlite]") {
   auto declare = [&](std::vector<Column> columns) { return sink.declare(Schema("t", std::move(columns))); };
   CHECK(declare({}) == ANALYTICA_ERR_INVALID);
   CHECK(declare({{"a", ANALYTICA_TEXT, 0}, {"A", ANALYTICA_TEXT, 0}}) == ANALYTICA_ERR_INVALID);
@@ -482,10 +247,7 @@ TEST_CASE("schema rules are checked", "[sink_sqlite]") {
   CHECK(sink.declare(Schema("v", {{"a", ANALYTICA_INT64, 0}})) == ANALYTICA_ERR_CONFLICT);
 }
 
-TEST_CASE("transaction calls out of order are refused", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "transaction calls out of order are refused", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   const Batch batch = make_batch(prices_schema(), {{T("NW"), T("2024-01"), D(1), I(1), N()}});
 
@@ -499,13 +261,10 @@ TEST_CASE("transaction calls out of order are refused", "[sink_sqlite]") {
   CHECK(contains(sink.error(), "already open"));
   CHECK(sink.write(batch) == ANALYTICA_OK);
   CHECK(sink.commit() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT count(*) FROM prices") == std::vector<std::string>{"1"});
+  CHECK(sink.text_rows("SELECT count(*) FROM prices") == std::vector<std::string>{"1"});
 }
 
-TEST_CASE("a bad row fails the whole batch, not the transaction", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "a bad row fails the whole batch, not the transaction", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("A"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
@@ -523,34 +282,28 @@ TEST_CASE("a bad row fails the whole batch, not the transaction", "[sink_sqlite]
   // An INT64 in a DOUBLE column is fine.
   CHECK(sink.write(make_batch(prices_schema(), {{T("D"), T("m"), I(7), I(1), N()}})) == ANALYTICA_OK);
   REQUIRE(sink.commit() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT region, price, typeof(price) FROM prices ORDER BY region") ==
-        std::vector<std::string>{"A|1|real", "D|7|real"});
+  CHECK(sink.text_rows("SELECT region, price, typeof(price) FROM prices ORDER BY region") ==
+        std::vector<std::string>{"A|d:1|real", "D|d:7|real"});
 }
 
-TEST_CASE("a table whose creation was rolled back is created again on write", "[sink_sqlite]") {
+TEST_CASE_METHOD(FreshSink, "a table whose creation was rolled back is created again on write", "[sink_sqlite]") {
   // The host remembers which tables it declared; a rollback can undo a
   // declaration made inside the transaction. The next write must still work.
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("A"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
   REQUIRE(sink.rollback() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT count(*) FROM sqlite_master WHERE name = 'prices'") == std::vector<std::string>{"0"});
+  CHECK(sink.text_rows("SELECT count(*) FROM sqlite_master WHERE name = 'prices'") == std::vector<std::string>{"0"});
   write_committed(sink, prices_schema(), {{T("B"), T("m"), D(2), I(2), N()}});
-  CHECK(sink.rows("SELECT region FROM prices") == std::vector<std::string>{"B"});
+  CHECK(sink.text_rows("SELECT region FROM prices") == std::vector<std::string>{"B"});
 }
 
-TEST_CASE("query binds parameters, returns typed values and stops when asked", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
-  CHECK(sink.rows("SELECT ?, ?, ?, ?, typeof(?4)", {I(-42), D(2.5), T("h\xc3\xa9llo"), N()}) ==
-        std::vector<std::string>{"-42|2.5|h\xc3\xa9llo|NULL|null"});
-  CHECK(sink.rows("SELECT x'414200'") == std::vector<std::string>{std::string("AB\0", 3)});  // BLOB as bytes
-  CHECK(sink.rows("SELECT ?1 || ?1", {T("ab")}) == std::vector<std::string>{"abab"});
-  CHECK(sink.rows("SELECT 1 WHERE 0").empty());
+TEST_CASE_METHOD(FreshSink, "query binds parameters, returns typed values and stops when asked", "[sink_sqlite]") {
+  CHECK(sink.text_rows("SELECT ?, ?, ?, ?, typeof(?4)", {I(-42), D(2.5), T("h\xc3\xa9llo"), N()}) ==
+        std::vector<std::string>{"-42|d:2.5|h\xc3\xa9llo|NULL|null"});
+  CHECK(sink.text_rows("SELECT x'414200'") == std::vector<std::string>{std::string("AB\0", 3)});  // BLOB as bytes
+  CHECK(sink.text_rows("SELECT ?1 || ?1", {T("ab")}) == std::vector<std::string>{"abab"});
+  CHECK(sink.text_rows("SELECT 1 WHERE 0").empty());
 
   // Early stop: fn returns non-zero after the first row.
   std::vector<Row> rows;
@@ -565,20 +318,17 @@ TEST_CASE("query binds parameters, returns typed values and stops when asked", "
   // No callback: statements without rows (or whose rows nobody wants) run.
   REQUIRE(sink.declare(Schema("t", {{"a", ANALYTICA_INT64, 0}})) == ANALYTICA_OK);
   REQUIRE(sink.query("INSERT INTO t (a) VALUES (?)", {I(5)}, rows, nullptr) == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT a FROM t") == std::vector<std::string>{"5"});
+  CHECK(sink.text_rows("SELECT a FROM t") == std::vector<std::string>{"5"});
   // Trailing semicolons, blanks and comments are one statement.
-  CHECK(sink.rows("SELECT a FROM t; -- done\n ; ") == std::vector<std::string>{"5"});
+  CHECK(sink.text_rows("SELECT a FROM t; -- done\n ; ") == std::vector<std::string>{"5"});
 }
 
-TEST_CASE("query refuses several statements, transaction control and bad SQL", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "query refuses several statements, transaction control and bad SQL", "[sink_sqlite]") {
   REQUIRE(sink.declare(Schema("t", {{"a", ANALYTICA_INT64, 0}})) == ANALYTICA_OK);
   std::vector<Row> rows;
   CHECK(sink.query("INSERT INTO t VALUES (1); DELETE FROM t", {}, rows) == ANALYTICA_ERR_INVALID);
   CHECK(contains(sink.error(), "only one statement"));
-  CHECK(sink.rows("SELECT count(*) FROM t") == std::vector<std::string>{"0"});  // nothing ran
+  CHECK(sink.text_rows("SELECT count(*) FROM t") == std::vector<std::string>{"0"});  // nothing ran
   for (const char* sql : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT x", "RELEASE x", "END"}) {
     INFO(sql);
     CHECK(sink.query(sql, {}, rows) == ANALYTICA_ERR_INVALID);
@@ -599,29 +349,26 @@ TEST_CASE("query refuses several statements, transaction control and bad SQL", "
   CHECK(sink.rollback() == ANALYTICA_OK);
 }
 
-TEST_CASE("query sees the open transaction and DDL through query is noticed", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "query sees the open transaction and DDL through query is noticed", "[sink_sqlite]") {
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("A"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
   std::vector<Row> rows;
   REQUIRE(sink.query("UPDATE prices SET note = ? WHERE region = ?", {T("checked"), T("A")}, rows, nullptr) ==
           ANALYTICA_OK);
-  CHECK(sink.rows("SELECT note FROM prices") == std::vector<std::string>{"checked"});
+  CHECK(sink.text_rows("SELECT note FROM prices") == std::vector<std::string>{"checked"});
   // Dropping the table through query(): the next write re-creates it.
   REQUIRE(sink.query("DROP TABLE prices", {}, rows, nullptr) == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("B"), T("m"), D(2), I(2), N()}})) == ANALYTICA_OK);
   REQUIRE(sink.commit() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT region FROM prices") == std::vector<std::string>{"B"});
+  CHECK(sink.text_rows("SELECT region FROM prices") == std::vector<std::string>{"B"});
 }
 
 TEST_CASE("two connections: the second waits within busy_timeout and proceeds", "[sink_sqlite]") {
   TempDir dir;
   const std::string db = dir.file("shared.db");
-  Sink first(settings_for(db));
-  Sink second(settings_for(db, "\"busy_timeout_ms\": 10000"));
+  Sink first(kModule, settings_for(db));
+  Sink second(kModule, settings_for(db, "\"busy_timeout_ms\": 10000"));
   REQUIRE(first.ok());
   REQUIRE(second.ok());
   REQUIRE(first.declare(prices_schema()) == ANALYTICA_OK);
@@ -648,18 +395,18 @@ TEST_CASE("two connections: the second waits within busy_timeout and proceeds", 
   CHECK(waited_ms >= 300);  // it really waited for the first commit
   CHECK(write_status == ANALYTICA_OK);
   CHECK(commit_status == ANALYTICA_OK);
-  CHECK(first.rows("SELECT region FROM prices ORDER BY region") == std::vector<std::string>{"A", "B"});
+  CHECK(first.text_rows("SELECT region FROM prices ORDER BY region") == std::vector<std::string>{"A", "B"});
   // Reads do not wait for a writer under WAL.
   REQUIRE(second.begin() == ANALYTICA_OK);
-  CHECK(first.rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});
+  CHECK(first.text_rows("SELECT count(*) FROM prices") == std::vector<std::string>{"2"});
   CHECK(second.rollback() == ANALYTICA_OK);
 }
 
 TEST_CASE("two connections: past busy_timeout begin fails with a clear message", "[sink_sqlite]") {
   TempDir dir;
   const std::string db = dir.file("shared.db");
-  Sink first(settings_for(db));
-  Sink second(settings_for(db, "\"busy_timeout_ms\": 100"));
+  Sink first(kModule, settings_for(db));
+  Sink second(kModule, settings_for(db, "\"busy_timeout_ms\": 100"));
   REQUIRE(first.ok());
   REQUIRE(second.ok());
   REQUIRE(first.begin() == ANALYTICA_OK);
@@ -679,61 +426,46 @@ TEST_CASE("two connections: past busy_timeout begin fails with a clear message",
 
 TEST_CASE("journal mode is WAL by default and configurable", "[sink_sqlite]") {
   TempDir dir;
-  Sink wal(settings_for(dir.file("wal.db")));
+  Sink wal(kModule, settings_for(dir.file("wal.db")));
   REQUIRE(wal.ok());
-  CHECK(wal.rows("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
-  CHECK(wal.rows("PRAGMA foreign_keys") == std::vector<std::string>{"1"});
-  CHECK(wal.rows("PRAGMA synchronous") == std::vector<std::string>{"1"});  // NORMAL
-  CHECK(wal.rows("PRAGMA busy_timeout") == std::vector<std::string>{"5000"});
+  CHECK(wal.text_rows("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
+  CHECK(wal.text_rows("PRAGMA foreign_keys") == std::vector<std::string>{"1"});
+  CHECK(wal.text_rows("PRAGMA synchronous") == std::vector<std::string>{"1"});  // NORMAL
+  CHECK(wal.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"5000"});
 
-  Sink del(settings_for(dir.file("delete.db"), "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250"));
+  Sink del(kModule, settings_for(dir.file("delete.db"), "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250"));
   REQUIRE(del.ok());
-  CHECK(del.rows("PRAGMA journal_mode") == std::vector<std::string>{"delete"});
-  CHECK(del.rows("PRAGMA synchronous") == std::vector<std::string>{"2"});  // FULL
-  CHECK(del.rows("PRAGMA busy_timeout") == std::vector<std::string>{"250"});
+  CHECK(del.text_rows("PRAGMA journal_mode") == std::vector<std::string>{"delete"});
+  CHECK(del.text_rows("PRAGMA synchronous") == std::vector<std::string>{"2"});  // FULL
+  CHECK(del.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"250"});
 }
 
 TEST_CASE("the module exports exactly one dynamic symbol", "[sink_sqlite]") {
-  if (std::system("command -v nm >/dev/null 2>&1") != 0) {
-    WARN("nm not found; symbol check skipped");
-    return;
-  }
-  FILE* pipe = popen("nm -D --defined-only '" SINK_SQLITE_MODULE "' 2>&1", "r");
-  REQUIRE(pipe);
-  std::vector<std::string> symbols;
-  char line[1024];
-  while (std::fgets(line, sizeof line, pipe)) {
-    std::istringstream words(line);
-    std::string word, last;
-    while (words >> word) last = word;
-    if (!last.empty()) symbols.push_back(last);
-  }
-  REQUIRE(pclose(pipe) == 0);
-  CHECK(symbols == std::vector<std::string>{ANALYTICA_ENTRY});
+  CHECK(exported_symbols(kModule) == std::vector<std::string>{ANALYTICA_ENTRY});
 }
 
 TEST_CASE("a path that cannot hold a database gives a clear error", "[sink_sqlite]") {
   TempDir dir;
   const std::string blocker = dir.file("blocker");
-  std::ofstream(blocker) << "a regular file where a directory should be\n";
+  write_text(blocker, "a regular file where a directory should be\n");
 
   SECTION("parent is a file") {
     const std::string db = blocker + "/sub/store.db";
-    Sink sink(settings_for(db));
+    Sink sink(kModule, settings_for(db));
     CHECK(sink.create_status() == ANALYTICA_ERR_IO);
     INFO(sink.error());
     CHECK(contains(sink.error(), db));
     CHECK(contains(sink.error(), "cannot create directory"));
   }
   SECTION("path is a directory") {
-    Sink sink(settings_for(dir.file("")));
+    Sink sink(kModule, settings_for(dir.file("")));
     CHECK(sink.create_status() == ANALYTICA_ERR_IO);
     CHECK(contains(sink.error(), "cannot open database"));
   }
   SECTION("file is not a database") {
     const std::string junk = dir.file("junk.db");
-    std::ofstream(junk) << std::string(4096, 'x');
-    Sink sink(settings_for(junk));
+    write_text(junk, std::string(4096, 'x'));
+    Sink sink(kModule, settings_for(junk));
     CHECK(sink.create_status() == ANALYTICA_ERR_IO);
     INFO(sink.error());
     CHECK(contains(sink.error(), "junk.db"));
@@ -744,9 +476,8 @@ TEST_CASE("a path that cannot hold a database gives a clear error", "[sink_sqlit
 TEST_CASE("missing directories are created", "[sink_sqlite]") {
   TempDir dir;
   const std::string db = dir.file("a/b/c/store.db");
-  Sink sink(settings_for(db));
-  INFO(sink.error());
-  REQUIRE(sink.ok());
+  Sink sink(kModule, settings_for(db));
+  require_open(sink);
   CHECK(fs::exists(db));
 }
 
@@ -767,7 +498,7 @@ TEST_CASE("bad settings are refused with the setting's name", "[sink_sqlite]") {
   };
   for (const auto& c : cases) {
     INFO(c.json);
-    Sink sink(c.json);
+    Sink sink(kModule, c.json);
     CHECK(sink.create_status() == ANALYTICA_ERR_INVALID);
     CHECK(contains(sink.error(), c.expect));
   }
@@ -778,21 +509,18 @@ TEST_CASE("destroy rolls back an open transaction", "[sink_sqlite]") {
   TempDir dir;
   const std::string db = dir.file("a.db");
   {
-    Sink sink(settings_for(db));
+    Sink sink(kModule, settings_for(db));
     REQUIRE(sink.ok());
     REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
     REQUIRE(sink.begin() == ANALYTICA_OK);
     REQUIRE(sink.write(make_batch(prices_schema(), {{T("A"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
   }
-  Sink sink(settings_for(db));
+  Sink sink(kModule, settings_for(db));
   REQUIRE(sink.ok());
-  CHECK(sink.rows("SELECT count(*) FROM prices") == std::vector<std::string>{"0"});
+  CHECK(sink.text_rows("SELECT count(*) FROM prices") == std::vector<std::string>{"0"});
 }
 
-TEST_CASE("a long write stops when the run is cancelled", "[sink_sqlite]") {
-  TempDir dir;
-  Sink sink(settings_for(dir.file("a.db")));
-  REQUIRE(sink.ok());
+TEST_CASE_METHOD(FreshSink, "a long write stops when the run is cancelled", "[sink_sqlite]") {
   const Schema schema("n", {{"i", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY}});
   REQUIRE(sink.declare(schema) == ANALYTICA_OK);
   std::vector<Row> rows;
@@ -801,8 +529,8 @@ TEST_CASE("a long write stops when the run is cancelled", "[sink_sqlite]") {
   sink.host().cancelled = true;
   CHECK(sink.write(make_batch(schema, rows)) == ANALYTICA_ERR_CANCELLED);
   sink.host().cancelled = false;
-  CHECK(sink.rows("SELECT count(*) FROM n") == std::vector<std::string>{"0"});
+  CHECK(sink.text_rows("SELECT count(*) FROM n") == std::vector<std::string>{"0"});
   CHECK(sink.write(make_batch(schema, rows)) == ANALYTICA_OK);
   CHECK(sink.commit() == ANALYTICA_OK);
-  CHECK(sink.rows("SELECT count(*) FROM n") == std::vector<std::string>{"5000"});
+  CHECK(sink.text_rows("SELECT count(*) FROM n") == std::vector<std::string>{"5000"});
 }

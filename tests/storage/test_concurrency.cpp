@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <regex>
+#include <utility>
 
 using namespace storage_test;
 
@@ -24,7 +25,8 @@ std::vector<Outcome> run_together(const TempDir& dir, const std::vector<fs::path
   std::string script;
   for (size_t i = 0; i < pipelines.size(); ++i) {
     const std::string n = std::to_string(i);
-    script += "( " + cli_command({"--data-dir=" + (dir / ("data" + n)).string(), "run", pipelines[i].string()}) +
+    script += "( " + shell_command(analytica_words({PLUGIN_DIR}, {"--data-dir=" + (dir / ("data" + n)).string(), "run",
+                                                                 pipelines[i].string()})) +
               " >" + shell_quote((dir / ("out" + n)).string()) + " 2>" + shell_quote((dir / ("err" + n)).string()) +
               "; echo $? >" + shell_quote((dir / ("rc" + n)).string()) + " ) &\n";
   }
@@ -48,6 +50,20 @@ std::vector<Outcome> run_together(const TempDir& dir, const std::vector<fs::path
     out.push_back(o);
   }
   return out;
+}
+
+// CHECKs that every process succeeded with no failed input; returns the
+// ingested and unchanged counts summed over them.
+std::pair<int, int> check_all_succeeded(const std::vector<Outcome>& outcomes) {
+  int ingested = 0, unchanged = 0;
+  for (const auto& o : outcomes) {
+    INFO(o.out << o.err);
+    CHECK(o.status == 0);
+    CHECK(o.failed == 0);
+    ingested += o.ingested;
+    unchanged += o.unchanged;
+  }
+  return {ingested, unchanged};
 }
 
 const std::vector<std::string> kSixMonths = {"2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"};
@@ -105,15 +121,7 @@ TEST_CASE("storage: two processes ingesting the same SQLite inbox at once ingest
   const std::string shared = "[{\"plugin\": \"sink_sqlite\", \"settings\": {\"path\": " +
                              json_string((dir / "shared.db").string()) + "}}]";
   write_text(dir / "p.json", creb_pipeline(dir / "inbox", shared));
-  const auto outcomes = run_together(dir, {dir / "p.json", dir / "p.json"});
-  int ingested = 0, unchanged = 0;
-  for (const auto& o : outcomes) {
-    INFO(o.out << o.err);
-    CHECK(o.status == 0);
-    CHECK(o.failed == 0);
-    ingested += o.ingested;
-    unchanged += o.unchanged;
-  }
+  const auto [ingested, unchanged] = check_all_succeeded(run_together(dir, {dir / "p.json", dir / "p.json"}));
   CHECK(ingested == 6);
   CHECK(unchanged == 6);
 }
@@ -126,15 +134,7 @@ TEST_CASE("storage: the advisory lock serialises two PostgreSQL ingests of the s
   write_text(dir / "p.json",
              creb_pipeline(dir / "inbox", "[{\"plugin\": \"sink_postgres\", \"settings\": " + schema.settings() + "}]"));
   // Two "hosts" on a fresh database: they also race to create the tables.
-  const auto outcomes = run_together(dir, {dir / "p.json", dir / "p.json"});
-  int ingested = 0, unchanged = 0;
-  for (const auto& o : outcomes) {
-    INFO(o.out << o.err);
-    CHECK(o.status == 0);
-    CHECK(o.failed == 0);
-    ingested += o.ingested;
-    unchanged += o.unchanged;
-  }
+  const auto [ingested, unchanged] = check_all_succeeded(run_together(dir, {dir / "p.json", dir / "p.json"}));
   CHECK(ingested == 6);   // without the lock both would ingest a report they reach together
   CHECK(unchanged == 6);  // the second to reach each report finds it ingested
   Sink pg(SINK_POSTGRES_MODULE, schema.settings());

@@ -21,19 +21,13 @@ std::string export_settings(const fs::path& dir, const std::string& format) {
   return "{\"dir\": " + json_string(dir.string()) + ", \"format\": \"" + format + "\"}";
 }
 
-Schema benchmark_schema() {
+// benchmark_schema() with sales and note: every cell type and NULLs.
+Schema export_schema() {
   return Schema("benchmark", {{"district", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
                               {"report_month", ANALYTICA_TEXT, ANALYTICA_COLUMN_NEWEST},
                               {"price", ANALYTICA_DOUBLE, 0},
                               {"sales", ANALYTICA_INT64, 0},
                               {"note", ANALYTICA_TEXT, 0}});
-}
-
-void write_committed(Sink& sink, const Schema& schema, const std::vector<Row>& rows) {
-  INFO(sink.error());
-  REQUIRE(sink.begin() == ANALYTICA_OK);
-  REQUIRE(sink.write(make_batch(schema, rows)) == ANALYTICA_OK);
-  REQUIRE(sink.commit() == ANALYTICA_OK);
 }
 
 std::vector<std::string> lines_of(const fs::path& file) {
@@ -72,15 +66,14 @@ Cell cell_of(const json& v, const Cell& like) {
 TEST_CASE("sink_export: files appear at commit, a rollback leaves nothing", "[sink_export]") {
   TempDir dir;
   Sink sink(kModule, export_settings(dir.path, "csv"));
-  INFO(sink.error());
-  REQUIRE(sink.ok());
+  require_open(sink);
   REQUIRE(sink.begin() == ANALYTICA_OK);
-  REQUIRE(sink.write(make_batch(benchmark_schema(), {{T("North"), T("2024-01"), D(1.5), I(3), N()}})) == ANALYTICA_OK);
+  REQUIRE(sink.write(make_batch(export_schema(), {{T("North"), T("2024-01"), D(1.5), I(3), N()}})) == ANALYTICA_OK);
   CHECK_FALSE(fs::exists(dir / "benchmark.csv"));
   REQUIRE(sink.rollback() == ANALYTICA_OK);
   CHECK_FALSE(fs::exists(dir / "benchmark.csv"));
   CHECK(fs::exists(dir / "benchmark.schema.json"));  // declarations are immediate and additive
-  write_committed(sink, benchmark_schema(), {{T("North"), T("2024-01"), D(1.5), I(3), N()}});
+  write_committed(sink, export_schema(), {{T("North"), T("2024-01"), D(1.5), I(3), N()}});
   CHECK(lines_of(dir / "benchmark.csv") ==
         std::vector<std::string>{"district,report_month,price,sales,note", "North,2024-01,1.5,3,"});
   CHECK(leftovers(dir.path).empty());
@@ -95,13 +88,13 @@ TEST_CASE("sink_export: upserts merge into the existing file, NEWEST wins, revis
   {
     Sink sink(kModule, export_settings(dir.path, "csv"));
     REQUIRE(sink.ok());
-    write_committed(sink, benchmark_schema(), {{T("North"), T("2024-02"), D(200), I(2), T("feb")},
+    write_committed(sink, export_schema(), {{T("North"), T("2024-02"), D(200), I(2), T("feb")},
                                                {T("South"), T("2024-01"), D(50), I(1), T("jan")}});
   }
   {
     Sink sink(kModule, export_settings(dir.path, "csv"));  // a later run: reads the file back
     REQUIRE(sink.ok());
-    write_committed(sink, benchmark_schema(), {{T("North"), T("2024-01"), D(100), I(1), T("older")},
+    write_committed(sink, export_schema(), {{T("North"), T("2024-01"), D(100), I(1), T("older")},
                                                {T("South"), T("2024-03"), D(70), I(7), T("newer")},
                                                {T("East"), T("2024-03"), D(10), I(1), N()}});
   }
@@ -122,18 +115,18 @@ TEST_CASE("sink_export: values survive CSV and JSON lines exactly", "[sink_expor
       {
         Sink sink(kModule, export_settings(dir.path, format));
         REQUIRE(sink.ok());
-        write_committed(sink, benchmark_schema(), rows);
+        write_committed(sink, export_schema(), rows);
       }
       {
         // Merging one more row reads the file back: what it wrote must parse to the same cells.
         Sink sink(kModule, export_settings(dir.path, format));
         REQUIRE(sink.ok());
-        write_committed(sink, benchmark_schema(), {{T("z"), T("2024-09"), D(2), I(2), N()}});
+        write_committed(sink, export_schema(), {{T("z"), T("2024-09"), D(2), I(2), N()}});
       }
       const auto first = lines_of(dir / ("benchmark." + format));
       Sink again(kModule, export_settings(dir.path, format));
       REQUIRE(again.ok());
-      write_committed(again, benchmark_schema(), {});
+      write_committed(again, export_schema(), {});
       CHECK(lines_of(dir / ("benchmark." + format)) == first);  // stable across a re-read
       if (format == "jsonl") {
         REQUIRE(first.size() == 4);
@@ -159,7 +152,7 @@ TEST_CASE("sink_export: a retyped column or another key is a conflict, settings 
   TempDir dir;
   Sink sink(kModule, export_settings(dir.path, "csv"));
   REQUIRE(sink.ok());
-  REQUIRE(sink.declare(benchmark_schema()) == ANALYTICA_OK);
+  REQUIRE(sink.declare(export_schema()) == ANALYTICA_OK);
   CHECK(sink.declare(Schema("benchmark", {{"district", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
                                           {"sales", ANALYTICA_TEXT, 0}})) == ANALYTICA_ERR_CONFLICT);
   CHECK(contains(sink.error(), "column \"sales\": existing type INT64, declared type TEXT"));

@@ -23,34 +23,23 @@ bool ignored_column(const std::string& name) {
 }
 
 std::vector<std::string> sqlite_tables(Sink& s) {
-  std::vector<std::string> out;
-  for (const auto& r : s.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
-                              "ESCAPE '\\' ORDER BY name"))
-    out.push_back(r[0].text);
-  return out;
+  return s.text_rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+                     "ESCAPE '\\' ORDER BY name");
 }
 
 std::vector<std::string> postgres_tables(Sink& s) {
-  std::vector<std::string> out;
-  for (const auto& r : s.rows("SELECT table_name::text FROM information_schema.tables WHERE table_schema = "
-                              "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name::text COLLATE \"C\""))
-    out.push_back(r[0].text);
-  return out;
+  return s.text_rows("SELECT table_name::text FROM information_schema.tables WHERE table_schema = "
+                     "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name::text COLLATE \"C\"");
 }
 
 std::vector<std::string> sqlite_columns(Sink& s, const std::string& table) {
-  std::vector<std::string> out;
-  for (const auto& r : s.rows("SELECT name FROM pragma_table_info(?) ORDER BY cid", {T(table)})) out.push_back(r[0].text);
-  return out;
+  return s.text_rows("SELECT name FROM pragma_table_info(?) ORDER BY cid", {T(table)});
 }
 
 std::vector<std::string> postgres_columns(Sink& s, const std::string& table) {
-  std::vector<std::string> out;
-  for (const auto& r : s.rows("SELECT column_name::text FROM information_schema.columns WHERE table_schema = "
-                              "current_schema() AND table_name = ? ORDER BY ordinal_position",
-                              {T(table)}))
-    out.push_back(r[0].text);
-  return out;
+  return s.text_rows("SELECT column_name::text FROM information_schema.columns WHERE table_schema = "
+                     "current_schema() AND table_name = ? ORDER BY ordinal_position",
+                     {T(table)});
 }
 
 // Compares every table of both stores; returns how many rows were compared.

@@ -22,27 +22,6 @@ namespace {
 
 const std::string kModule = SINK_POSTGRES_MODULE;
 
-Schema prices_schema() {
-  return Schema("prices", {{"region", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                           {"month", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                           {"price", ANALYTICA_DOUBLE, 0},
-                           {"sales", ANALYTICA_INT64, 0},
-                           {"note", ANALYTICA_TEXT, 0}});
-}
-
-Schema benchmark_schema() {
-  return Schema("benchmark", {{"district", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                              {"report_month", ANALYTICA_TEXT, ANALYTICA_COLUMN_NEWEST},
-                              {"price", ANALYTICA_DOUBLE, 0}});
-}
-
-void write_committed(Sink& sink, const Schema& schema, const std::vector<Row>& rows) {
-  INFO(sink.error());
-  REQUIRE(sink.begin() == ANALYTICA_OK);
-  REQUIRE(sink.write(make_batch(schema, rows)) == ANALYTICA_OK);
-  REQUIRE(sink.commit() == ANALYTICA_OK);
-}
-
 // Sets an environment variable for the scope of a test.
 class ScopedEnv {
  public:
@@ -75,12 +54,7 @@ TEST_CASE("sink_postgres: descriptor, settings table and interface with lock_sou
 }
 
 TEST_CASE("sink_postgres: the module exports exactly one dynamic symbol", "[sink_postgres]") {
-  TempDir dir;
-  const std::string cmd = "nm -D --defined-only " + shell_quote(kModule) + " > " + shell_quote((dir / "nm").string());
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  const std::string out = read_text(dir / "nm");
-  CHECK(contains(out, "analytica_plugin_entry"));
-  CHECK(std::count(out.begin(), out.end(), '\n') == 1);
+  CHECK(exported_symbols(kModule) == std::vector<std::string>{ANALYTICA_ENTRY});
 }
 
 TEST_CASE("sink_postgres: bad settings are refused before connecting, never echoing a connection string",
@@ -113,11 +87,7 @@ TEST_CASE("sink_postgres: an unreachable server is an IO error naming it", "[sin
 }
 
 TEST_CASE("sink_postgres: create, declare, write and commit, then read back with exact types", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  INFO(sink.error());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   write_committed(sink, prices_schema(),
                   {{T("Calgary"), T("2024-01"), D(0.1), I(9007199254740993), T("Ü – \"quoted\", 'single'")},
@@ -138,10 +108,7 @@ TEST_CASE("sink_postgres: create, declare, write and commit, then read back with
 }
 
 TEST_CASE("sink_postgres: tables use BIGINT, DOUBLE PRECISION and TEXT with the key as primary key", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   CHECK(sink.text_rows("SELECT column_name, data_type, is_nullable FROM information_schema.columns "
                        "WHERE table_schema = current_schema() AND table_name = 'prices' ORDER BY ordinal_position") ==
@@ -153,10 +120,7 @@ TEST_CASE("sink_postgres: tables use BIGINT, DOUBLE PRECISION and TEXT with the 
 }
 
 TEST_CASE("sink_postgres: rollback discards the transaction's rows", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("a"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
@@ -166,10 +130,7 @@ TEST_CASE("sink_postgres: rollback discards the transaction's rows", "[postgres]
 }
 
 TEST_CASE("sink_postgres: upsert replaces a row by its key columns, a later row of one batch wins", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, prices_schema(), {{T("a"), T("m"), D(1), I(1), T("first")}});
   write_committed(sink, prices_schema(),
                   {{T("a"), T("m"), D(2), I(2), T("second")}, {T("a"), T("m"), D(3), I(3), T("third")}});
@@ -178,20 +139,9 @@ TEST_CASE("sink_postgres: upsert replaces a row by its key columns, a later row 
 }
 
 TEST_CASE("sink_postgres: NEWEST: an older row never overwrites a newer one, revisions keep both", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   const Row older{T("North"), T("2024-01"), D(100)}, newer{T("North"), T("2024-02"), D(200)};
-  SECTION("older first, then newer: the newer replaces it") {
-    write_committed(sink, benchmark_schema(), {older});
-    write_committed(sink, benchmark_schema(), {newer});
-  }
-  SECTION("newer first, then older: the older is ignored") {
-    write_committed(sink, benchmark_schema(), {newer});
-    write_committed(sink, benchmark_schema(), {older});
-  }
-  SECTION("both in one batch, newer first") { write_committed(sink, benchmark_schema(), {newer, older}); }
+  write_in_every_order(sink, older, newer);
   CHECK(sink.text_rows("SELECT district, report_month, price FROM benchmark") ==
         std::vector<std::string>{"North|2024-02|d:200"});
   CHECK(sink.text_rows("SELECT district, report_month, price FROM benchmark_revisions ORDER BY report_month") ==
@@ -199,10 +149,7 @@ TEST_CASE("sink_postgres: NEWEST: an older row never overwrites a newer one, rev
 }
 
 TEST_CASE("sink_postgres: a NULL NEWEST value is replaced and kept in revisions as its own row", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, benchmark_schema(), {{T("North"), N(), D(1)}});
   write_committed(sink, benchmark_schema(), {{T("North"), N(), D(2)}});
   write_committed(sink, benchmark_schema(), {{T("North"), T("2024-01"), D(3)}});
@@ -212,10 +159,7 @@ TEST_CASE("sink_postgres: a NULL NEWEST value is replaced and kept in revisions 
 }
 
 TEST_CASE("sink_postgres: a column added to the schema is added to the table", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, prices_schema(), {{T("a"), T("m"), D(1), I(1), N()}});
   Schema wider("prices", {{"region", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
                           {"month", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
@@ -227,10 +171,7 @@ TEST_CASE("sink_postgres: a column added to the schema is added to the table", "
 }
 
 TEST_CASE("sink_postgres: a retyped column or another key is a conflict naming what differs", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.declare(prices_schema()) == ANALYTICA_OK);
   Schema retyped("prices", {{"region", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
                             {"month", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
@@ -246,10 +187,7 @@ TEST_CASE("sink_postgres: a retyped column or another key is a conflict naming w
 }
 
 TEST_CASE("sink_postgres: names are checked, folded to lower case and limited to 63 bytes", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   CHECK(sink.declare(Schema("bad name", {{"x", ANALYTICA_INT64, 0}})) == ANALYTICA_ERR_INVALID);
   CHECK(sink.declare(Schema("t", {{"x;drop", ANALYTICA_INT64, 0}})) == ANALYTICA_ERR_INVALID);
   CHECK(sink.declare(Schema(std::string(64, 'a'), {{"x", ANALYTICA_INT64, 0}})) == ANALYTICA_ERR_INVALID);
@@ -265,10 +203,7 @@ TEST_CASE("sink_postgres: names are checked, folded to lower case and limited to
 }
 
 TEST_CASE("sink_postgres: transaction calls out of order are refused", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   CHECK(sink.commit() == ANALYTICA_ERR_INVALID);
   CHECK(contains(sink.error(), "no transaction is open"));
   CHECK(sink.write(make_batch(prices_schema(), {{T("a"), T("m"), D(1), I(1), N()}})) == ANALYTICA_ERR_INVALID);
@@ -281,10 +216,7 @@ TEST_CASE("sink_postgres: transaction calls out of order are refused", "[postgre
 }
 
 TEST_CASE("sink_postgres: a bad batch fails whole, not the transaction", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("a"), T("1"), D(1), I(1), N()}})) == ANALYTICA_OK);
   SECTION("a type the sink refuses") {
@@ -308,10 +240,7 @@ TEST_CASE("sink_postgres: a bad batch fails whole, not the transaction", "[postg
 }
 
 TEST_CASE("sink_postgres: a table whose creation was rolled back is created again on write", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(benchmark_schema(), {{T("x"), T("1"), D(1)}})) == ANALYTICA_OK);
   REQUIRE(sink.rollback() == ANALYTICA_OK);
@@ -321,10 +250,7 @@ TEST_CASE("sink_postgres: a table whose creation was rolled back is created agai
 }
 
 TEST_CASE("sink_postgres: query translates ? placeholders outside literals and binds typed values", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, prices_schema(), {{T("a?"), T("m"), D(1.5), I(10), T("what?")},
                                           {T("b"), T("m"), D(2.5), I(20), N()}});
   CHECK(sink.text_rows("SELECT region FROM prices WHERE note = 'what?' AND sales = ?", {I(10)}) ==
@@ -340,10 +266,7 @@ TEST_CASE("sink_postgres: query translates ? placeholders outside literals and b
 }
 
 TEST_CASE("sink_postgres: query results map to SQLite's types", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, prices_schema(), {{T("a"), T("1"), D(1.25), I(2), N()}, {T("a"), T("2"), D(2), I(4), N()}});
   const auto rows = sink.rows("SELECT count(*), sum(sales), avg(sales), sum(price), max(price), 1, 1.5, 2 > 1, "
                               "'text', NULL, min(note) FROM prices");
@@ -363,10 +286,7 @@ TEST_CASE("sink_postgres: query results map to SQLite's types", "[postgres]") {
 }
 
 TEST_CASE("sink_postgres: query stops when the callback asks", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   int seen = 0;
   const auto stop_at_three = [](void* user, const analytica_value*, uint32_t) -> int { return ++*static_cast<int*>(user) == 3; };
   REQUIRE(sink.query_with("SELECT generate_series(1, 10)", stop_at_three, &seen) == ANALYTICA_OK);
@@ -374,10 +294,7 @@ TEST_CASE("sink_postgres: query stops when the callback asks", "[postgres]") {
 }
 
 TEST_CASE("sink_postgres: query refuses several statements, transaction control and COPY", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   std::vector<Row> out;
   CHECK(sink.query("SELECT 1; SELECT 2", {}, out) == ANALYTICA_ERR_INVALID);
   CHECK(contains(sink.error(), "only one statement per call; more SQL follows: \"SELECT 2\""));
@@ -395,10 +312,7 @@ TEST_CASE("sink_postgres: query refuses several statements, transaction control 
 }
 
 TEST_CASE("sink_postgres: a failing query leaves the open transaction usable", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   REQUIRE(sink.begin() == ANALYTICA_OK);
   REQUIRE(sink.write(make_batch(prices_schema(), {{T("a"), T("1"), D(1), I(1), N()}})) == ANALYTICA_OK);
   std::vector<Row> out;
@@ -410,10 +324,7 @@ TEST_CASE("sink_postgres: a failing query leaves the open transaction usable", "
 }
 
 TEST_CASE("sink_postgres: DDL through query is noticed before the next write", "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   write_committed(sink, prices_schema(), {{T("a"), T("1"), D(1), I(1), N()}});
   std::vector<Row> out;
   REQUIRE(sink.query("DROP TABLE prices", {}, out) == ANALYTICA_OK);
@@ -485,10 +396,7 @@ TEST_CASE("sink_postgres: two connections declaring the same new tables at once 
 
 TEST_CASE("sink_postgres: a long write stops when the run is cancelled, the transaction stays usable",
           "[postgres]") {
-  REQUIRE_POSTGRES(server);
-  PgSchema schema(server);
-  Sink sink(kModule, schema.settings());
-  REQUIRE(sink.ok());
+  REQUIRE_PG_SINK(server, schema, sink);
   std::vector<Row> rows;
   for (int i = 0; i < 2000; ++i) rows.push_back({T("r"), T(std::to_string(i)), D(i), I(i), N()});
   REQUIRE(sink.begin() == ANALYTICA_OK);
@@ -507,29 +415,25 @@ TEST_CASE("sink_postgres: connection settings come from settings, then ANALYTICA
     ScopedEnv host("ANALYTICA_PG_HOST", server.host), port("ANALYTICA_PG_PORT", server.port),
         db("ANALYTICA_PG_DBNAME", server.dbname), user("ANALYTICA_PG_USER", server.user);
     Sink sink(kModule, "{}");
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    require_open(sink);
     CHECK(sink.text_rows("SELECT current_database()") == std::vector<std::string>{server.dbname});
   }
   SECTION("ANALYTICA_PG_CONNINFO, its dbname overridden by a setting") {
     ScopedEnv info("ANALYTICA_PG_CONNINFO", server.conninfo() + " dbname=postgres");
     Sink sink(kModule, "{\"dbname\": " + json_string(server.dbname) + "}");
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    require_open(sink);
     CHECK(sink.text_rows("SELECT current_database()") == std::vector<std::string>{server.dbname});
   }
   SECTION("settings win over ANALYTICA_PG_*") {
     ScopedEnv port("ANALYTICA_PG_PORT", "1");
     Sink sink(kModule, schema.settings());
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    require_open(sink);
   }
   SECTION("libpq's PG* variables fill in the rest") {
     ScopedEnv host("PGHOST", server.host), port("PGPORT", server.port), db("PGDATABASE", server.dbname),
         user("PGUSER", server.user);
     Sink sink(kModule, "{}");
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    require_open(sink);
   }
 }
 
@@ -561,8 +465,7 @@ TEST_CASE("sink_postgres: the password never appears in messages or logs", "[pos
   SECTION("the right password connects; errors and logs still never show it") {
     Sink sink(kModule, "{\"conninfo\": " + json_string(base) + ", \"password\": " +
                            json_string(server.secret_password) + "}");
-    INFO(sink.error());
-    REQUIRE(sink.ok());
+    require_open(sink);
     std::vector<Row> out;
     // A statement that makes the server quote the password back.
     CHECK(sink.query("SELECT '" + server.secret_password + "'::int", {}, out) == ANALYTICA_ERR_INVALID);

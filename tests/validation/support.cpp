@@ -4,11 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <sqlite3.h>
 #include <pwd.h>
 #include <unistd.h>
-
-#include <fstream>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -57,8 +54,7 @@ std::string city_key(const std::string& month, const std::string& type) {
 }
 
 std::string write_pipeline(const TempDir& dir, const json& patch) {
-  std::ifstream in(std::string(SOURCE_DIR) + "/config/pipelines/creb.json");
-  json p = json::parse(in, nullptr, true, true);
+  json p = json::parse(read_text(std::string(SOURCE_DIR) + "/config/pipelines/creb.json"), nullptr, true, true);
   p["monitors"] = json::array();  // these tests watch the store, not the monitors
   p.merge_patch(patch);
   const fs::path file = dir / "pipeline.json";
@@ -69,16 +65,4 @@ std::string write_pipeline(const TempDir& dir, const json& patch) {
 std::string os_user() {
   const passwd* pw = getpwuid(geteuid());
   return pw && pw->pw_name ? pw->pw_name : "uid " + std::to_string(geteuid());
-}
-
-void sql_exec(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &error);
-  const std::string message = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(h);
-  INFO(sql << ": " << message);
-  REQUIRE(rc == SQLITE_OK);
 }

@@ -2,7 +2,7 @@
 // pipeline and the review command run through the real executable.
 #pragma once
 
-#include "cli.h"
+#include "support/support.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,8 +11,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-using Rows = std::vector<std::string>;
 
 // Writes the synthetic report of `month` into DIR/inbox, with planted values
 // (creb_synth::Options::overrides keys, e.g. "district_monthly/Detached/North/sales").
@@ -39,9 +37,6 @@ std::string city_key(const std::string& month, const std::string& type);
 // Writes DIR/pipeline.json: config/pipelines/creb.json without monitors, with
 // `patch` merged in (RFC 7386), e.g. another "review" block. Returns its path.
 std::string write_pipeline(const TempDir& dir, const nlohmann::json& patch);
-
-// Runs one writing SQL statement on a SQLite file (REQUIREs success).
-void sql_exec(const std::filesystem::path& db, const std::string& sql);
 
 // Name of the OS user running the tests (the review command's "who").
 std::string os_user();

@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <iostream>
 
 namespace fs = std::filesystem;
@@ -13,9 +12,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<fs::path> corpus_pdfs() {
-  const char* env = std::getenv("ANALYTICA_CORPUS_DIR");
-  const fs::path dir = fs::path(env && *env ? env : CORPUS_DIR) / "creb";
   std::vector<fs::path> out;
+  if (corpus_dir().empty()) return out;
+  const fs::path dir = fs::path(corpus_dir()) / "creb";
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.path().extension() == ".pdf") out.push_back(e.path());
