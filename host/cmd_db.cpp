@@ -7,6 +7,7 @@
 //   tables     row count of every table
 // Exit status 0 when the check passes, 1 when it finds a problem (or the
 // store cannot be opened), 2 on a usage error.
+#include "cell_format.h"
 #include "commands.h"
 #include "store.h"
 #include "util.h"
@@ -26,15 +27,6 @@ std::string quote_name(const std::string& name) {
   std::string out = "\"";
   for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
-}
-
-std::string text_of(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_TEXT: return c.text;
-    case ANALYTICA_INT64: return std::to_string(c.i);
-    case ANALYTICA_DOUBLE: return std::to_string(c.d);
-    default: return "";
-  }
 }
 
 // What the check found; to_json() is the --json output.
@@ -92,13 +84,13 @@ void check_sqlite(Store& store, Report& r) {
     r.integrity_messages.push_back(why);
   } else {
     for (const auto& row : *rows)
-      if (!row.empty()) r.integrity_messages.push_back(text_of(row[0]));
+      if (!row.empty()) r.integrity_messages.push_back(cell_text(row[0]));
     r.integrity_ok = r.integrity_messages.size() == 1 && r.integrity_messages[0] == "ok";
   }
   if (!r.integrity_ok)
     for (const auto& m : r.integrity_messages) r.problems.push_back("integrity: " + m);
   if (const auto mode = try_query(store, "PRAGMA journal_mode"); mode && !mode->empty() && !(*mode)[0].empty())
-    r.engine += " (journal_mode " + text_of((*mode)[0][0]) + ")";
+    r.engine += " (journal_mode " + cell_text((*mode)[0][0]) + ")";
   const auto tables = try_query(store,
                                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
                                 "ESCAPE '\\' ORDER BY name",
@@ -107,7 +99,7 @@ void check_sqlite(Store& store, Report& r) {
     r.problems.push_back("cannot list the tables: " + why);
     return;
   }
-  for (const auto& row : *tables) r.tables.emplace_back(text_of(row[0]), 0);
+  for (const auto& row : *tables) r.tables.emplace_back(cell_text(row[0]), 0);
 }
 
 void check_postgres(Store& store, Report& r) {
@@ -120,10 +112,10 @@ void check_postgres(Store& store, Report& r) {
     r.integrity_messages.push_back(where ? "no current schema (check search_path)" : why);
   } else {
     const auto& w = (*where)[0];
-    r.store += " (postgres://" + text_of(w[2]) + "@" + (w[3].type == ANALYTICA_NULL ? "local" : text_of(w[3])) +
-               (w[4].type == ANALYTICA_NULL ? "" : ":" + text_of(w[4])) + "/" + text_of(w[0]) + ")";
-    r.integrity_messages.push_back("connected to database " + text_of((*where)[0][0]) + ", schema " +
-                                   text_of((*where)[0][1]));
+    r.store += " (postgres://" + cell_text(w[2]) + "@" + (w[3].type == ANALYTICA_NULL ? "local" : cell_text(w[3])) +
+               (w[4].type == ANALYTICA_NULL ? "" : ":" + cell_text(w[4])) + "/" + cell_text(w[0]) + ")";
+    r.integrity_messages.push_back("connected to database " + cell_text((*where)[0][0]) + ", schema " +
+                                   cell_text((*where)[0][1]));
     const auto invalid = try_query(store,
                                    "SELECT ci.relname FROM pg_catalog.pg_index i "
                                    "JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid "
@@ -134,7 +126,7 @@ void check_postgres(Store& store, Report& r) {
                                    &why);
     if (!invalid) r.integrity_messages.push_back("cannot read the index catalog: " + why);
     else
-      for (const auto& row : *invalid) r.integrity_messages.push_back("invalid index " + text_of(row[0]));
+      for (const auto& row : *invalid) r.integrity_messages.push_back("invalid index " + cell_text(row[0]));
     r.integrity_ok = invalid && invalid->empty();
   }
   if (!r.integrity_ok)
@@ -150,7 +142,7 @@ void check_postgres(Store& store, Report& r) {
     r.problems.push_back("cannot list the tables: " + why);
     return;
   }
-  for (const auto& row : *tables) r.tables.emplace_back(text_of(row[0]), 0);
+  for (const auto& row : *tables) r.tables.emplace_back(cell_text(row[0]), 0);
 }
 
 void check_schema_versions(Store& store, Report& r) {
@@ -170,7 +162,7 @@ void check_schema_versions(Store& store, Report& r) {
   }
   r.schema_present = true;
   for (const auto& row : *rows)
-    r.schema_versions.emplace_back(text_of(row[0]), row[1].type == ANALYTICA_INT64 ? row[1].i : 0);
+    r.schema_versions.emplace_back(cell_text(row[0]), row[1].type == ANALYTICA_INT64 ? row[1].i : 0);
   r.schema_note = std::to_string(r.schema_versions.size()) + " table(s) with recorded schema versions";
 }
 
@@ -220,12 +212,12 @@ int db_check(CommandContext& ctx, const po::variables_map& vm) {
     // Which engine answers: each has a version function the other lacks.
     if (const auto v = try_query(*store, "SELECT sqlite_version()"); v && !v->empty()) {
       r.backend = "sqlite";
-      r.engine = "SQLite " + text_of((*v)[0][0]);
+      r.engine = "SQLite " + cell_text((*v)[0][0]);
       check_sqlite(*store, r);
     } else if (const auto pg = try_query(*store, "SELECT version()"); pg && !pg->empty() &&
-                                                                      text_of((*pg)[0][0]).rfind("PostgreSQL", 0) == 0) {
+                                                                      cell_text((*pg)[0][0]).rfind("PostgreSQL", 0) == 0) {
       r.backend = "postgresql";
-      const std::string full = text_of((*pg)[0][0]);
+      const std::string full = cell_text((*pg)[0][0]);
       r.engine = full.substr(0, full.find(" on "));
       check_postgres(*store, r);
     } else {

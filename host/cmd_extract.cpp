@@ -1,4 +1,5 @@
 // analytica extract FILE [--extractor NAME] [--format json|csv] [--provenance]
+#include "cell_format.h"
 #include "commands.h"
 #include "plugin_instance.h"
 #include "util.h"
@@ -15,18 +16,9 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-json to_json(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_INT64: return c.i;
-    case ANALYTICA_DOUBLE: return c.d;
-    case ANALYTICA_TEXT: return c.text;
-    default: return nullptr;
-  }
-}
-
 std::string csv_field(const Cell& c) {
   if (c.type == ANALYTICA_NULL) return "";
-  if (c.type != ANALYTICA_TEXT) return to_json(c).dump();
+  if (c.type != ANALYTICA_TEXT) return cell_json<json>(c).dump();
   if (c.text.find_first_of(",\"\n\r") == std::string::npos) return c.text;
   std::string out = "\"";
   for (char ch : c.text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
@@ -40,7 +32,7 @@ json render_json(const std::vector<Batch>& batches, json top, bool provenance) {
   for (const auto& b : batches)
     if (b.schema().table() == "document" && b.row_count() > 0)
       for (size_t c = 0; c < b.schema().columns().size(); ++c)
-        document[b.schema().columns()[c].name] = to_json(b.row(0)[c]);
+        document[b.schema().columns()[c].name] = cell_json<json>(b.row(0)[c]);
   top.update(document);
   for (const auto& b : batches) {
     if (b.schema().table() == "document") continue;
@@ -51,7 +43,7 @@ json render_json(const std::vector<Batch>& batches, json top, bool provenance) {
       json rec = json::object(), prov = json::object();
       for (size_t c = 0; c < cols.size(); ++c) {
         const Cell& cell = b.row(r)[c];
-        const json v = to_json(cell);
+        const json v = cell_json<json>(cell);
         if (document.contains(cols[c].name) && document[cols[c].name] == v) continue;
         rec[cols[c].name] = v;
         if (provenance && cell.where.page > 0) {

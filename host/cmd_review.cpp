@@ -9,6 +9,7 @@
 // one transaction through the primary store's sink: the item's status (the
 // record's lineage) and a row of review_audit (who — the OS user —, when,
 // why).
+#include "cell_format.h"
 #include "commands.h"
 #include "store.h"
 #include "util.h"
@@ -27,15 +28,6 @@ namespace po = boost::program_options;
 using json = nlohmann::ordered_json;
 
 namespace {
-
-json to_json(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_INT64: return c.i;
-    case ANALYTICA_DOUBLE: return c.d;
-    case ANALYTICA_TEXT: return c.text;
-    default: return nullptr;
-  }
-}
 
 Cell text(const std::string& s) { return Cell::of(s); }
 
@@ -59,7 +51,7 @@ std::string select_all(const Schema& s) {
 
 json row_json(const Schema& s, const Store::Row& row) {
   json j = json::object();
-  for (size_t c = 0; c < s.columns().size() && c < row.size(); ++c) j[s.columns()[c].name] = to_json(row[c]);
+  for (size_t c = 0; c < s.columns().size() && c < row.size(); ++c) j[s.columns()[c].name] = cell_json<json>(row[c]);
   return j;
 }
 
@@ -128,7 +120,7 @@ int list(Store& store, const po::variables_map& vm, bool as_json) {
   json items = json::array();
   for (const auto& r : rows) {
     json j = json::object();
-    for (size_t c = 0; c < r.size(); ++c) j[names[c]] = to_json(r[c]);
+    for (size_t c = 0; c < r.size(); ++c) j[names[c]] = cell_json<json>(r[c]);
     items.push_back(j);
   }
   if (as_json) {
@@ -155,16 +147,16 @@ json lineage_json(Store& store, const std::string& table, const std::string& key
   if (store.has_table("governance_sources")) {
     const auto src = store.query("SELECT name, path, version, status FROM governance_sources WHERE sha256 = ?", {text(sha)});
     if (!src.empty())
-      lineage["source"] = {{"sha256", sha}, {"name", to_json(src[0][0])}, {"path", to_json(src[0][1])},
-                           {"version", to_json(src[0][2])}, {"status", to_json(src[0][3])}};
+      lineage["source"] = {{"sha256", sha}, {"name", cell_json<json>(src[0][0])}, {"path", cell_json<json>(src[0][1])},
+                           {"version", cell_json<json>(src[0][2])}, {"status", cell_json<json>(src[0][3])}};
   }
   if (store.has_table("governance_lineage_records")) {
     const auto rec = store.query("SELECT run_id, extractor, written_at FROM governance_lineage_records WHERE "
                                  "table_name = ? AND record_key = ? AND source_sha256 = ?",
                                  {text(table), text(key), text(sha)});
     if (!rec.empty())
-      lineage["written"] = {{"run_id", to_json(rec[0][0])}, {"extractor", to_json(rec[0][1])},
-                            {"written_at", to_json(rec[0][2])}};
+      lineage["written"] = {{"run_id", cell_json<json>(rec[0][0])}, {"extractor", cell_json<json>(rec[0][1])},
+                            {"written_at", cell_json<json>(rec[0][2])}};
   }
   json cells = json::array();
   if (store.has_table("governance_lineage_cells")) {
@@ -172,9 +164,9 @@ json lineage_json(Store& store, const std::string& table, const std::string& key
                                      "governance_lineage_cells WHERE table_name = ? AND record_key = ? AND "
                                      "source_sha256 = ? ORDER BY column_name",
                                      {text(table), text(key), text(sha)}))
-      cells.push_back({{"column", to_json(c[0])}, {"page", to_json(c[1])},
-                       {"box", {to_json(c[2]), to_json(c[3]), to_json(c[4]), to_json(c[5])}},
-                       {"confidence", to_json(c[6])}});
+      cells.push_back({{"column", cell_json<json>(c[0])}, {"page", cell_json<json>(c[1])},
+                       {"box", {cell_json<json>(c[2]), cell_json<json>(c[3]), cell_json<json>(c[4]), cell_json<json>(c[5])}},
+                       {"confidence", cell_json<json>(c[6])}});
   }
   lineage["cells"] = cells;
   return lineage;

@@ -1,3 +1,4 @@
+#include "cell_format.h"
 #include "serve_dashboard.h"
 
 #include "serve_crop.h"
@@ -20,15 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kCropCacheEntries = 48;
-
-json cell_json(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_INT64: return c.i;
-    case ANALYTICA_DOUBLE: return std::isfinite(c.d) ? json(c.d) : json();
-    case ANALYTICA_TEXT: return c.text;
-    default: return nullptr;
-  }
-}
 
 // A table or column name safe to put into SQL text.
 bool plain_name(const std::string& s) {

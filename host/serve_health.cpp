@@ -14,21 +14,6 @@ namespace analytica {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string cell_text(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_TEXT: return c.text;
-    case ANALYTICA_INT64: return std::to_string(c.i);
-    case ANALYTICA_DOUBLE: return std::to_string(c.d);
-    default: return "";
-  }
-}
-
-double cell_number(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  if (c.type == ANALYTICA_DOUBLE) return c.d;
-  return 0;
-}
-
 namespace {
 
 int64_t int_of(const Cell& c) {

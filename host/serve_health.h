@@ -6,6 +6,8 @@
 // read interface), plus the data directory and the source files themselves.
 #pragma once
 
+#include "cell_format.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -19,13 +21,6 @@
 namespace analytica {
 
 class Store;
-struct Cell;  // analytica_cpp.hpp
-
-// A cell of a query result as text (text as is, integers in decimal, reals
-// as std::to_string, NULL as "") and as a number (integers and reals; 0
-// for text and NULL), as the status and serve pages read them.
-std::string cell_text(const Cell& c);
-double cell_number(const Cell& c);
 
 // A check's outcome; the report's overall level is the worst of them.
 enum class HealthLevel { healthy = 0, degraded = 1, failing = 2 };

@@ -1,3 +1,4 @@
+#include "cell_format.h"
 #include "validation.h"
 
 #include "util.h"
@@ -36,15 +37,6 @@ std::string fixed(double v, int decimals) {
 }
 
 using ordered = nlohmann::ordered_json;
-
-json cell_json(const Cell& c) {
-  switch (c.type) {
-    case ANALYTICA_INT64: return c.i;
-    case ANALYTICA_DOUBLE: return std::isfinite(c.d) ? json(c.d) : json(nullptr);
-    case ANALYTICA_TEXT: return c.text;
-    default: return nullptr;
-  }
-}
 
 // The record key of an owned row (same text as governance's).
 std::string key_of(const Schema& schema, const std::vector<Cell>& row) {
