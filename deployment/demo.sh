@@ -8,7 +8,9 @@ data_dir="${ANALYTICA_DATA_DIR:-data}"
 ./deployment/install-deps.sh
 ./deployment/build.sh
 mkdir -p "$data_dir/inbox"
-build/bin/creb-synth --quiet --out "$data_dir/inbox" --months 2025-01..2025-03
+# The three most recent monthly reports, as CREB would have published them by now.
+build/bin/creb-synth --quiet --out "$data_dir/inbox" \
+  --months "$(date -d "$(date +%Y-%m-15) -3 month" +%Y-%m)..$(date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)"
 echo "sample reports: $(ls "$data_dir"/inbox/*.pdf | wc -l) PDFs in $data_dir/inbox"
 build/bin/analytica --data-dir "$data_dir" run config/pipelines/creb.json
 echo
