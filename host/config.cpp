@@ -194,12 +194,12 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
                 {"sources", "array", true}, {"extractors", "array", true}, {"validators", "array"},
                 {"sinks", "array", true}, {"monitors", "array"}, {"governance", "object"},
                 {"review", "object"}, {"$comment", "any"}});
-  const std::map<std::string, std::string> vars = {
+  p.variables = {
       {"data_dir", settings.data_dir.string()},
       {"database", settings.database.string()},
       {"config_dir", settings.config_file.empty() ? "." : settings.config_file.parent_path().string()},
       {"pipeline_dir", file.parent_path().empty() ? "." : file.parent_path().string()}};
-  expand_all(j, vars, name, "");
+  expand_all(j, p.variables, name, "");
   p.resolved = j;
   p.name = j["name"];
   p.description = j.value("description", "");
@@ -244,6 +244,11 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
     p.review = r;
   }
   return p;
+}
+
+json expand_variables(json value, const Pipeline& pipeline, const std::string& where) {
+  expand_all(value, pipeline.variables, pipeline.file.string(), where);
+  return value;
 }
 
 }  // namespace analytica

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,11 +51,17 @@ struct Pipeline {
   // Read by host/validation.h; empty when absent.
   nlohmann::json review = nlohmann::json::object();
   nlohmann::json resolved;   // the whole pipeline after ${...} expansion
+  std::map<std::string, std::string> variables;  // what ${name} expands to
 };
 
 // Reads and checks a pipeline file. ${data_dir}, ${database}, ${config_dir}
 // and ${pipeline_dir} inside strings are expanded.
 Pipeline load_pipeline(const std::filesystem::path& file, const Settings& settings);
+
+// Expands the pipeline's ${...} variables in the strings of `value` — the
+// defaults a plugin declares (e.g. "${data_dir}/openlineage.jsonl") once
+// they are filled in. Unknown variables throw UserError naming `where`.
+nlohmann::json expand_variables(nlohmann::json value, const Pipeline& pipeline, const std::string& where);
 
 // One expected key of a JSON object, for check_object().
 struct KeySpec {

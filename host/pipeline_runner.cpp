@@ -47,22 +47,6 @@ struct OwnedInput {
 
 std::string str(const char* s) { return s ? s : ""; }
 
-// Expands ${data_dir} in the string values of completed plugin settings.
-// The pipeline's own values were expanded when it was loaded, so only
-// declared defaults (e.g. "${data_dir}/openlineage.jsonl") still hold it.
-json with_data_dir(json settings, const std::string& data_dir) {
-  static const std::string var = "${data_dir}";
-  if (settings.is_string()) {
-    std::string text = settings.get<std::string>();
-    for (size_t at = text.find(var); at != std::string::npos; at = text.find(var, at + data_dir.size()))
-      text.replace(at, var.size(), data_dir);
-    return text;
-  }
-  if (settings.is_structured())
-    for (auto& v : settings) v = with_data_dir(v, data_dir);
-  return settings;
-}
-
 }  // namespace
 
 PipelineRunner::PipelineRunner(const Settings& settings, const Pipeline& pipeline, PluginCatalog& catalog)
@@ -111,8 +95,8 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
         throw UserError(file + ": " + ref.where + ".plugin: " + ref.plugin + " is a " + p->kind_name() +
                         " plugin, expected a " + kind_name(kind));
       plan.push_back({&ref, kind, p,
-                      with_data_dir(complete_settings(*p, ref.settings, file, ref.where + ".settings"),
-                                    settings_.data_dir.string())});
+                      expand_variables(complete_settings(*p, ref.settings, file, ref.where + ".settings"),
+                                       pipeline_, ref.where + ".settings")});
     }
   };
   std::shared_ptr<LoadedPlugin> gov;
@@ -123,8 +107,9 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
   }
   if (gov->descriptor().kind != ANALYTICA_KIND_GOVERNANCE)
     throw UserError(gov->file().string() + ": not a governance plugin; refusing to run without governance");
-  const json gov_settings = with_data_dir(complete_settings(*gov, pipeline_.governance.settings, file, "governance.settings"),
-                                          settings_.data_dir.string());
+  const json gov_settings = expand_variables(
+      complete_settings(*gov, pipeline_.governance.settings, file, "governance.settings"), pipeline_,
+      "governance.settings");
   add(pipeline_.sinks, ANALYTICA_KIND_SINK);
   add(pipeline_.monitors, ANALYTICA_KIND_MONITOR);
   add(pipeline_.sources, ANALYTICA_KIND_SOURCE);
