@@ -8,6 +8,10 @@ packages=(
   libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev nlohmann-json3-dev
   libpoppler-cpp-dev poppler-utils libssl-dev catch2
   libcpp-httplib-dev postgresql libpq-dev libpqxx-dev chromium
+  libzip-dev libexpat1-dev libxlsxwriter-dev libcurl4-openssl-dev
+  clang libclang-rt-14-dev shellcheck
+  podman runc debootstrap containernetworking-plugins iptables podman-compose
+  dpkg-dev lintian file
 )
 missing=()
 for p in "${packages[@]}"; do

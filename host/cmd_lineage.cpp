@@ -9,7 +9,7 @@
 #include "store.h"
 #include "util.h"
 
-#include "../plugins/governance/record_key.h"
+#include <analytica_record_key.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +53,7 @@ bool same_value(const std::string& stored, const std::string& given) {
 // A stored cell value as governance renders it (record_key.h).
 std::string value_text(const Cell& c) {
   if (c.type == ANALYTICA_NULL) return "";
-  return governance::value_text(value_of(c));
+  return analytica::value_text(value_of(c));
 }
 
 json typed(const std::string& value, bool is_null, const std::string& type) {
@@ -114,7 +114,7 @@ std::vector<std::string> matching_keys(Store& store, const std::string& table,
   for (const auto& row : store.query(
            "SELECT DISTINCT record_key FROM governance_lineage_records WHERE table_name = ? ORDER BY record_key",
            {text_cell(table)})) {
-    const auto parts = governance::parse_record_key(row[0].text);
+    const auto parts = analytica::parse_record_key(row[0].text);
     const bool all = std::all_of(given.begin(), given.end(), [&](const auto& g) {
       return std::any_of(parts.begin(), parts.end(),
                          [&](const auto& p) { return p.first == g.first && same_value(p.second, g.second); });
@@ -132,7 +132,7 @@ std::map<std::string, std::string> stored_row(Store& store, const std::string& t
   if (columns.empty() || !is_identifier(table) || !store.has_table(table)) return out;
   std::string select, where;
   std::vector<Cell> params;
-  const auto parts = governance::parse_record_key(key);
+  const auto parts = analytica::parse_record_key(key);
   for (const auto& c : columns) {
     if (!is_identifier(c.name)) return out;
     select += (select.empty() ? "" : ", ") + quoted(c.name);

@@ -120,6 +120,8 @@ PluginInstance::PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const json&
   host_.is_cancelled = &HostServices::is_cancelled;
   host_.query = &HostServices::query;
   host_.report_check = &HostServices::report_check;
+  host_.report_check_values = nullptr;  // wired by the run loop (see validation)
+  host_.store_location = "";
   const std::string text = settings.dump();
   check(plugin_->descriptor().create(&host_, text.c_str(), &self_), "create");
   if (!self_) throw PluginError(ANALYTICA_ERR_INTERNAL, name() + ": create returned no instance");

@@ -5,7 +5,7 @@
 #include "store.h"
 #include "util.h"
 
-#include "../plugins/governance/record_key.h"
+#include <analytica_record_key.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -66,7 +66,7 @@ json market_rows(Store& store, const std::string& table, const Schema& keys, con
       row[columns[i]] = cell_json(r[i]);
       if (i < keys.columns().size()) key_values.push_back(value_of(r[i]));
     }
-    row["key"] = governance::record_key(*keys.view(), key_values.data());
+    row["key"] = analytica::record_key(*keys.view(), key_values.data());
     out.push_back(std::move(row));
   }
   return out;

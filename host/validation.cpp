@@ -4,7 +4,7 @@
 #include "util.h"
 
 // One implementation of "col=value|col=value" for governance and the host.
-#include "../plugins/governance/record_key.h"
+#include <analytica_record_key.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +43,7 @@ std::string key_of(const Schema& schema, const std::vector<Cell>& row) {
   std::vector<analytica_value> values;
   values.reserve(row.size());
   for (const auto& c : row) values.push_back(value_of(c));
-  return governance::record_key(*schema.view(), values.data());
+  return analytica::record_key(*schema.view(), values.data());
 }
 
 Cell text(const std::string& s) { return Cell::of(s); }

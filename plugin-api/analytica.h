@@ -17,8 +17,15 @@
 **  2. Grow, never reshape. Every struct that crosses starts with
 **     `uint32_t struct_size` (set to sizeof by whoever fills it). Readers
 **     use only min(struct_size, sizeof(their own view)) bytes, so members
-**     are only ever appended. Interfaces are asked for by versioned id
-**     ("analytica.source/1"); a breaking change gets a new id.
+**     are only ever appended. The only exceptions are fixed array elements,
+**     marked "[fixed element]" where declared (analytica_value, analytica_box,
+**     analytica_provenance, analytica_column, analytica_setting): they are
+**     passed in arrays whose stride both sides must agree on, so they never
+**     change; a need for more gets a new struct beside them. Interfaces are
+**     asked for by versioned id ("analytica.source/1"); a breaking change
+**     gets a new id. Optional extensions have ids of their own
+**     ("analytica.sink.admin/1"); get_interface returns NULL for an id it
+**     does not know, including NULL.
 **
 **  3. Host services arrive as a table (analytica_host) at creation. A
 **     plugin never links against host symbols.
@@ -36,10 +43,16 @@
 **     Nobody frees memory the other side allocated.
 **
 ** Threading: the host calls each plugin instance from one thread at a time
-** (the run thread). Host services may be called only from within a call the
-** host made into that instance, on the same thread — except log() and
-** is_cancelled(), which are thread-safe. A plugin may run its own threads
-** (a monitor serving HTTP, say) but must stop them in destroy().
+** (not always the same thread). Host services may be called only from
+** within a call the host made into that instance, on the same thread —
+** except log() and is_cancelled(), which are thread-safe. A plugin may run
+** its own threads (a monitor serving HTTP, say) but must stop them in
+** destroy(). Each function below carries a tag:
+**   [any-thread]      may be called from any thread, at any time;
+**   [instance-thread] called by the host on one thread at a time per
+**                     instance; different instances may run concurrently;
+**   [in-call]         a host service: only from inside a call the host made
+**                     into the same instance, on that call's thread.
 */
 #ifndef ANALYTICA_H
 #define ANALYTICA_H
@@ -52,7 +65,10 @@ extern "C" {
 #endif
 
 #define ANALYTICA_ABI_MAJOR 1
-#define ANALYTICA_ABI_MINOR 1 /* 1.1: sink lock_source, governance check_schema */
+#define ANALYTICA_ABI_MINOR 2
+/* 1.1: sink lock_source, governance check_schema.
+** 1.2: host report_check_values and store_location; input bookmarks;
+**      extensions analytica.sink.admin/1 and analytica.preview/1. */
 
 /* The one exported symbol, as a string for dlsym-style lookup. */
 #define ANALYTICA_ENTRY "analytica_plugin_entry"
@@ -102,7 +118,7 @@ typedef enum analytica_type {
   ANALYTICA_TEXT = 3
 } analytica_type;
 
-/* One cell value. For ANALYTICA_TEXT, text points at `len` bytes of UTF-8
+/* [fixed element] One cell value. For ANALYTICA_TEXT, text points at `len` bytes of UTF-8
 ** (not necessarily NUL-terminated), owned as the enclosing call says. */
 typedef struct analytica_value {
   analytica_type type;
@@ -116,13 +132,16 @@ typedef struct analytica_value {
   } as;
 } analytica_value;
 
-/* A rectangle on a page in PDF points, origin at the page's top-left. */
+/* [fixed element] A rectangle on a page in PDF points, origin at the
+** page's top-left. For a grid (a spreadsheet), the cell's 0-based column
+** and row: x0 = column, y0 = row, x1 = column + 1, y1 = row + 1. */
 typedef struct analytica_box {
   double x0, y0, x1, y1;
 } analytica_box;
 
-/* Where one cell came from. page is 1-based; 0 means "no page" (CSV, say),
-** in which case box is all zeros. confidence is in [0, 1]. */
+/* [fixed element] Where one cell came from. page is 1-based (the page of a
+** document, the sheet of a workbook); 0 means "no page" (CSV, say), in
+** which case box is all zeros. confidence is in [0, 1]. */
 typedef struct analytica_provenance {
   int32_t page;
   analytica_box box;
@@ -139,7 +158,7 @@ typedef struct analytica_provenance {
 #define ANALYTICA_COLUMN_KEY 1u
 #define ANALYTICA_COLUMN_NEWEST 2u
 
-/* A column of a table. */
+/* [fixed element] A column of a table. */
 typedef struct analytica_column {
   const char *name;
   analytica_type type; /* ANALYTICA_NULL is not a column type */
@@ -177,6 +196,14 @@ typedef struct analytica_input {
   const char *path;         /* local file to read */
   const char *display_name; /* short name for messages */
   const char *sha256;       /* hex digest; NULL until governance registered it */
+  /* Since 1.2 (NULL or absent: none). A source that resumes where it left
+  ** off (a paged API, say) names a bookmark and the value it reaches once
+  ** this input is committed. Governance stores the value under the key in
+  ** the same transaction as the input's records (the published table
+  ** ANALYTICA_T_BOOKMARKS of analytica_store.h), so a killed run resumes
+  ** from the last committed input. Read it back with host->query(). */
+  const char *bookmark_key;
+  const char *bookmark_value;
 } analytica_input;
 
 /* --------------------------------------------------------------- events */
@@ -212,10 +239,22 @@ typedef struct analytica_event {
 
 /* ---------------------------------------------------------- host services */
 
-/* Called once per row of a query result. Return 0 to continue, non-zero to
-** stop early. values is borrowed for the call. */
+/* Called once per row of a query result, on the thread of the call that
+** asked. Return 0 to continue, non-zero to stop early. values is borrowed
+** for the call. */
 typedef int (*analytica_row_fn)(void *user, const analytica_value *values,
                                 uint32_t column_count);
+
+/* What one check measured on one row. Values are borrowed for the call;
+** an ANALYTICA_NULL value means "not applicable" (no lower bound, say). */
+typedef struct analytica_check_values {
+  uint32_t struct_size;
+  const char *column;        /* the column checked, or NULL for the row */
+  analytica_value observed;  /* what the row holds */
+  analytica_value expected;  /* the value it should equal, if one */
+  analytica_value minimum;   /* the allowed range, inclusive */
+  analytica_value maximum;
+} analytica_check_values;
 
 /* The services table the host hands every plugin instance at creation. It
 ** stays valid until that instance is destroyed. Pass `ctx` back as first
@@ -227,27 +266,27 @@ typedef struct analytica_host {
   void *ctx;
   const char *run_id; /* of the current run; "" outside runs */
 
-  /* Logs one message on behalf of the plugin. Thread-safe. */
+  /* [any-thread] Logs one message on behalf of the plugin. */
   void (*log)(void *ctx, analytica_log_level level, const char *message);
 
-  /* Sets the reason for the failure the current call is about to return.
+  /* [in-call] Sets the reason for the failure the current call is about to return.
   ** The host copies it. Call it before returning a status < 0. */
   void (*fail)(void *ctx, const char *message);
 
-  /* Hands the host a batch of records (extractors, governance). The host
+  /* [in-call] Hands the host a batch of records (extractors, governance). The host
   ** copies it before returning. Governance batches are written through the
   ** primary sink inside the current transaction; an empty governance batch
   ** only declares its table. */
   analytica_status (*emit)(void *ctx, const analytica_batch *batch);
 
-  /* Raises a run event (warnings, progress) for monitors and the log. */
+  /* [in-call] Raises a run event (warnings, progress) for monitors and the log. */
   void (*event)(void *ctx, analytica_event_kind kind, const char *message);
 
-  /* Non-zero once the user asked the run to stop. Thread-safe. Long calls
+  /* [any-thread] Non-zero once the user asked the run to stop. Long calls
   ** should poll it and return ANALYTICA_ERR_CANCELLED. */
   int (*is_cancelled)(void *ctx);
 
-  /* Reads the primary store (through the sink) with a parameterised SQL
+  /* [in-call] Reads the primary store (through the sink) with a parameterised SQL
   ** statement using `?` placeholders in the portable subset of SQL that
   ** SQLite and PostgreSQL share. Rows go to fn. Inside a run, reads see the
   ** current transaction. */
@@ -255,17 +294,33 @@ typedef struct analytica_host {
                             const analytica_value *params, uint32_t param_count,
                             analytica_row_fn fn, void *user);
 
-  /* Validators: records the outcome of one check on one row of the batch
-  ** under validation. passed is 0 or 1; confidence in [0, 1] is the check's
-  ** own score for the row; reason is human-readable (may be NULL if passed). */
+  /* [in-call] Validators: records the outcome of one check on one row of
+  ** the batch under validation. passed is 0 or 1; confidence in [0, 1] is
+  ** the check's own score for the row; reason is human-readable (may be
+  ** NULL if passed). */
   analytica_status (*report_check)(void *ctx, uint64_t row, const char *check,
                                    int passed, double confidence,
                                    const char *reason);
+
+  /* [in-call] Since 1.2. Like report_check, with what the check measured as
+  ** values (see analytica_check_values), so readers can show observed
+  ** against expected without parsing the reason. values may be NULL. */
+  analytica_status (*report_check_values)(void *ctx, uint64_t row, const char *check,
+                                          int passed, double confidence,
+                                          const char *reason,
+                                          const analytica_check_values *values);
+
+  /* Since 1.2. Where the primary store lives, as the sink describes it
+  ** (analytica_sink_admin_v1.location, e.g. "sqlite:///data/analytica.db"
+  ** or "postgres://db:5432/analytica"); "" when unknown. Valid as long as
+  ** the instance. */
+  const char *store_location;
 } analytica_host;
+
 
 /* -------------------------------------------------------------- settings */
 
-/* One setting a plugin accepts, for validation, `plugins inspect` and the
+/* [fixed element] One setting a plugin accepts, for validation, `plugins inspect` and the
 ** docs. default_json is a JSON text (e.g. "\"*.pdf\"", "10", "null"). */
 typedef struct analytica_setting {
   const char *name;
@@ -288,18 +343,19 @@ typedef struct analytica_plugin_descriptor {
   const analytica_setting *settings;
   uint32_t setting_count;
 
-  /* Creates an instance. settings_json is a JSON object (already checked
+  /* [instance-thread] Creates an instance. settings_json is a JSON object (already checked
   ** against `settings` by the host). On success stores the instance in
   ** *out_self and returns ANALYTICA_OK; on failure calls host->fail(). host
   ** outlives the instance. */
   analytica_status (*create)(const analytica_host *host,
                              const char *settings_json, void **out_self);
 
-  /* Destroys an instance; never fails. Safe to call with NULL. */
+  /* [instance-thread] Destroys an instance; never fails. Safe to call with NULL. */
   void (*destroy)(void *self);
 
-  /* Returns the interface table for id (e.g. ANALYTICA_SOURCE_V1) or NULL
-  ** if this plugin does not provide it. The table is static. */
+  /* [any-thread] Returns the interface table for id (e.g.
+  ** ANALYTICA_SOURCE_V1) or NULL if this plugin does not provide it, or id
+  ** is NULL. The table is static. */
   const void *(*get_interface)(const char *id);
 } analytica_plugin_descriptor;
 
@@ -310,14 +366,16 @@ typedef const analytica_plugin_descriptor *(*analytica_entry_fn)(void);
 /* ------------------------------------------------------------ interfaces */
 
 #define ANALYTICA_SOURCE_V1 "analytica.source/1"
-/* Yields inputs in a stable order. next() fills *out (strings valid until
-** the next call) and returns ANALYTICA_OK, or ANALYTICA_DONE at the end. */
+/* [instance-thread] Yields inputs in a stable order. next() fills *out
+** (strings valid until the next call) and returns ANALYTICA_OK, or
+** ANALYTICA_DONE at the end. */
 typedef struct analytica_source_v1 {
   uint32_t struct_size;
   analytica_status (*next)(void *self, analytica_input *out);
 } analytica_source_v1;
 
 #define ANALYTICA_EXTRACTOR_V1 "analytica.extractor/1"
+/* All members [instance-thread]. */
 typedef struct analytica_extractor_v1 {
   uint32_t struct_size;
   /* Returns the schema of output table `index`, or NULL past the last. The
@@ -337,12 +395,14 @@ typedef struct analytica_extractor_v1 {
 #define ANALYTICA_VALIDATOR_V1 "analytica.validator/1"
 typedef struct analytica_validator_v1 {
   uint32_t struct_size;
-  /* Checks the rows of one batch and reports through host->report_check().
+  /* [instance-thread] Checks the rows of one batch and reports through
+  ** host->report_check() or report_check_values().
   ** Must not change values. May read the store through host->query(). */
   analytica_status (*validate)(void *self, const analytica_batch *batch);
 } analytica_validator_v1;
 
 #define ANALYTICA_SINK_V1 "analytica.sink/1"
+/* All members [instance-thread]. */
 typedef struct analytica_sink_v1 {
   uint32_t struct_size;
   /* Creates the table if missing; adds missing columns. Returns
@@ -378,7 +438,7 @@ typedef struct analytica_sink_v1 {
 #define ANALYTICA_MONITOR_V1 "analytica.monitor/1"
 typedef struct analytica_monitor_v1 {
   uint32_t struct_size;
-  /* Receives every run event. Must return quickly; errors are logged and
+  /* [instance-thread] Receives every run event. Must return quickly; errors are logged and
   ** otherwise ignored (a monitor never stops a run). */
   analytica_status (*on_event)(void *self, const analytica_event *event);
 } analytica_monitor_v1;
@@ -401,6 +461,7 @@ typedef struct analytica_run_info {
   const char *plugins_json;   /* [{"name","kind","version","sha256"}...] */
 } analytica_run_info;
 
+/* All members [instance-thread]. */
 typedef struct analytica_governance_v1 {
   uint32_t struct_size;
   /* Declares governance's own tables through host->query()/the sink and
@@ -438,6 +499,60 @@ typedef struct analytica_governance_v1 {
   ** borrowed for the call. May be NULL in tables of older plugins. */
   analytica_status (*check_schema)(void *self, const analytica_table_schema *schema); /* since 1.1 */
 } analytica_governance_v1;
+
+/* ------------------------------------------------------------ extensions */
+
+#define ANALYTICA_SINK_ADMIN_V1 "analytica.sink.admin/1"
+/* Optional on sinks: the storage questions the host must not answer by
+** guessing the engine. All members [instance-thread]; none may be called
+** between begin and commit/rollback. Rows go to fn as the member says. */
+typedef struct analytica_sink_admin_v1 {
+  uint32_t struct_size;
+  /* Where the store lives, for people and for lineage namespaces:
+  ** "sqlite:///abs/file.db", "postgres://host:port/db". Never holds a
+  ** password. Valid as long as the instance. */
+  const char *(*location)(void *self);
+  /* Checks the store's integrity. thorough = 0: a quick check (seconds on
+  ** a large store); 1: everything the engine can check. One row per
+  ** problem found, (TEXT problem); no rows means the store is sound. */
+  analytica_status (*check)(void *self, int32_t thorough, analytica_row_fn fn, void *user);
+  /* One row per table in the store: (TEXT name, INT64 rows). */
+  analytica_status (*tables)(void *self, analytica_row_fn fn, void *user);
+  /* Bytes the store takes on disk (or in the server), in *out_bytes. */
+  analytica_status (*size)(void *self, int64_t *out_bytes);
+  /* Writes a consistent copy of the whole store to path (a new file), while
+  ** other connections may go on writing. path is borrowed for the call. A
+  ** failure leaves no file at path. */
+  analytica_status (*backup)(void *self, const char *path);
+  /* Replaces the store's contents with the copy at path, made by backup().
+  ** The caller has checked the copy; the sink replaces all or nothing. */
+  analytica_status (*restore)(void *self, const char *path);
+} analytica_sink_admin_v1;
+
+#define ANALYTICA_PREVIEW_V1 "analytica.preview/1"
+/* Optional on extractors: shows people where figures came from, in the
+** input as its publisher laid it out (a crop of a PDF page, a grid of a
+** worksheet). All members [instance-thread]. */
+typedef struct analytica_preview_request {
+  uint32_t struct_size;
+  const char *path;                /* the input file, as the extractor read it */
+  const analytica_provenance *cells; /* cells to mark; all on one page */
+  uint32_t cell_count;
+  double scale;                    /* 1.0 = the extractor's natural size */
+} analytica_preview_request;
+
+typedef struct analytica_preview_v1 {
+  uint32_t struct_size;
+  /* Renders the cells of request in their context: with their row label
+  ** and column header in view, the cells marked. Stores a media type
+  ** ("image/png", "image/svg+xml", "text/html") and the bytes, which stay
+  ** valid until the next call on the instance. ANALYTICA_ERR_FORMAT if the
+  ** file is not one this extractor reads; ANALYTICA_ERR_INVALID for a page
+  ** or cell outside it. */
+  analytica_status (*render)(void *self, const analytica_preview_request *request,
+                             const char **out_media_type, const uint8_t **out_data,
+                             uint64_t *out_size);
+} analytica_preview_v1;
 
 #ifdef __cplusplus
 }

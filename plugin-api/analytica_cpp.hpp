@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -253,6 +254,48 @@ inline CheckReason split_check_reason(const std::string& reason) {
   return r;
 }
 
+// One interface a plugin offers: its id and its static table.
+struct Offered {
+  const char* id;
+  const void* table;
+};
+
+// The table of `id` among `offered`, or NULL for an id not offered (or NULL).
+// Every plugin's get_interface is one call of this.
+inline const void* find_interface(const char* id, std::initializer_list<Offered> offered) {
+  if (!id) return nullptr;
+  for (const auto& o : offered)
+    if (std::strcmp(o.id, id) == 0) return o.table;
+  return nullptr;
+}
+
+// A plugin's descriptor at this header's ABI version. Settings are a static
+// array (or none).
+template <size_t N>
+constexpr analytica_plugin_descriptor describe_plugin(
+    analytica_plugin_kind kind, const char* name, const char* version, const char* description,
+    const analytica_setting (&settings)[N],
+    analytica_status (*create)(const analytica_host*, const char*, void**), void (*destroy)(void*),
+    const void* (*get_interface)(const char*)) {
+  return {sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, kind, name, version,
+          description, settings, static_cast<uint32_t>(N), create, destroy, get_interface};
+}
+
+constexpr analytica_plugin_descriptor describe_plugin(
+    analytica_plugin_kind kind, const char* name, const char* version, const char* description,
+    analytica_status (*create)(const analytica_host*, const char*, void**), void (*destroy)(void*),
+    const void* (*get_interface)(const char*)) {
+  return {sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, kind, name, version,
+          description, nullptr, 0, create, destroy, get_interface};
+}
+
 }  // namespace analytica
+
+// Defines the plugin's one exported symbol, returning `descriptor` (a
+// namespace-scope constant). Use once per plugin, at global scope.
+#define ANALYTICA_DEFINE_ENTRY(descriptor)                                                      \
+  extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { \
+    return &(descriptor);                                                                      \
+  }
 
 #endif  // ANALYTICA_CPP_HPP

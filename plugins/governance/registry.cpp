@@ -1,6 +1,6 @@
 #include "registry.h"
 
-#include "record_key.h"
+#include <analytica_record_key.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +9,8 @@ using analytica::Batch;
 using analytica::Cell;
 using analytica::Failure;
 using analytica::Schema;
+using analytica::record_key;
+using analytica::value_text;
 using nlohmann::json;
 
 namespace {

@@ -1,27 +1,23 @@
-// record_key.h — the text forms governance names records and cell values by.
+// analytica_record_key.hpp — the text forms records and cell values are
+// named by in the published read model (format: analytica_store.h).
 //
-// Header-only over analytica.h types, so the governance plugin, the host's
-// lineage commands and any table keyed like governance's lineage (the
-// validation review_queue, say) compute exactly the same strings.
-//
-// A record key is "col=value|col=value": the table's KEY columns in declared
-// order (every column when the table has no KEY column); integers in
-// decimal, doubles as std::to_string ("2.500000"), text as is, NULL as the
-// empty string. The format is stable: stored keys stay valid. Values are
-// not escaped, so a text key holding '|' or '=' cannot be split back
-// unambiguously by parse_record_key (exact string comparison still works).
-#pragma once
+// Header-only over analytica.h types and compiled into each side, so
+// governance, validation, the host's readers and any plugin compute exactly
+// the same strings. Nothing here crosses the ABI.
+#ifndef ANALYTICA_RECORD_KEY_HPP
+#define ANALYTICA_RECORD_KEY_HPP
 
-#include <analytica.h>
+#include "analytica.h"
 
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
-namespace governance {
+namespace analytica {
 
 // A key column's value as it appears in a record key.
 inline std::string key_value_text(const analytica_value& v) {
@@ -79,4 +75,5 @@ inline std::vector<std::pair<std::string, std::string>> parse_record_key(const s
   return out;
 }
 
-}  // namespace governance
+}  // namespace analytica
+#endif  // ANALYTICA_RECORD_KEY_HPP

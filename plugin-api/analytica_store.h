@@ -1,0 +1,116 @@
+/*
+** analytica_store.h — the published read model: the tables governance and
+** validation write into every store, their columns, and the text formats
+** of the values readers compare.
+**
+** This is a contract, versioned like the ABI: ANALYTICA_STORE_VERSION grows
+** when a table or column is added (readers of an older version keep
+** working); a rename or removal would be a new major version of the ABI.
+** The host's read model (host/read/), governance and validation spell these
+** names only through the macros below; plugins and outside tools may read
+** the same tables with the sink's query interface.
+**
+** Columns are listed in declared order as "name TYPE", KEY marking the
+** natural key. Times are UTC ISO 8601 text ("2026-03-01T12:00:00Z").
+*/
+#ifndef ANALYTICA_STORE_H
+#define ANALYTICA_STORE_H
+
+#define ANALYTICA_STORE_VERSION 2 /* 2: bookmarks, ignored inputs, figures_sha256, check values */
+
+/* ----------------------------------------------------------- governance */
+
+/* run_id KEY, pipeline, config_sha256, plugins (JSON), started_at, ended_at,
+** status (running|succeeded|failed|cancelled|refused|abandoned),
+** sources_ingested, sources_skipped, sources_failed, records, message,
+** host, pid, heartbeat_at */
+#define ANALYTICA_T_RUNS "governance_runs"
+
+/* sha256 KEY, uri, path, name, size, version, first_seen, last_seen,
+** status (ingested|failed|superseded|ignored), message, run_id, supersedes,
+** superseded_by */
+#define ANALYTICA_T_SOURCES "governance_sources"
+
+/* table_name KEY, record_key KEY, source_sha256 KEY, run_id, extractor,
+** written_at, superseded_by */
+#define ANALYTICA_T_LINEAGE_RECORDS "governance_lineage_records"
+
+/* table_name KEY, record_key KEY, column_name KEY, source_sha256 KEY, page,
+** x0, y0, x1, y1 (analytica_box), confidence, value (record-key text form,
+** doubles shortest round-trip) */
+#define ANALYTICA_T_LINEAGE_CELLS "governance_lineage_cells"
+
+/* run_id KEY, source_sha256 KEY ("" = the whole run), scope, records, cells,
+** null_cells, scored_cells, confidence_min/mean/max, conf_lt_50,
+** conf_50_80, conf_80_95, conf_ge_95, validated, approved, auto_approved,
+** pending, rejected, recorded_at */
+#define ANALYTICA_T_QUALITY "governance_quality"
+
+/* table_name KEY, version KEY, columns (JSON), sha256, recorded_at, run_id */
+#define ANALYTICA_T_SCHEMAS "governance_schemas"
+
+/* run_id KEY, table_name KEY, from_version, to_version, kind, outcome, diff,
+** detected_at */
+#define ANALYTICA_T_SCHEMA_CHANGES "governance_schema_changes"
+
+/* bookmark_key KEY, value, source_sha256, run_id, updated_at — the last
+** committed bookmark of a resuming source (analytica_input.bookmark_*). */
+#define ANALYTICA_T_BOOKMARKS "governance_bookmarks"
+
+/* name KEY (the input's display name), sha256 (of the bytes set aside, ""
+** for any bytes), reason, decided_by, decided_at, active (1|0) — inputs a
+** person set aside (`analytica sources ignore`). */
+#define ANALYTICA_T_IGNORED "governance_ignored"
+
+/* ----------------------------------------------------------- validation */
+
+/* table_name KEY, record_key KEY, source_sha256 KEY, check_name KEY,
+** validator, passed, confidence, reason, observed, expected, run_id,
+** checked_at, column_name, minimum, maximum. observed/expected/minimum/
+** maximum are the check's values in record-key text form ("" = none). */
+#define ANALYTICA_T_CHECKS "validation_checks"
+
+/* run_id KEY, source_sha256 KEY, evaluated, successful, success_percent,
+** records, auto_approved, pending, decided, threshold, finished_at */
+#define ANALYTICA_T_CHECK_SUMMARY "validation_summary"
+
+/* table_name KEY, record_key KEY, source_sha256 KEY, id (the number people
+** type), status (ANALYTICA_REVIEW_*), confidence, reasons, extraction_
+** confidence, checks_failed, record (JSON of the row), record_version,
+** is_current (1 while this source's figures are the newest for the key),
+** threshold, run_id, created_at, updated_at, decided_by, decided_at,
+** decision_reason, figures_sha256 (SHA-256 of the record's figures: a
+** decision belongs to the figures), related (JSON array of earlier item ids
+** with the same key whose decisions this item relates to) */
+#define ANALYTICA_T_REVIEW "review_queue"
+
+/* id KEY, item_id, table_name, record_key, source_sha256, decision,
+** previous_status, decided_by, decided_at, reason */
+#define ANALYTICA_T_REVIEW_AUDIT "review_audit"
+
+/* Review item statuses. An item is *waiting* when its status is pending and
+** is_current = 1; a pending item whose figures were replaced by a newer
+** report (is_current = 0) is *superseded* and waits for no one. */
+#define ANALYTICA_REVIEW_AUTO_APPROVED "auto_approved"
+#define ANALYTICA_REVIEW_PENDING "pending"
+#define ANALYTICA_REVIEW_APPROVED "approved"
+#define ANALYTICA_REVIEW_REJECTED "rejected"
+
+/* -------------------------------------------------------- data tables */
+
+/* A data table T with a NEWEST column keeps every row ever written in
+** T || ANALYTICA_REVISIONS_SUFFIX (see ANALYTICA_COLUMN_NEWEST). */
+#define ANALYTICA_REVISIONS_SUFFIX "_revisions"
+
+/* ---------------------------------------------------------- record keys
+**
+** A record key is "col=value|col=value": the table's KEY columns in
+** declared order (every column when the table has no KEY column); integers
+** in decimal, doubles as printf("%f") ("2.500000"), text as is, NULL as the
+** empty string. Stored keys stay valid: the format never changes. Values
+** are not escaped; exact comparison always works, splitting back is
+** unambiguous only when no text key holds '|' or '='. analytica_record_key.hpp
+** computes it for C++ readers and writers.
+*/
+
+#endif /* ANALYTICA_STORE_H */
