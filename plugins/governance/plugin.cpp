@@ -4,6 +4,7 @@
 // the schema version of every table, quality metrics — all through the
 // host into the primary sink's current transaction — and appends
 // OpenLineage RunEvents to a file.
+#include "bookmarks.h"
 #include "registry.h"
 
 #include <analytica.h>
@@ -68,6 +69,7 @@ analytica_status run_start(void* self, const analytica_run_info* run) {
   return analytica::guard(g->host, [&] {
     if (!run) throw Failure(ANALYTICA_ERR_INVALID, "run_start: run is NULL");
     g->registry.run_start(analytica::read_sized(run));
+    governance::declare_bookmarks(governance::Store(g->host));
     return ANALYTICA_OK;
   });
 }
@@ -78,7 +80,9 @@ analytica_status register_source(void* self, const analytica_input* input, char 
   return analytica::guard(g->host, [&] {
     if (!input || !decision) throw Failure(ANALYTICA_ERR_INVALID, "register_source: input or decision is NULL");
     std::string sha;
-    *decision = g->registry.register_source(analytica::read_sized(input), sha);
+    const analytica_input in = analytica::read_sized(input);
+    *decision = g->registry.register_source(in, sha);
+    governance::record_bookmark(governance::Store(g->host), in, sha, g->host->run_id ? g->host->run_id : "");
     sha.copy(sha256_out, 64);
     sha256_out[sha.size() < 64 ? sha.size() : 64] = '\0';
     return ANALYTICA_OK;
