@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 ./deployment/build.sh
 cd build
 ctest --output-on-failure -j 2 --timeout 600
+../deployment/test-sanitize.sh  # the same suite again under ASan+UBSan, in build-asan

@@ -1,26 +1,50 @@
 // source_directory: yields the files of one local directory that match a
 // glob, in byte-wise name order (stable across runs and machines). Whether a
 // file was already ingested is governance's call, not the source's.
+//
+// One bad entry never stops the run: a symbolic link loop, a dangling link,
+// a FIFO, a link to a device, a directory named like a report, an
+// unreadable subdirectory — each is reported as one warning event, "NAME:
+// skipped: REASON", and the listing goes on. Names are shown escaped
+// (names.h): the path handed to the host keeps the exact bytes, the
+// display_name and uri are valid UTF-8 on one line.
+#include "names.h"
+#include "scan.h"
+
 #include <analytica.h>
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fnmatch.h>
-
-#include <algorithm>
+#include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace {
 namespace fs = std::filesystem;
 using analytica::Failure;
+using source_directory::display_escape;
 
 struct Source {
   const analytica_host* host;
+  fs::path dir;
+  std::string pattern;
+  bool recursive = false;
+  bool listed = false;  // the directory is listed on the first next(), inside the run
   std::vector<fs::path> files;
   size_t next = 0;
   std::string uri, path, name;  // of the last yielded file
+
+  // One line per unusable entry, through the host's run events (it logs them
+  // as warnings and hands them to monitors).
+  void report(const std::string& raw_name, const std::string& reason) const {
+    const std::string line = display_escape(raw_name) + ": skipped: " + reason;
+    if (host && host->struct_size >= offsetof(analytica_host, event) + sizeof host->event && host->event)
+      host->event(host->ctx, ANALYTICA_EVENT_WARNING, line.c_str());
+    else if (host && host->log)
+      host->log(host->ctx, ANALYTICA_LOG_WARN, line.c_str());
+  }
 };
 
 const analytica_setting kSettings[] = {
@@ -32,22 +56,16 @@ const analytica_setting kSettings[] = {
 analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
   return analytica::guard(host, [&] {
     const auto s = nlohmann::json::parse(settings_json);
-    const fs::path dir = s.at("path").get<std::string>();
-    const std::string pattern = s.value("pattern", "*");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw Failure(ANALYTICA_ERR_IO, dir.string() + ": no such directory");
     auto src = std::make_unique<Source>();
     src->host = host;
-    auto consider = [&](const fs::directory_entry& e) {
-      if (e.is_regular_file() && fnmatch(pattern.c_str(), e.path().filename().c_str(), 0) == 0)
-        src->files.push_back(e.path());
-    };
-    if (s.value("recursive", false)) {
-      for (const auto& e : fs::recursive_directory_iterator(dir)) consider(e);
-    } else {
-      for (const auto& e : fs::directory_iterator(dir)) consider(e);
-    }
-    std::sort(src->files.begin(), src->files.end());
+    src->dir = s.at("path").get<std::string>();
+    src->pattern = s.value("pattern", "*");
+    src->recursive = s.value("recursive", false);
+    const std::string shown = display_escape(src->dir.string());
+    std::error_code ec;
+    if (!fs::is_directory(src->dir, ec)) throw Failure(ANALYTICA_ERR_IO, shown + ": no such directory");
+    fs::directory_iterator probe(src->dir, ec);  // the directory itself must be readable
+    if (ec) throw Failure(ANALYTICA_ERR_IO, shown + ": cannot read directory: " + ec.message());
     *out = src.release();
     return ANALYTICA_OK;
   });
@@ -58,28 +76,49 @@ void destroy(void* self) { delete static_cast<Source*>(self); }
 analytica_status next(void* self, analytica_input* out) {
   auto* src = static_cast<Source*>(self);
   return analytica::guard(src->host, [&] {
-    if (src->next >= src->files.size()) return ANALYTICA_DONE;
-    const fs::path& f = src->files[src->next++];
-    src->path = f.string();
-    src->uri = "file://" + fs::absolute(f).lexically_normal().string();
-    src->name = f.filename().string();
-    out->uri = src->uri.c_str();
-    out->path = src->path.c_str();
-    out->display_name = src->name.c_str();
-    out->sha256 = nullptr;
-    return ANALYTICA_OK;
+    if (!src->listed) {
+      src->listed = true;
+      source_directory::Listing listing;
+      try {
+        listing = source_directory::scan_directory(src->dir, src->pattern, src->recursive);
+      } catch (const fs::filesystem_error& e) {
+        throw Failure(ANALYTICA_ERR_IO, display_escape(src->dir.string()) + ": cannot read directory: " +
+                                            e.code().message());
+      }
+      src->files = std::move(listing.files);
+      for (const auto& u : listing.unusable) src->report(u.name, u.reason);
+    }
+    while (src->next < src->files.size()) {
+      const fs::path& f = src->files[src->next++];
+      // Checked again: the entry may have changed since the listing (a FIFO
+      // would block whoever reads it).
+      const std::string why = source_directory::why_unusable(f);
+      if (!why.empty()) {
+        src->report(f.lexically_relative(src->dir).string(), why);
+        continue;
+      }
+      src->path = f.string();
+      src->uri = source_directory::file_uri(fs::absolute(f).lexically_normal().string());
+      src->name = display_escape(f.filename().string());
+      out->uri = src->uri.c_str();
+      out->path = src->path.c_str();
+      out->display_name = src->name.c_str();
+      out->sha256 = nullptr;
+      return ANALYTICA_OK;
+    }
+    return ANALYTICA_DONE;
   });
 }
 
 const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
 const void* get_interface(const char* id) {
-  return std::string(id) == ANALYTICA_SOURCE_V1 ? &kSource : nullptr;
+  return id && std::string(id) == ANALYTICA_SOURCE_V1 ? &kSource : nullptr;
 }
 
 const analytica_plugin_descriptor kDescriptor = {
     sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_SOURCE,
-    "source_directory", "1.0.0", "files of a local directory matching a glob, in name order",
+    "source_directory", "1.1.0", "files of a local directory matching a glob, in name order",
     kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
 
 }  // namespace
