@@ -1,22 +1,73 @@
-# Build and run analytica in a Debian 12 image.
-#   docker build -t analytica .
-#   docker run --rm -v "$PWD/data:/data" analytica --data-dir /data run /opt/analytica/share/analytica/pipelines/creb.json
-FROM debian:12 AS build
-WORKDIR /src
-COPY deployment/install-deps.sh deployment/
-RUN ./deployment/install-deps.sh
-COPY . .
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
- && cmake --build build -j"$(nproc)" \
- && cmake --install build --prefix /opt/analytica
+# Calgary Analytica in a Debian 12 image: a build stage with the build
+# dependencies only, and a runtime stage with the libraries the host and its
+# plugins link (derived with ldd at build time, see
+# deployment/runtime-packages.sh), running as the unprivileged user
+# `analytica` (uid 10001) who owns /data.
+#
+#   podman build --format docker -t analytica .     # (docker build -t analytica .)
+#   podman run -d -p 8080:8080 -v analytica-data:/data analytica          # dashboard on :8080
+#   podman run --rm -v analytica-data:/data analytica run /opt/analytica/share/analytica/pipelines/creb.json
+#
+# The base `debian:12` is Debian's; on a machine that reaches no registry,
+# deployment/base-image.sh makes it locally with debootstrap.
 
-FROM debian:12-slim
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libboost-program-options1.74.0 libsqlite3-0 libspdlog1.10 libfmt9 libpoppler-cpp0v5 libssl3 libpq5 \
+FROM debian:12 AS build
+# Build dependencies only (no PostgreSQL server, no browser, no test tools).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential cmake ninja-build pkg-config ccache \
+      libboost-dev libboost-filesystem-dev libboost-program-options-dev \
+      libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 \
+      libpoppler-cpp-dev libssl-dev libcpp-httplib-dev libpq-dev \
+      libzip-dev libexpat1-dev libcurl4-openssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The sources (.dockerignore keeps out build trees, data, docs, tests and the
+# deployment files the build does not read, so changing those reuses the
+# compiled layer).
+COPY . .
+# ccache lives in a cache mount: a rebuild after a source change compiles only
+# what changed.
+RUN --mount=type=cache,target=/root/.cache/ccache \
+    cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
+      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+ && cmake --build /tmp/build -j"$(nproc)" \
+ && cmake --install /tmp/build --prefix /opt/analytica --strip \
+ && rm -rf /tmp/build
+RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so \
+      > /opt/analytica/share/analytica/runtime-packages.txt \
+ && cat /opt/analytica/share/analytica/runtime-packages.txt
+
+FROM debian:12
+RUN groupadd --system --gid 10001 analytica \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin analytica \
+ && mkdir -p /data \
+ && chown analytica:analytica /data
+# The runtime libraries, exactly the packages the build stage derived.
+COPY --from=build /opt/analytica/share/analytica/runtime-packages.txt /opt/analytica/share/analytica/
+RUN apt-get update \
+ && xargs -a /opt/analytica/share/analytica/runtime-packages.txt \
+      env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+ && apt-get clean \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/analytica /opt/analytica
 COPY config/pipelines /opt/analytica/share/analytica/pipelines
+COPY deployment/container/healthcheck.sh /opt/analytica/bin/analytica-healthcheck
+COPY deployment/container/every.sh /opt/analytica/bin/analytica-every
+ENV PATH=/opt/analytica/bin:$PATH \
+    ANALYTICA_CONFIG=/opt/analytica/share/analytica/analytica.json \
+    ANALYTICA_DATA_DIR=/data \
+    ANALYTICA_PIPELINE=/opt/analytica/share/analytica/pipelines/creb.json \
+    ANALYTICA_PORT=8080
+USER analytica:analytica
+WORKDIR /data
 VOLUME /data
-ENV ANALYTICA_DATA_DIR=/data
+EXPOSE 8080
+# Healthy when the store opens and passes SQLite's quick check (or the
+# server is reachable) and the dashboard answers /health on ANALYTICA_PORT;
+# stale data and an empty review queue are `status`'s business, not health.
+HEALTHCHECK --interval=60s --timeout=20s --start-period=30s --retries=3 \
+  CMD ["/opt/analytica/bin/analytica-healthcheck"]
 ENTRYPOINT ["/opt/analytica/bin/analytica"]
-HEALTHCHECK CMD ["/opt/analytica/bin/analytica", "--version"]
+# The dashboard, reachable through a published port.
+CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -14,6 +14,22 @@ void SinkBackend::lock_source(const char*) {
   fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": lock_source is not supported");
 }
 
+std::vector<std::string> SinkBackend::check(bool) {
+  fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": check is not supported");
+}
+
+std::vector<SinkBackend::TableRows> SinkBackend::tables() {
+  fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": tables is not supported");
+}
+
+int64_t SinkBackend::size() { fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": size is not supported"); }
+
+void SinkBackend::backup(const std::string&) { fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": backup is not supported"); }
+
+void SinkBackend::restore(const std::string&) {
+  fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": restore is not supported");
+}
+
 void SinkBackend::fail(analytica_status status, const std::string& message) const {
   throw Failure(status, clean(message));
 }
@@ -86,6 +102,7 @@ namespace {
 struct Instance {
   analytica_host host{};
   std::unique_ptr<SinkBackend> backend;
+  std::string location;  // what admin location() returned last
 };
 
 // Runs f(backend) for an instance, reporting failures through its host.
@@ -134,6 +151,85 @@ analytica_status sink_lock_source(void* self, const char* source_key) {
   return with_backend(self, [&](SinkBackend& b) { b.lock_source(source_key); });
 }
 
+// ---------------------------------------------------- analytica.sink.admin/1
+
+// Runs f(backend) for an admin call: refused inside a transaction.
+template <typename F>
+analytica_status with_admin(void* self, const char* call, F&& f) noexcept {
+  return with_backend(self, [&](SinkBackend& b) {
+    if (b.in_open_transaction())
+      throw Failure(ANALYTICA_ERR_INVALID, std::string(call) + ": not allowed while a transaction is open");
+    f(b);
+  });
+}
+
+const char* admin_location(void* self) {
+  Instance* inst = static_cast<Instance*>(self);
+  if (!inst || !inst->backend) return "";
+  try {
+    inst->location = inst->backend->location();
+  } catch (...) {
+    inst->location.clear();
+  }
+  return inst->location.c_str();
+}
+
+analytica_status admin_check(void* self, int32_t thorough, analytica_row_fn fn, void* user) {
+  return with_admin(self, "check", [&](SinkBackend& b) {
+    const std::vector<std::string> problems = b.check(thorough != 0);
+    if (!fn) return;
+    for (const std::string& p : problems) {
+      analytica_value v{};
+      v.type = ANALYTICA_TEXT;
+      v.as.text.ptr = p.data();
+      v.as.text.len = p.size();
+      if (fn(user, &v, 1) != 0) break;
+    }
+  });
+}
+
+analytica_status admin_tables(void* self, analytica_row_fn fn, void* user) {
+  return with_admin(self, "tables", [&](SinkBackend& b) {
+    const std::vector<SinkBackend::TableRows> tables = b.tables();
+    if (!fn) return;
+    for (const auto& t : tables) {
+      analytica_value v[2]{};
+      v[0].type = ANALYTICA_TEXT;
+      v[0].as.text.ptr = t.name.data();
+      v[0].as.text.len = t.name.size();
+      v[1].type = ANALYTICA_INT64;
+      v[1].as.i = t.rows;
+      if (fn(user, v, 2) != 0) break;
+    }
+  });
+}
+
+analytica_status admin_size(void* self, int64_t* out_bytes) {
+  return with_admin(self, "size", [&](SinkBackend& b) {
+    if (!out_bytes) throw Failure(ANALYTICA_ERR_INVALID, "size: out_bytes is NULL");
+    *out_bytes = b.size();
+  });
+}
+
+analytica_status admin_backup(void* self, const char* path) {
+  return with_admin(self, "backup", [&](SinkBackend& b) {
+    if (!path || !*path) throw Failure(ANALYTICA_ERR_INVALID, "backup: no path given");
+    b.backup(path);
+  });
+}
+
+analytica_status admin_restore(void* self, const char* path) {
+  return with_admin(self, "restore", [&](SinkBackend& b) {
+    if (!path || !*path) throw Failure(ANALYTICA_ERR_INVALID, "restore: no path given");
+    b.restore(path);
+  });
+}
+
+const analytica_sink_admin_v1 kAdminV1 = {
+    sizeof(analytica_sink_admin_v1), &admin_location, &admin_check, &admin_tables, &admin_size, &admin_backup,
+    &admin_restore,
+};
+
 const analytica_sink_v1 kSinkV1 = {
     sizeof(analytica_sink_v1), &sink_declare_table, &sink_begin, &sink_commit, &sink_rollback, &sink_write,
     &sink_query,
@@ -175,6 +271,16 @@ const void* get_interface(const char* id) {
 const void* get_locking_interface(const char* id) {
   if (id && std::strcmp(id, ANALYTICA_SINK_V1) == 0) return &kLockingSinkV1;
   return nullptr;
+}
+
+const void* get_admin_interface(const char* id) {
+  if (id && std::strcmp(id, ANALYTICA_SINK_ADMIN_V1) == 0) return &kAdminV1;
+  return get_interface(id);
+}
+
+const void* get_locking_admin_interface(const char* id) {
+  if (id && std::strcmp(id, ANALYTICA_SINK_ADMIN_V1) == 0) return &kAdminV1;
+  return get_locking_interface(id);
 }
 
 }  // namespace analytica::sink

@@ -4,7 +4,10 @@
 // way, and the plugin descriptor around a factory.
 //
 // A sink plugin derives its store from SinkBackend, writes a factory and
-// returns descriptor<factory>(...) from its one exported entry symbol.
+// returns descriptor<factory>(...) from its one exported entry symbol. A
+// store that answers the storage questions (analytica.sink.admin/1:
+// location, integrity check, tables, size, backup, restore) overrides the
+// admin methods and passes admin = true to descriptor().
 // Every entry point runs its work under analytica::guard, so no exception
 // crosses the ABI: a Failure reaches the host through host->fail() with its
 // status. Compiled into each sink (static library analytica_sink_common);
@@ -20,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace analytica::sink {
 
@@ -46,6 +50,26 @@ class SinkBackend {
   // Called only if the descriptor was built with lock_source; fails
   // ANALYTICA_ERR_UNSUPPORTED otherwise.
   virtual void lock_source(const char* source_key);
+
+  // The analytica.sink.admin/1 operations (see analytica.h), offered only
+  // if the descriptor was built with admin = true. The entry points refuse
+  // them inside a transaction (ANALYTICA_ERR_INVALID) before calling these.
+  // location(): "sqlite:///abs/file.db", "postgres://host:port/db"; never a
+  // password. check(): one problem per element, none when sound. tables():
+  // (name, rows) sorted by name. backup(): a new file at path, nothing
+  // there on failure. restore(): all or nothing. The defaults fail
+  // ANALYTICA_ERR_UNSUPPORTED (location() answers "").
+  struct TableRows {
+    std::string name;
+    int64_t rows = 0;
+  };
+  virtual std::string location() const { return ""; }
+  virtual std::vector<std::string> check(bool thorough);
+  virtual std::vector<TableRows> tables();
+  virtual int64_t size();
+  virtual void backup(const std::string& path);
+  virtual void restore(const std::string& path);
+  bool in_open_transaction() const { return in_transaction(); }
 
  protected:
   // host (may be NULL) must outlive the backend; it is used for log() and
@@ -102,9 +126,12 @@ using Open = std::unique_ptr<SinkBackend> (*)(const char* settings_json, const a
 // The descriptor's entry points, each wrapped in analytica::guard.
 analytica_status create_backend(Open open, const analytica_host* host, const char* settings_json, void** out_self);
 void destroy(void* self);
-// ANALYTICA_SINK_V1 only: the table without lock_source, or with it.
+// ANALYTICA_SINK_V1: the table without lock_source, or with it; the
+// *_admin variants also answer ANALYTICA_SINK_ADMIN_V1.
 const void* get_interface(const char* id);
 const void* get_locking_interface(const char* id);
+const void* get_admin_interface(const char* id);
+const void* get_locking_admin_interface(const char* id);
 
 template <Open Make>
 analytica_status create(const analytica_host* host, const char* settings_json, void** out_self) {
@@ -114,9 +141,11 @@ analytica_status create(const analytica_host* host, const char* settings_json, v
 // The plugin's descriptor: kind sink, this ABI version, the settings
 // table, and the glue above around the factory Make. lock_source: whether
 // the analytica.sink/1 table offers SinkBackend::lock_source (else NULL).
+// admin: whether the plugin offers analytica.sink.admin/1.
 template <Open Make, size_t N>
 constexpr analytica_plugin_descriptor descriptor(const char* name, const char* version, const char* description,
-                                                 const analytica_setting (&settings)[N], bool lock_source) {
+                                                 const analytica_setting (&settings)[N], bool lock_source,
+                                                 bool admin = false) {
   return {sizeof(analytica_plugin_descriptor),
           ANALYTICA_ABI_MAJOR,
           ANALYTICA_ABI_MINOR,
@@ -128,7 +157,8 @@ constexpr analytica_plugin_descriptor descriptor(const char* name, const char* v
           static_cast<uint32_t>(N),
           &create<Make>,
           &destroy,
-          lock_source ? &get_locking_interface : &get_interface};
+          lock_source ? (admin ? &get_locking_admin_interface : &get_locking_interface)
+                      : (admin ? &get_admin_interface : &get_interface)};
 }
 
 }  // namespace analytica::sink

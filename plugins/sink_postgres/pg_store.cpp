@@ -7,6 +7,9 @@
 #include <libpq-fe.h>
 
 #include <endian.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +17,8 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 
 namespace sink_postgres {
@@ -728,6 +733,229 @@ std::string PgStore::clean(const std::string& message) const { return scrub(one_
 void PgStore::on_notice(void* self, const char* message) {
   const auto* store = static_cast<const PgStore*>(self);
   store->log(ANALYTICA_LOG_WARN, store->where_ + ": server says: " + (message ? message : ""));
+}
+
+// ------------------------------------------------------------------ admin
+
+namespace {
+
+// A name as a PostgreSQL string literal.
+std::string literal(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+const char kDumpHead[] = "-- PostgreSQL database dump";
+const char kDumpTail[] = "-- PostgreSQL database dump complete";
+
+// Whether path holds a complete plain-format pg_dump: its first comment
+// block names it, and its last comment says it completed (a cut-off dump
+// lacks it). Empty when sound, else the problem.
+std::string dump_problem(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read the file";
+  std::string head(512, '\0');
+  in.read(&head[0], static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.find(kDumpHead) == std::string::npos) return "not a pg_dump file (no \"" + std::string(kDumpHead) + "\")";
+  in.clear();
+  in.seekg(0, std::ios::end);
+  const std::streamoff end = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, end - 256);
+  in.seekg(from);
+  std::string tail(static_cast<size_t>(end - from), '\0');
+  in.read(&tail[0], static_cast<std::streamsize>(tail.size()));
+  if (tail.find(kDumpTail) == std::string::npos) return "the dump is incomplete (no \"" + std::string(kDumpTail) + "\")";
+  return "";
+}
+
+}  // namespace
+
+std::string PgStore::current_schema() {
+  Result res = exec("SELECT current_schema()", "current schema");
+  if (PQntuples(res.get()) != 1 || PQgetisnull(res.get(), 0, 0))
+    fail(ANALYTICA_ERR_IO, where_ + ": no current schema (check search_path)");
+  return PQgetvalue(res.get(), 0, 0);
+}
+
+std::string PgStore::location() const {
+  if (!conn_) return "";
+  const auto text = [](const char* s) { return std::string(s && *s ? s : "localhost"); };
+  const char* port = PQport(conn_);
+  return "postgres://" + text(PQhost(conn_)) + ":" + std::string(port && *port ? port : "5432") + "/" +
+         std::string(PQdb(conn_) ? PQdb(conn_) : "");
+}
+
+std::vector<std::string> PgStore::check(bool thorough) {
+  std::vector<std::string> problems;
+  std::string schema;
+  try {
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      if (conn_) PQfinish(conn_);
+      conn_ = nullptr;
+      connect();
+    }
+    schema = current_schema();
+  } catch (const analytica::Failure& f) {
+    return {f.what()};
+  }
+  Result res = exec_params(
+      "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND NOT i.indisvalid ORDER BY 1",
+      {schema}, "check indexes");
+  for (int r = 0; r < PQntuples(res.get()); ++r)
+    problems.push_back("index \"" + std::string(PQgetvalue(res.get(), r, 0)) + "\" of schema \"" + schema +
+                       "\" is invalid (REINDEX it)");
+  if (thorough) {
+    try {
+      tables();
+    } catch (const analytica::Failure& f) {
+      problems.push_back(f.what());
+    }
+  }
+  return problems;
+}
+
+std::vector<PgStore::TableRows> PgStore::tables() {
+  const std::string schema = current_schema();
+  Result res = exec_params("SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename COLLATE \"C\"",
+                           {schema}, "list tables");
+  std::vector<TableRows> out;
+  for (int r = 0; r < PQntuples(res.get()); ++r) {
+    const std::string name = PQgetvalue(res.get(), r, 0);
+    const std::string what = "count rows of " + analytica::sink::quoted_table(name);
+    Result count = exec("SELECT count(*) FROM " + analytica::sink::quote_identifier(schema) + "." +
+                            analytica::sink::quote_identifier(name),
+                        what);
+    out.push_back({name, std::stoll(PQgetvalue(count.get(), 0, 0))});
+  }
+  return out;
+}
+
+int64_t PgStore::size() {
+  Result res = exec_params(
+      "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm', 'p')",
+      {current_schema()}, "size");
+  return std::stoll(PQgetvalue(res.get(), 0, 0));
+}
+
+void PgStore::run_client(const std::vector<std::string>& argv, const std::string& what) {
+  // The connection's parameters as libpq's environment variables (PGHOST,
+  // PGPASSWORD, PGOPTIONS, ...): never on a command line others can read.
+  std::map<std::string, std::string> env_vars;
+  if (PQconninfoOption* opts = PQconninfo(conn_)) {
+    for (PQconninfoOption* o = opts; o->keyword; ++o)
+      if (o->envvar && o->val && *o->val) env_vars[o->envvar] = o->val;
+    PQconninfoFree(opts);
+  }
+  std::vector<std::string> env_text;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (name.rfind("PG", 0) == 0) continue;  // only this connection's
+    env_text.push_back(entry);
+  }
+  for (const auto& kv : env_vars) env_text.push_back(kv.first + "=" + kv.second);
+  std::vector<char*> envp, args;
+  for (auto& e : env_text) envp.push_back(&e[0]);
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& a : argv_copy) args.push_back(&a[0]);
+  args.push_back(nullptr);
+
+  char err_path[] = "/tmp/analytica-pgclient-XXXXXX";
+  const int err_fd = mkstemp(err_path);
+  if (err_fd < 0) fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": cannot create a temporary file");
+  unlink(err_path);
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(err_fd);
+    fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": cannot start " + argv[0]);
+  }
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+      dup2(null_fd, 1);
+    }
+    dup2(err_fd, 2);
+    execvpe(args[0], args.data(), envp.data());
+    const char msg[] = "cannot run the program (is postgresql-client installed?)\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string err;
+  lseek(err_fd, 0, SEEK_SET);
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(err_fd, buf, sizeof buf)) > 0) err.append(buf, static_cast<size_t>(n));
+  close(err_fd);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  // The last lines of stderr, on one line.
+  while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+  if (err.size() > 600) err = "..." + err.substr(err.size() - 600);
+  std::replace(err.begin(), err.end(), '\n', ' ');
+  fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": " + argv[0] + " failed" +
+                             (WIFEXITED(status) ? " (exit " + std::to_string(WEXITSTATUS(status)) + ")" : "") +
+                             (err.empty() ? "" : ": " + err));
+}
+
+void PgStore::backup(const std::string& path) {
+  const std::string what = "backup to \"" + path + "\"";
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec))
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": the file exists (a backup goes to a new file)");
+  const std::string schema = current_schema();
+  // -t "schema".* : the schema's tables, views and sequences, schema-qualified,
+  // without CREATE SCHEMA (restore() empties the schema and reloads them).
+  std::string pattern = "\"";
+  for (char c : schema) pattern += c == '"' ? std::string("\"\"") : std::string(1, c);
+  pattern += "\".*";
+  try {
+    run_client({"pg_dump", "--format=plain", "--no-owner", "--no-privileges", "--table=" + pattern,
+                "--file=" + path},
+               what);
+  } catch (...) {
+    std::filesystem::remove(path, ec);
+    throw;
+  }
+  const std::string problem = dump_problem(path);
+  if (!problem.empty()) {
+    std::filesystem::remove(path, ec);
+    fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": " + problem);
+  }
+  log(ANALYTICA_LOG_INFO, where_ + ": backed up schema \"" + schema + "\" to " + path);
+}
+
+void PgStore::restore(const std::string& path) {
+  const std::string what = "restore from \"" + path + "\"";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": no such file");
+  const std::string problem = dump_problem(path);
+  if (!problem.empty()) fail(ANALYTICA_ERR_FORMAT, where_ + ": " + what + ": " + problem);
+  const std::string schema = current_schema();
+  forget_schema();
+  // Empties the schema inside the same transaction as the reload.
+  const std::string empty_schema =
+      "DO $analytica$ DECLARE r record; BEGIN "
+      "FOR r IN SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = " + literal(schema) + " AND c.relkind IN ('v', 'm') LOOP "
+      "EXECUTE format(CASE WHEN r.relkind = 'm' THEN 'DROP MATERIALIZED VIEW IF EXISTS %I.%I CASCADE' "
+      "ELSE 'DROP VIEW IF EXISTS %I.%I CASCADE' END, " + literal(schema) + ", r.relname); END LOOP; "
+      "FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = " + literal(schema) + " LOOP "
+      "EXECUTE format('DROP TABLE IF EXISTS %I.%I CASCADE', " + literal(schema) + ", r.tablename); END LOOP; "
+      "FOR r IN SELECT sequencename FROM pg_sequences WHERE schemaname = " + literal(schema) + " LOOP "
+      "EXECUTE format('DROP SEQUENCE IF EXISTS %I.%I CASCADE', " + literal(schema) + ", r.sequencename); END LOOP; "
+      "END $analytica$";
+  run_client({"psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+              "--command=" + empty_schema, "--file=" + path},
+             what);
+  log(ANALYTICA_LOG_INFO, where_ + ": restored schema \"" + schema + "\" from " + path);
 }
 
 }  // namespace sink_postgres

@@ -89,6 +89,25 @@ class PgStore : public analytica::sink::SinkBackend {
   // "postgres://user@host:port/db" of the connection.
   const std::string& where() const { return where_; }
 
+  // analytica.sink.admin/1, over the current schema (the store's tables).
+  // location(): "postgres://host:port/db". check(): the connection answers,
+  // there is a current schema, no index of it is invalid; thorough: every
+  // table reads too. tables(): tables of the schema with count(*). size():
+  // pg_total_relation_size over the schema's tables. backup(): pg_dump
+  // (plain SQL, the schema's tables only, no owners or privileges) run with
+  // this connection's parameters in its environment (never on its command
+  // line). restore(): refuses a file that is not a complete pg_dump
+  // (ANALYTICA_ERR_FORMAT), then in ONE transaction (psql
+  // --single-transaction, ON_ERROR_STOP) drops every table, view and
+  // sequence of the schema and runs the dump: all or nothing. Needs
+  // pg_dump and psql on PATH (Debian's postgresql-client).
+  std::string location() const override;
+  std::vector<std::string> check(bool thorough) override;
+  std::vector<TableRows> tables() override;
+  int64_t size() override;
+  void backup(const std::string& path) override;
+  void restore(const std::string& path) override;
+
  private:
   struct ResultDeleter {
     void operator()(pg_result* res) const;
@@ -131,6 +150,10 @@ class PgStore : public analytica::sink::SinkBackend {
   bool in_transaction() const override;
   void forget_schema();
   static void on_notice(void* self, const char* message);
+  std::string current_schema();
+  // Runs a PostgreSQL client program with this connection's parameters in
+  // its environment; fails with its stderr's last lines if it exits non-zero.
+  void run_client(const std::vector<std::string>& argv, const std::string& what);
 
   Settings settings_;
   pg_conn* conn_ = nullptr;

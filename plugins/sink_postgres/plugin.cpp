@@ -21,7 +21,7 @@ constexpr analytica_plugin_descriptor kDescriptor = analytica::sink::descriptor<
     "sink_postgres", "1.0.0",
     "PostgreSQL store: sink_sqlite's tables and upserts over libpq, an advisory lock per source for hosts "
     "sharing the database",
-    kSettings, /*lock_source=*/true);
+    kSettings, /*lock_source=*/true, /*admin=*/true);
 
 }  // namespace
 }  // namespace sink_postgres

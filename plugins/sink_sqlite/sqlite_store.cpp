@@ -184,6 +184,166 @@ SqliteStore::~SqliteStore() {
   sqlite3_close_v2(db_);
 }
 
+// ------------------------------------------------------------------ admin
+
+namespace {
+
+// The rows of a one-column text PRAGMA or query on db, or the error.
+int text_rows(sqlite3* db, const std::string& sql, std::vector<std::string>* out) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    out->push_back(text ? reinterpret_cast<const char*>(text) : "");
+  }
+  sqlite3_finalize(stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+// Copies database `from` into `to` with the online backup API, retrying
+// while another connection holds a lock, until deadline.
+int copy_database(sqlite3* from, sqlite3* to, std::chrono::steady_clock::time_point deadline) {
+  sqlite3_backup* b = sqlite3_backup_init(to, "main", from, "main");
+  if (!b) return sqlite3_errcode(to);
+  int rc;
+  while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int finish = sqlite3_backup_finish(b);
+  if (rc == SQLITE_DONE) return finish;
+  return rc;
+}
+
+void remove_database_files(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+}
+
+}  // namespace
+
+std::string SqliteStore::location() const {
+  if (settings_.path == ":memory:") return "sqlite://:memory:";
+  std::error_code ec;
+  const std::filesystem::path abs = std::filesystem::absolute(settings_.path, ec);
+  return "sqlite://" + (ec ? settings_.path : abs.lexically_normal().string());
+}
+
+std::vector<std::string> SqliteStore::check(bool thorough) {
+  std::vector<std::string> rows;
+  const char* pragma = thorough ? "PRAGMA integrity_check" : "PRAGMA quick_check";
+  const int rc = text_rows(db_, pragma, &rows);
+  if (rc != SQLITE_OK) return {std::string(pragma) + ": " + sqlite3_errmsg(db_)};
+  if (rows.size() == 1 && rows[0] == "ok") return {};
+  return rows;
+}
+
+std::vector<SqliteStore::TableRows> SqliteStore::tables() {
+  std::vector<std::string> names;
+  const int rc = text_rows(db_,
+                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' "
+                           "ESCAPE '\\' ORDER BY name",
+                           &names);
+  if (rc != SQLITE_OK) fail(rc, "list tables");
+  std::vector<TableRows> out;
+  for (const std::string& name : names) {
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += "\"";
+    Stmt stmt = prepare("SELECT count(*) FROM " + quoted, "count rows of " + quoted_table(name), false);
+    const int step = sqlite3_step(stmt.get());
+    if (step != SQLITE_ROW) fail(step, "count rows of " + quoted_table(name));
+    out.push_back({name, static_cast<int64_t>(sqlite3_column_int64(stmt.get(), 0))});
+  }
+  return out;
+}
+
+int64_t SqliteStore::size() {
+  if (settings_.path == ":memory:") {
+    std::vector<std::string> pages, page_size;
+    text_rows(db_, "PRAGMA page_count", &pages);
+    text_rows(db_, "PRAGMA page_size", &page_size);
+    if (pages.empty() || page_size.empty()) return 0;
+    return std::stoll(pages[0]) * std::stoll(page_size[0]);
+  }
+  int64_t total = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    std::error_code ec;
+    const auto n = std::filesystem::file_size(settings_.path + suffix, ec);
+    if (!ec) total += static_cast<int64_t>(n);
+  }
+  return total;
+}
+
+void SqliteStore::backup(const std::string& path) {
+  const std::string what = "backup to \"" + path + "\"";
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec))
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": the file exists (a backup goes to a new file)");
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": no directory \"" + dir.string() + "\"");
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  std::string reason;
+  if (rc == SQLITE_OK) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(std::max(settings_.busy_timeout_ms, 1000) * 4);
+    rc = copy_database(db_, dest, deadline);
+    if (rc != SQLITE_OK) reason = sqlite3_errstr(rc);
+    // A backup is one self-contained file, whatever the store's journal mode.
+    if (rc == SQLITE_OK) rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK && reason.empty()) reason = sqlite3_errmsg(dest);
+  } else {
+    reason = dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc);
+  }
+  const int closed = sqlite3_close_v2(dest);
+  if (rc == SQLITE_OK && closed != SQLITE_OK) {
+    rc = closed;
+    reason = sqlite3_errstr(closed);
+  }
+  if (rc != SQLITE_OK) {
+    remove_database_files(path);
+    fail(status_of(rc), where_ + ": " + what + ": " + reason);
+  }
+  log(ANALYTICA_LOG_INFO, where_ + ": backed up to " + path);
+}
+
+void SqliteStore::restore(const std::string& path) {
+  const std::string what = "restore from \"" + path + "\"";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": no such file");
+  sqlite3* src = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  std::string problem;
+  if (rc != SQLITE_OK) {
+    problem = src ? sqlite3_errmsg(src) : sqlite3_errstr(rc);
+  } else {
+    std::vector<std::string> rows;
+    rc = text_rows(src, "PRAGMA quick_check", &rows);
+    if (rc != SQLITE_OK)
+      problem = sqlite3_errmsg(src);
+    else if (!(rows.size() == 1 && rows[0] == "ok"))
+      problem = "quick_check: " + (rows.empty() ? std::string("no answer") : rows[0]);
+  }
+  if (!problem.empty()) {
+    sqlite3_close_v2(src);
+    fail(ANALYTICA_ERR_FORMAT, where_ + ": " + what + ": not a sound SQLite database (" + problem + ")");
+  }
+  forget_schema();  // no cached statement may hold this connection's pages
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::max(settings_.busy_timeout_ms, 1000) * 4);
+  rc = copy_database(src, db_, deadline);
+  sqlite3_close_v2(src);
+  if (rc != SQLITE_OK) fail(rc, what);
+  // The copy's header says DELETE; keep the store's configured mode.
+  exec("PRAGMA journal_mode = " + settings_.journal_mode, what);
+  log(ANALYTICA_LOG_INFO, where_ + ": restored from " + path);
+}
+
 // ------------------------------------------------------------ transactions
 
 bool SqliteStore::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -64,6 +65,22 @@ class SqliteStore : public analytica::sink::SinkBackend {
   // TEXT and BLOB -> TEXT (bytes, valid during fn), NULL -> NULL.
   void query(const char* sql, const analytica_value* params, uint32_t param_count, analytica_row_fn fn,
              void* user) override;
+
+  // analytica.sink.admin/1. location(): "sqlite://" + the absolute path.
+  // check(): PRAGMA quick_check (thorough: integrity_check), one problem per
+  // row other than "ok". tables(): every table but SQLite's own, with
+  // count(*). size(): the file plus its -wal. backup(): SQLite's online
+  // backup API into a new self-contained file (journal_mode DELETE),
+  // consistent while other connections write (WAL); removed again on
+  // failure. restore(): refuses a file that is not a sound SQLite database
+  // (ANALYTICA_ERR_FORMAT), then copies it over this database with the
+  // backup API in one write transaction: all or nothing.
+  std::string location() const override;
+  std::vector<std::string> check(bool thorough) override;
+  std::vector<TableRows> tables() override;
+  int64_t size() override;
+  void backup(const std::string& path) override;
+  void restore(const std::string& path) override;
 
  private:
   struct StmtDeleter {

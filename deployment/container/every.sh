@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# analytica-every — runs a command now and then every INTERVAL seconds, for
+# ever (a container's scheduler: compose's `app` and `backup` services).
+# A failing run is logged and the schedule goes on; SIGTERM/SIGINT stop it
+# at once (after the command in flight).
+#   analytica-every 86400 analytica run /opt/analytica/share/analytica/pipelines/creb.json
+set -uo pipefail
+[ $# -ge 2 ] || { echo "usage: analytica-every SECONDS COMMAND [ARG...]" >&2; exit 2; }
+interval="$1"
+shift
+case "$interval" in '' | *[!0-9]*) echo "analytica-every: SECONDS must be a number, not '$interval'" >&2; exit 2 ;; esac
+
+stop=0
+sleeper=""
+on_signal() {
+  stop=1
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+}
+trap on_signal TERM INT
+
+while [ "$stop" -eq 0 ]; do
+  echo "analytica-every: $(date -u +%Y-%m-%dT%H:%M:%SZ) running: $*"
+  "$@" &
+  child=$!
+  wait "$child"
+  rc=$?
+  # A signal interrupts wait: let the command finish, then stop.
+  while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
+  echo "analytica-every: $(date -u +%Y-%m-%dT%H:%M:%SZ) exit status $rc; next run in ${interval}s"
+  [ "$stop" -eq 0 ] || break
+  sleep "$interval" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=""
+done
+echo "analytica-every: stopped"
