@@ -33,7 +33,7 @@ if grep -q REFUSED <<<"$out"; then echo "FAIL: installed host refuses a core plu
 # Core plugins export exactly one symbol, the entry.
 syms=$(nm -D --defined-only "$prefix/lib/analytica/plugins/libsink_sqlite.so" | awk '{print $3}')
 [ "$syms" = analytica_plugin_entry ] || { echo "FAIL: libsink_sqlite.so exports: $syms"; fail=1; }
-pc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags analytica)
+pc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags analytica | xargs)
 [ "$pc" = "-I$prefix/lib/pkgconfig/../../include/analytica" ] || [ "$pc" = "-I$prefix/include/analytica" ] ||
   { echo "FAIL: pkg-config --cflags analytica: $pc"; fail=1; }
 echo "installed files:"
