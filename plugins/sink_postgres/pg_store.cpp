@@ -929,7 +929,7 @@ void PgStore::backup(const std::string& path) {
     std::filesystem::remove(path, ec);
     fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": " + problem);
   }
-  log(ANALYTICA_LOG_INFO, where_ + ": backed up schema \"" + schema + "\" to " + path);
+  log(ANALYTICA_LOG_DEBUG, where_ + ": backed up schema \"" + schema + "\" to " + path);
 }
 
 void PgStore::restore(const std::string& path) {
@@ -955,7 +955,7 @@ void PgStore::restore(const std::string& path) {
   run_client({"psql", "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
               "--command=" + empty_schema, "--file=" + path},
              what);
-  log(ANALYTICA_LOG_INFO, where_ + ": restored schema \"" + schema + "\" from " + path);
+  log(ANALYTICA_LOG_DEBUG, where_ + ": restored schema \"" + schema + "\" from " + path);
 }
 
 }  // namespace sink_postgres

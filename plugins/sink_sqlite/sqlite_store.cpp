@@ -308,7 +308,7 @@ void SqliteStore::backup(const std::string& path) {
     remove_database_files(path);
     fail(status_of(rc), where_ + ": " + what + ": " + reason);
   }
-  log(ANALYTICA_LOG_INFO, where_ + ": backed up to " + path);
+  log(ANALYTICA_LOG_DEBUG, where_ + ": backed up to " + path);
 }
 
 void SqliteStore::restore(const std::string& path) {
@@ -341,7 +341,7 @@ void SqliteStore::restore(const std::string& path) {
   if (rc != SQLITE_OK) fail(rc, what);
   // The copy's header says DELETE; keep the store's configured mode.
   exec("PRAGMA journal_mode = " + settings_.journal_mode, what);
-  log(ANALYTICA_LOG_INFO, where_ + ": restored from " + path);
+  log(ANALYTICA_LOG_DEBUG, where_ + ": restored from " + path);
 }
 
 // ------------------------------------------------------------ transactions
