@@ -247,8 +247,8 @@ analytica_status extract(void* self, const analytica_input* in) {
       const analytica_status s = x->host->emit(x->host->ctx, rejects.view());
       if (s < 0) throw Failure(s, "cannot emit " + x->rejects.table());
       const std::string m = source + ": " + std::to_string(rejects.row_count()) + " of " + std::to_string(index + 1) +
-                            " records rejected into " + x->rejects.table() + " (first: " +
-                            rejects.row(0)[3].text + ")";
+                            " records rejected to the side table " + x->rejects.table() +
+                            " (with the table prefix); first: " + rejects.row(0)[3].text;
       if (x->host->event) x->host->event(x->host->ctx, ANALYTICA_EVENT_WARNING, m.c_str());
     }
     return ANALYTICA_OK;

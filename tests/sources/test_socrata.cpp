@@ -1,0 +1,283 @@
+// source_socrata and extractor_json_records through config/pipelines/
+// permits.json against a local SODA-like server: three pages by keyset, a
+// new page between two runs, a run killed with SIGKILL between two pages
+// and a complete second run (row counts and bookmark exact), rejected
+// records, and the app token.
+#include "sources_support.h"
+#include "test_server.h"
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <regex>
+#include <set>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using srctest::db;
+
+namespace {
+
+constexpr const char* kPath = "/resource/c2es-76ed.json";
+
+// A building permit as the portal's JSON has it: every value a string,
+// null fields left out.
+json permit(int n, const std::string& issued) {
+  char num[32];
+  std::snprintf(num, sizeof num, "BP2024-%05d", n);
+  return {{"permitnum", num},
+          {"applieddate", "2023-12-0" + std::to_string(1 + n % 9) + "T00:00:00.000"},
+          {"issueddate", issued},
+          {"permittype", "Residential Improvement Project"},
+          {"permitclass", "1106 - Single Family House"},
+          {"workclass", "New"},
+          {"housingunits", std::to_string(1 + n % 3)},
+          {"estprojectcost", std::to_string(100000 + n) + ".50"},
+          {"communitycode", n % 2 ? "CHA" : "BRI"},
+          {"communityname", n % 2 ? "CHAPARRAL" : "BRIDGELAND/RIVERSIDE"},
+          {"latitude", "51.0" + std::to_string(n)},
+          {"longitude", "-114.0" + std::to_string(n)}};
+}
+
+// The portal's answer to the keyset queries source_socrata makes: records
+// with issueddate, after the bookmark (or from `since`), ordered by
+// issueddate then permitnum, $limit of them.
+class Portal {
+ public:
+  std::vector<json> records;
+  std::mutex mu;
+  std::function<bool(const httplib::Request&)> before;  // may answer for the portal (return true)
+
+  void mount(TestServer& server) {
+    server.http.Get(kPath, [this](const httplib::Request& req, httplib::Response& res) {
+      if (before && before(req)) {
+        res.status = 503;
+        return;
+      }
+      const std::string where = req.get_param_value("$where");
+      const int limit = std::stoi(req.get_param_value("$limit"));
+      static const std::regex keyset(R"(\(issueddate > '([^']*)' OR \(issueddate = '([^']*)' AND permitnum > '([^']*)'\)\))");
+      static const std::regex since(R"(issueddate >= '([^']*)')");
+      std::smatch m;
+      std::string after_date, after_key, from;
+      const bool has_keyset = std::regex_search(where, m, keyset);
+      if (has_keyset) after_date = m[1], after_key = m[3];
+      if (std::regex_search(where, m, since)) from = m[1];
+      if (req.get_param_value("$order") != "issueddate,permitnum") {
+        res.status = 400;
+        return;
+      }
+      std::vector<json> out;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        out = records;
+      }
+      std::sort(out.begin(), out.end(), [](const json& a, const json& b) {
+        return std::make_pair(a.value("issueddate", ""), a.value("permitnum", "")) <
+               std::make_pair(b.value("issueddate", ""), b.value("permitnum", ""));
+      });
+      json page = json::array();
+      for (const auto& r : out) {
+        const std::string d = r.value("issueddate", ""), k = r.value("permitnum", "");
+        if (d.empty() || d < from) continue;
+        if (has_keyset && !(d > after_date || (d == after_date && k > after_key))) continue;
+        if (static_cast<int>(page.size()) < limit) page.push_back(r);
+      }
+      res.set_content(page.dump(), "application/json");
+    });
+  }
+  void add(const json& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    records.push_back(r);
+  }
+};
+
+// permits.json pointed at the local portal, two records a page. The views
+// block is left out until the host reads it (docs/views.md).
+json permits_pipeline(const TestServer& server) {
+  json p = srctest::shipped_pipeline("permits");
+  json& s = p["sources"][0]["settings"];
+  s["base_url"] = server.base();
+  s["page_size"] = 2;
+  s["retry_delay_ms"] = 50;
+  s["retries"] = 0;
+  p["monitors"] = json::array();
+  p.erase("views");
+  return p;
+}
+
+std::string bookmark(const TempDir& dir) {
+  return sql_value(db(dir), "SELECT value FROM governance_bookmarks");
+}
+
+const char* kTable = "city_building_permits";
+
+}  // namespace
+
+TEST_CASE("permits.json reads three pages by keyset, sends the app token and stores the bookmark",
+          "[sources][socrata]") {
+  Portal portal;
+  // Records 2 and 3 share an issue date across the page boundary.
+  portal.add(permit(1, "2024-01-03T00:00:00.000"));
+  portal.add(permit(2, "2024-01-05T00:00:00.000"));
+  portal.add(permit(3, "2024-01-05T00:00:00.000"));
+  portal.add(permit(4, "2024-02-10T00:00:00.000"));
+  portal.add(permit(5, "2024-03-01T00:00:00.000"));
+  portal.add(permit(6, "2023-06-01T00:00:00.000"));  // before `since`
+  TestServer server;
+  portal.mount(server);
+  server.start();
+  TempDir dir;
+  const CliResult r = srctest::run(dir, srctest::write_pipeline(dir, permits_pipeline(server)), "SOCRATA_APP_TOKEN=test-token");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "5");
+  CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_sources WHERE status = 'ingested'") == "3");
+  const auto seen = server.seen(kPath);
+  REQUIRE(seen.size() == 3);  // the third page is short: no fourth request
+  for (const auto& s : seen) CHECK(s.app_token == "test-token");
+  CHECK(contains(seen[0].params.at("$where"), "issueddate >= '2024-01-01T00:00:00.000'"));
+  CHECK(contains(seen[1].params.at("$where"), "permitnum > 'BP2024-00002'"));
+  CHECK(seen[0].params.at("$select").rfind("permitnum,", 0) == 0);
+  CHECK(sql_rows(db(dir), std::string("SELECT permit_number, issued_date, issued_month, housing_units, estimated_cost, "
+                                      "community_code, latitude FROM ") + kTable + " WHERE permit_number = 'BP2024-00004'") ==
+        Rows{"BP2024-00004|2024-02-10|2024-02|2|100004.5|BRI|51.04"});
+  CHECK(bookmark(dir) == "2024-03-01T00:00:00.000|BP2024-00005");
+  CHECK(sql_value(db(dir), "SELECT bookmark_key FROM governance_bookmarks") ==
+        "socrata:127.0.0.1:" + std::to_string(server.port()) + "/c2es-76ed");
+  // The bookmark names the page that reached it (the last one), in the same run.
+  CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_bookmarks b JOIN governance_sources s ON s.sha256 = b.source_sha256 "
+                           "AND s.run_id = b.run_id") == "1");
+}
+
+TEST_CASE("permits.json: a page published between two runs is read alone by the second", "[sources][socrata]") {
+  Portal portal;
+  for (int i = 1; i <= 5; ++i) portal.add(permit(i, "2024-01-1" + std::to_string(i) + "T00:00:00.000"));
+  TestServer server;
+  portal.mount(server);
+  server.start();
+  TempDir dir;
+  const std::string pipe = srctest::write_pipeline(dir, permits_pipeline(server));
+  REQUIRE(srctest::run(dir, pipe).status == 0);
+  REQUIRE(server.seen(kPath).size() == 3);
+  CHECK(bookmark(dir) == "2024-01-15T00:00:00.000|BP2024-00005");
+
+  for (int i = 6; i <= 8; ++i) portal.add(permit(i, "2024-02-0" + std::to_string(i - 5) + "T00:00:00.000"));
+  const CliResult second = srctest::run(dir, pipe);
+  INFO(second.err);
+  REQUIRE(second.status == 0);
+  const auto seen = server.seen(kPath);
+  REQUIRE(seen.size() == 5);  // two new pages; nothing read again from the start
+  CHECK(contains(seen[3].params.at("$where"), "issueddate = '2024-01-15T00:00:00.000' AND permitnum > 'BP2024-00005'"));
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "8");
+  CHECK(bookmark(dir) == "2024-02-03T00:00:00.000|BP2024-00008");
+  CHECK(sql_value(db(dir), "SELECT sources_ingested FROM governance_runs ORDER BY started_at DESC LIMIT 1") == "2");
+
+  // Nothing new: one empty answer, nothing written.
+  REQUIRE(srctest::run(dir, pipe).status == 0);
+  CHECK(server.seen(kPath).size() == 6);
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "8");
+  CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_lineage_records WHERE table_name = 'city_building_permits'") == "8");
+}
+
+TEST_CASE("permits.json: a run killed between two pages resumes after the last committed page",
+          "[sources][socrata][kill]") {
+  Portal portal;
+  for (int i = 1; i <= 5; ++i) portal.add(permit(i, "2024-01-1" + std::to_string(i) + "T00:00:00.000"));
+  TempDir dir;
+  const std::string pidfile = dir.file("run.pid");
+  std::atomic<bool> kill_next{true};
+  std::atomic<int> killed{0};
+  // The request for the second page arrives once the first page committed:
+  // the run dies there, SIGKILL, with no chance to clean up.
+  portal.before = [&](const httplib::Request& req) {
+    if (!kill_next || !contains(req.get_param_value("$where"), "permitnum >")) return false;
+    kill_next = false;
+    for (int i = 0; i < 200 && (!fs::exists(pidfile) || read_text(pidfile).empty()); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const pid_t pid = static_cast<pid_t>(std::stol(read_text(pidfile)));
+    if (::kill(pid, SIGKILL) == 0) ++killed;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return true;
+  };
+  TestServer server;
+  portal.mount(server);
+  server.start();
+  const std::string pipe = srctest::write_pipeline(dir, permits_pipeline(server));
+  const std::string command =
+      shell_command(analytica_words({TEST_PLUGIN_DIR, PLUGIN_DIR}, {"--data-dir", dir.path.string(), "run", pipe}),
+                    "http_proxy= no_proxy=127.0.0.1") +
+      " & echo $! > " + shell_quote(pidfile) + "; wait $!";
+  const CliResult first = run_shell(command);
+  REQUIRE(killed == 1);
+  CHECK(first.status == 137);  // 128 + SIGKILL, as sh reports it
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "2");
+  CHECK(bookmark(dir) == "2024-01-12T00:00:00.000|BP2024-00002");
+  CHECK(sql_value(db(dir), "SELECT status FROM governance_runs") == "running");  // it never ended
+
+  const CliResult second = srctest::run(dir, pipe);
+  INFO(second.err);
+  REQUIRE(second.status == 0);
+  const auto seen = server.seen(kPath);
+  REQUIRE(seen.size() == 4);  // run 1: pages 1 and 2 (killed); run 2: pages 2 and 3
+  CHECK(contains(seen[2].params.at("$where"), "permitnum > 'BP2024-00002'"));
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "5");
+  CHECK(sql_value(db(dir), std::string("SELECT count(DISTINCT permit_number) FROM ") + kTable) == "5");
+  CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_lineage_records WHERE table_name = 'city_building_permits'") == "5");
+  CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_sources WHERE status = 'ingested'") == "3");
+  CHECK(bookmark(dir) == "2024-01-15T00:00:00.000|BP2024-00005");
+}
+
+TEST_CASE("extractor_json_records: records missing a required field or mistyped go to <table>_rejects with the reason",
+          "[sources][json_records]") {
+  Portal portal;
+  portal.add(permit(1, "2024-01-03T00:00:00.000"));
+  json bad_units = permit(2, "2024-01-04T00:00:00.000");
+  bad_units["housingunits"] = "two";
+  portal.add(bad_units);
+  json no_number = permit(3, "2024-01-05T00:00:00.000");
+  no_number.erase("permitnum");
+  no_number["permitnum"] = "";
+  portal.add(no_number);
+  json no_units = permit(4, "2024-01-06T00:00:00.000");
+  no_units.erase("housingunits");  // optional: stored as NULL
+  no_units.erase("completeddate");
+  portal.add(no_units);
+  portal.add(permit(5, "2024-01-07T00:00:00.000"));
+  TestServer server;
+  portal.mount(server);
+  server.start();
+  TempDir dir;
+  json p = permits_pipeline(server);
+  p["sources"][0]["settings"]["page_size"] = 10;
+  const CliResult r = srctest::run(dir, srctest::write_pipeline(dir, p));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(sql_rows(db(dir), std::string("SELECT permit_number, coalesce(housing_units, 'NULL') FROM ") + kTable +
+                              " ORDER BY 1") ==
+        Rows{"BP2024-00001|2", "BP2024-00004|NULL", "BP2024-00005|3"});
+  const Rows rejects =
+      sql_rows(db(dir), std::string("SELECT record_index, coalesce(record_key, ''), reason FROM ") + kTable + "_rejects ORDER BY 1");
+  REQUIRE(rejects.size() == 2);
+  CHECK(rejects[0] == "1|permit_number=BP2024-00002|housing_units: expected an integer, got \"two\"");
+  CHECK(rejects[1] == "2||permit_number: required field \"permitnum\" is missing");
+  CHECK(contains(r.err, "2 of 5 records rejected to the side table building_permits_rejects"));
+}
+
+TEST_CASE("permits.json declares its views over the table it writes", "[sources][socrata]") {
+  const json p = srctest::shipped_pipeline("permits");
+  const json& ds = p.at("views").at(0).at("datasets").at(0);
+  CHECK(ds.at("table") == p["extractors"][0]["settings"]["table"]);
+  std::set<std::string> columns;
+  for (const auto& c : p["extractors"][0]["settings"]["columns"]) columns.insert(c["name"].get<std::string>());
+  CHECK(columns.count(ds["period"]["column"].get<std::string>()));
+  for (const auto& d : ds["dimensions"]) CHECK(columns.count(d["column"].get<std::string>()));
+  for (const auto& m : ds["measures"]) CHECK(columns.count(m["column"].get<std::string>()));
+  CHECK(p["sources"][0]["settings"]["dataset"] == "c2es-76ed");
+  CHECK(p["sources"][0]["settings"]["bookmark_column"] == "issueddate");
+}
