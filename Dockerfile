@@ -41,8 +41,8 @@ RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/l
 FROM debian:12
 RUN groupadd --system --gid 10001 analytica \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home --shell /usr/sbin/nologin analytica \
- && mkdir -p /data \
- && chown analytica:analytica /data
+ && mkdir -p /data /backups \
+ && chown analytica:analytica /data /backups
 # The runtime libraries, exactly the packages the build stage derived.
 COPY --from=build /opt/analytica/share/analytica/runtime-packages.txt /opt/analytica/share/analytica/
 RUN apt-get update \
@@ -61,7 +61,7 @@ ENV PATH=/opt/analytica/bin:$PATH \
     ANALYTICA_PORT=8080
 USER analytica:analytica
 WORKDIR /data
-VOLUME /data
+VOLUME /data /backups
 EXPOSE 8080
 # Healthy when the store opens and passes SQLite's quick check (or the
 # server is reachable) and the dashboard answers /health on ANALYTICA_PORT;

@@ -11,7 +11,7 @@ mkdir -p "$data_dir/inbox"
 # The three most recent monthly reports, as CREB would have published them by now.
 build/bin/creb-synth --quiet --out "$data_dir/inbox" \
   --months "$(date -d "$(date +%Y-%m-15) -3 month" +%Y-%m)..$(date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)"
-echo "sample reports: $(ls "$data_dir"/inbox/*.pdf | wc -l) PDFs in $data_dir/inbox"
+echo "sample reports: $(find "$data_dir/inbox" -maxdepth 1 -name "*.pdf" | wc -l) PDFs in $data_dir/inbox"
 build/bin/analytica --data-dir "$data_dir" run config/pipelines/creb.json
 echo
 echo "Database: $data_dir/analytica.db"

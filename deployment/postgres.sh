@@ -29,7 +29,7 @@ as_server() {
 }
 
 find_bin() {
-  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+  find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -type d -name bin 2>/dev/null | sort -V | tail -1
 }
 
 stop_cluster() {
