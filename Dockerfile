@@ -54,6 +54,7 @@ COPY --from=build /opt/analytica /opt/analytica
 COPY config/pipelines /opt/analytica/share/analytica/pipelines
 COPY deployment/container/healthcheck.sh /opt/analytica/bin/analytica-healthcheck
 COPY deployment/container/every.sh /opt/analytica/bin/analytica-every
+COPY deployment/container/task.sh /opt/analytica/bin/analytica-task
 ENV PATH=/opt/analytica/bin:$PATH \
     ANALYTICA_CONFIG=/opt/analytica/share/analytica/analytica.json \
     ANALYTICA_DATA_DIR=/data \

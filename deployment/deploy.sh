@@ -18,7 +18,9 @@
 #
 # Settings (environment): ANALYTICA_ENGINE (podman|docker), ANALYTICA_IMAGE
 # (localhost/analytica:latest), ANALYTICA_PROJECT (compose project,
-# analytica), ANALYTICA_DOCKERFILE (Dockerfile), ANALYTICA_DEPLOY_TIMEOUT
+# analytica), ANALYTICA_COMPOSE_FILES (more compose files, e.g.
+# deployment/compose.postgres.yaml), ANALYTICA_DOCKERFILE (Dockerfile),
+# ANALYTICA_DEPLOY_TIMEOUT
 # (seconds to wait for health, 180), ANALYTICA_STATE_DIR (where the last
 # deploy's backup and previous image are noted, ~/.local/state/analytica-deploy),
 # and compose.yaml's own (ANALYTICA_PIPELINE, ANALYTICA_PUBLISH, ...).
@@ -43,7 +45,13 @@ say() { echo "deploy: $*"; }
 die() { echo "deploy: $*" >&2; exit 1; }
 elapsed() { echo "$((SECONDS - ${1:-0}))s"; }
 
-compose() { engine_compose -p "$project" -f "$root/compose.yaml" "$@"; }
+# compose.yaml, plus the files in ANALYTICA_COMPOSE_FILES (space-separated,
+# e.g. deployment/compose.postgres.yaml).
+compose() {
+  local files=(-f "$root/compose.yaml") f
+  for f in ${ANALYTICA_COMPOSE_FILES:-}; do files+=(-f "$f"); done
+  engine_compose -p "$project" "${files[@]}" "$@"
+}
 
 # The container of a compose service (running or not), or nothing.
 container_of() {
@@ -93,7 +101,7 @@ backup_store() {
   local img="$1" cnt out
   cnt=$(container_of app)
   if [ -n "$cnt" ] && [ "$("$ENGINE" inspect -f '{{.State.Running}}' "$cnt")" = true ]; then
-    out=$("$ENGINE" exec "$cnt" analytica backup --to /backups --keep "${ANALYTICA_BACKUP_KEEP:-7}" --pipeline "$pipeline" --json 2>&1) || {
+    out=$("$ENGINE" exec "$cnt" analytica-task backup --json 2>&1) || {
       echo "$out" >&2
       return 1
     }
@@ -144,7 +152,7 @@ verify() {
         else
           # Exit status 1 (degraded) or 2 (failing: stale data, say) still
           # means it ran; the store's own check must pass.
-          out=$("$ENGINE" exec "$app" analytica status --pipeline "$pipeline" --no-source-hash 2>&1) || true
+          out=$("$ENGINE" exec "$app" analytica-task status --no-source-hash 2>&1) || true
         fi
         if [ -n "$problem" ]; then
           :
@@ -258,7 +266,7 @@ cmd_status() {
   local cnt
   cnt=$(container_of app)
   if [ -n "$cnt" ] && [ "$("$ENGINE" inspect -f '{{.State.Running}}' "$cnt")" = true ]; then
-    "$ENGINE" exec "$cnt" analytica status --pipeline "$pipeline"
+    "$ENGINE" exec "$cnt" analytica-task status
   else
     say "the app service is not running"
     return 1
