@@ -117,6 +117,18 @@ backup_store() {
   sed -n 's/^ *"file": "\(.*\)",\{0,1\}$/\1/p' <<<"$out" | head -1
 }
 
+# Where the dashboard is published (compose.yaml's ANALYTICA_PUBLISH), as
+# an address to connect to.
+published() {
+  local p="${ANALYTICA_PUBLISH:-127.0.0.1:8080}"
+  case "$p" in
+    *:*) ;;
+    *) p="127.0.0.1:$p" ;;
+  esac
+  p="${p/#0.0.0.0:/127.0.0.1:}"
+  echo "${p/#\[::\]:/127.0.0.1:}"
+}
+
 # Waits until the deployment is healthy: every service runs, the dashboard's
 # HEALTHCHECK passes, /health answers on the published port, `analytica
 # status` runs in the app container and finds the store sound.
@@ -145,7 +157,7 @@ verify() {
       if ! out=$(engine_health "$dash" 2>&1); then
         problem="the dashboard's HEALTHCHECK fails ${out:+($out)}"
       else
-        port=$("$ENGINE" port "$dash" 8080 2>/dev/null | head -1 | sed 's/^0\.0\.0\.0:/127.0.0.1:/; s/^\[::\]:/127.0.0.1:/')
+        port=$(published)
         code=$(curl -s -o /dev/null -m 10 -w '%{http_code}' "http://$port/health" || true)
         if [ "$code" != 200 ] && [ "$code" != 503 ]; then
           problem="/health on $port answered ${code:-nothing}"
