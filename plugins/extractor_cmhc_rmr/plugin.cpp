@@ -16,6 +16,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,9 @@ const analytica_setting kSettings[] = {
     {"max_entry_bytes", "integer", "67108864", 0,
      "largest uncompressed size of one workbook part; larger parts are refused before inflating (zip bombs)"},
     {"max_total_bytes", "integer", "268435456", 0, "largest uncompressed size of all parts read from one workbook"},
+    {"table_prefix", "string", "\"\"", 0,
+     "put before this extractor's table names (document, values, changes), after the pipeline's prefix: lets a "
+     "pipeline run it beside another extractor that also writes a document table"},
 };
 
 analytica_provenance at(const rmr::Where& w) {
@@ -83,6 +87,8 @@ Cell text(const std::string& s, const rmr::Where& w = {}) {
 struct Extractor {
   const analytica_host* host;
   xlsx::Limits limits;
+  std::string prefix;
+  Schema document{document_schema()}, values{values_schema()}, changes{changes_schema()};
   // The last workbook read for a preview, by path, size and time.
   std::string cached_key;
   std::unique_ptr<xlsx::Workbook> cached_book;
@@ -104,6 +110,16 @@ analytica_status create(const analytica_host* host, const char* settings, void**
     };
     x->limits.max_entry_bytes = get("max_entry_bytes", x->limits.max_entry_bytes);
     x->limits.max_total_bytes = get("max_total_bytes", x->limits.max_total_bytes);
+    if (s.contains("table_prefix")) {
+      if (!s["table_prefix"].is_string()) throw Failure(ANALYTICA_ERR_INVALID, "setting table_prefix: expected a string");
+      x->prefix = s["table_prefix"].get<std::string>();
+      for (char c : x->prefix)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+          throw Failure(ANALYTICA_ERR_INVALID, "setting table_prefix: letters, digits and _ only");
+      x->document = Schema(x->prefix + "document", document_schema().columns());
+      x->values = Schema(x->prefix + "values", values_schema().columns());
+      x->changes = Schema(x->prefix + "changes", changes_schema().columns());
+    }
     *out = x.release();
     return ANALYTICA_OK;
   });
@@ -111,8 +127,9 @@ analytica_status create(const analytica_host* host, const char* settings, void**
 
 void destroy(void* self) { delete static_cast<Extractor*>(self); }
 
-const analytica_table_schema* output_table(void*, uint32_t index) {
-  const Schema* all[] = {&document_schema(), &values_schema(), &changes_schema()};
+const analytica_table_schema* output_table(void* self, uint32_t index) {
+  const auto* x = static_cast<const Extractor*>(self);
+  const Schema* all[] = {&x->document, &x->values, &x->changes};
   return index < 3 ? all[index]->view() : nullptr;
 }
 
@@ -141,9 +158,9 @@ analytica_status extract(void* self, const analytica_input* in) {
     for (const auto& w : report.warnings)
       x->host->event(x->host->ctx, ANALYTICA_EVENT_WARNING, (path + ": " + w).c_str());
     const std::string file = std::filesystem::path(path).filename().string();
-    Batch document(document_schema());
+    Batch document(x->document);
     document.add_row() = {Cell::of(report.survey), Cell::of(file)};
-    Batch values(values_schema());
+    Batch values(x->values);
     for (const auto& v : report.values) {
       auto& row = values.add_row();
       row = {text(v.table, v.at),
@@ -158,7 +175,7 @@ analytica_status extract(void* self, const analytica_input* in) {
              Cell::of(report.survey),
              Cell::of(file)};
     }
-    Batch changes(changes_schema());
+    Batch changes(x->changes);
     for (const auto& c : report.changes) {
       auto& row = changes.add_row();
       row = {text(c.table, c.at),       text(c.centre, c.centre_at),
