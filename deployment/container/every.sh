@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # analytica-every — runs a command now and then every INTERVAL seconds, for
 # ever (a container's scheduler: compose's `app` and `backup` services).
-# A failing run is logged and the schedule goes on; SIGTERM/SIGINT stop it
-# at once (after the command in flight).
+# A failing run is logged and the schedule goes on; SIGTERM/SIGINT are passed
+# to the command in flight (analytica cancels a run cleanly) and stop the
+# schedule.
 #   analytica-every 86400 analytica run /opt/analytica/share/analytica/pipelines/creb.json
 set -uo pipefail
 [ $# -ge 2 ] || { echo "usage: analytica-every SECONDS COMMAND [ARG...]" >&2; exit 2; }
@@ -12,8 +13,10 @@ case "$interval" in '' | *[!0-9]*) echo "analytica-every: SECONDS must be a numb
 
 stop=0
 sleeper=""
+child=""
 on_signal() {
   stop=1
+  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null
   [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
 }
 trap on_signal TERM INT
@@ -26,6 +29,7 @@ while [ "$stop" -eq 0 ]; do
   rc=$?
   # A signal interrupts wait: let the command finish, then stop.
   while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done
+  child=""
   echo "analytica-every: $(date -u +%Y-%m-%dT%H:%M:%SZ) exit status $rc; next run in ${interval}s"
   [ "$stop" -eq 0 ] || break
   sleep "$interval" &
