@@ -2,6 +2,7 @@
 
 #include "tables.h"
 #include "text_layout.h"
+#include "poppler_text.h"
 
 #include <nlohmann/json.hpp>
 #include <poppler-document.h>
@@ -17,7 +18,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace creb {
 
@@ -51,14 +54,12 @@ const std::vector<std::string>& district_field_names() {
     return n;
 }
 
-namespace {
-
 void silence_poppler() {
     static std::once_flag once;
     std::call_once(once, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
 }
 
-PageText load_page(const poppler::document& doc, int index) {
+PageText load_page_text(const poppler::document& doc, int index) {
     PageText pt;
     pt.number = index + 1;
     std::unique_ptr<poppler::page> pg(doc.create_page(index));
@@ -80,6 +81,10 @@ PageText load_page(const poppler::document& doc, int index) {
     build_lines(pt);
     return pt;
 }
+
+namespace {
+
+PageText load_page(const poppler::document& doc, int index) { return load_page_text(doc, index); }
 
 bool has_pdf_header(const std::string& bytes) {
     return bytes.substr(0, 1024).find("%PDF-") != std::string::npos;
@@ -181,12 +186,15 @@ void cross_check(Report& rep) {
     }
 }
 
-Report read_document(const poppler::document& doc, const std::string& name, bool truncated) {
+Report read_document(const poppler::document& doc, const std::string& name, bool truncated,
+                     const ReadOptions& options) {
     const std::string trunc_note = truncated ? " (the file looks truncated: no %%EOF marker at its end)" : "";
     if (doc.is_locked()) throw Error(name + ": encrypted PDF (a password is required to read it)");
     const int n = doc.pages();
     if (n <= 0) throw Error(name + ": PDF has no pages" + trunc_note);
 
+    ReadStats stats;
+    stats.page_count = n;
     std::vector<std::optional<PageText>> pages(static_cast<size_t>(n));
     std::optional<DistrictTable> district;
     std::string district_failure;
@@ -195,14 +203,16 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
     std::map<std::string, Box> title_month_box;
     bool any_title = false;
     const size_t type_count = city_property_types().size();
+    auto complete = [&] { return district && city.size() == type_count; };
 
-    // Visit pages in order, reading each page's words once, and stop as soon as
-    // every required table has been found.
-    for (int i = 0; i < n; ++i) {
-        if (district && city.size() == type_count) break;
+    // Reads one page's words once and takes the tables its title announces. Returns
+    // how many tables it confirmed (title and table both found).
+    auto visit = [&](int i) -> int {
         pages[i] = load_page(doc, i);
+        ++stats.pages_read;
         const PageText& pt = *pages[i];
         PageTitle t = read_title(pt);
+        int found = 0;
         if (!t.month.empty()) ++title_months[t.month];
         if (t.districts) {
             any_title = true;
@@ -210,6 +220,7 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
                 std::optional<DistrictTable> d = read_district_table(pt);
                 if (d && d->failure.empty()) {
                     district = std::move(d);
+                    ++found;
                 } else if (d && district_failure.empty()) {
                     district_failure = d->failure;
                 }
@@ -218,7 +229,30 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
         if (t.city) any_title = true;
         if (t.city && !t.property_type.empty() && !city.count(t.property_type)) {
             std::optional<CityTable> c = read_city_table(pt, t.property_type, t.type_box);
-            if (c) city.emplace(t.property_type, std::move(*c));
+            if (c) {
+                city.emplace(t.property_type, std::move(*c));
+                ++found;
+            }
+        }
+        return found;
+    };
+
+    // 1. The caller's hint (where the previous report of this layout had its
+    //    tables): each page counts only when its own title confirms a table.
+    for (int p : options.hint_pages) {
+        if (complete()) break;
+        if (p < 1 || p > n || pages[p - 1]) continue;
+        ++stats.hinted_pages;
+        stats.hint_hits += visit(p - 1);
+    }
+    // 2. Whatever is still missing: visit the remaining pages in order, reading each
+    //    page's title, and stop as soon as every required table has been found.
+    if (!complete()) {
+        stats.scanned = true;
+        for (int i = 0; i < n && !complete(); ++i) {
+            if (pages[i]) continue;
+            visit(i);
+            ++stats.scan_pages;
         }
     }
 
@@ -226,7 +260,11 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
     // Fallback: a district table on a page whose title did not say so (title drift).
     if (!district) {
         for (int i = 0; i < n && !district; ++i) {
-            if (!pages[i]) pages[i] = load_page(doc, i);
+            if (!pages[i]) {
+                pages[i] = load_page(doc, i);
+                ++stats.pages_read;
+                ++stats.scan_pages;
+            }
             std::optional<DistrictTable> d = read_district_table(*pages[i]);
             if (d && d->failure.empty()) {
                 warnings.push_back("page " + std::to_string(i + 1) +
@@ -303,16 +341,48 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
     }
     rep.warnings = std::move(warnings);
     cross_check(rep);
+    std::set<int> used;
+    for (const auto* set : {&rep.city_monthly, &rep.district_monthly})
+        for (const Record& r : *set)
+            for (const Field& f : r.fields)
+                if (f.cell.page > 0) used.insert(f.cell.page);
+    rep.table_pages.assign(used.begin(), used.end());
+    rep.stats = stats;
     return rep;
 }
 
 }  // namespace
 
-Report read_report_from_memory(const std::string& bytes, const std::string& display_name) {
+namespace {
+
+std::string too_large(const std::string& name, std::uint64_t size, std::uint64_t limit) {
+    return name + ": file too large (" + std::to_string(size) + " bytes; the limit is " + std::to_string(limit) +
+           " bytes)";
+}
+
+Report read_loaded(std::unique_ptr<poppler::document> doc, const std::string& name, bool truncated,
+                   const ReadOptions& options) {
+    if (!doc) {
+        throw Error(name + ": cannot open PDF (damaged" + std::string(truncated ? " or truncated" : "") + " file)");
+    }
+    try {
+        return read_document(*doc, name, truncated, options);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(name + ": " + e.what());
+    }
+}
+
+}  // namespace
+
+Report read_report_from_memory(const std::string& bytes, const std::string& display_name,
+                               const ReadOptions& options) {
     silence_poppler();
     if (bytes.empty()) throw Error(display_name + ": empty file");
+    if (bytes.size() > options.max_file_bytes || bytes.size() > static_cast<size_t>(INT_MAX))
+        throw Error(too_large(display_name, bytes.size(), std::min<std::uint64_t>(options.max_file_bytes, INT_MAX)));
     if (!has_pdf_header(bytes)) throw Error(display_name + ": not a PDF file (no %PDF- header)");
-    if (bytes.size() > static_cast<size_t>(INT_MAX)) throw Error(display_name + ": file too large");
     const bool truncated = !has_eof_marker(bytes);
     std::unique_ptr<poppler::document> doc;
     try {
@@ -320,26 +390,40 @@ Report read_report_from_memory(const std::string& bytes, const std::string& disp
     } catch (const std::exception& e) {
         throw Error(display_name + ": cannot open PDF: " + e.what());
     }
-    if (!doc) {
-        throw Error(display_name + ": cannot open PDF (damaged" + std::string(truncated ? " or truncated" : "") +
-                    " file)");
-    }
-    try {
-        return read_document(*doc, display_name, truncated);
-    } catch (const Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw Error(display_name + ": " + e.what());
-    }
+    return read_loaded(std::move(doc), display_name, truncated, options);
 }
 
-Report read_report(const std::string& path) {
+// Checks the size first (a 1 GB file is refused without reading it), then only the
+// first and last bytes (header, %%EOF); poppler reads the rest from the file as it
+// needs it, so memory stays proportional to the pages read, not to the file.
+Report read_report(const std::string& path, const ReadOptions& options) {
+    silence_poppler();
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw Error(path + ": cannot open file");
+    if (!S_ISREG(st.st_mode)) throw Error(path + ": cannot open file (not a regular file)");
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size == 0) throw Error(path + ": empty file");
+    if (size > options.max_file_bytes) throw Error(too_large(path, size, options.max_file_bytes));
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path + ": cannot open file");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error(path + ": read error");
-    return read_report_from_memory(ss.str(), path);
+    std::string head(static_cast<size_t>(std::min<std::uint64_t>(size, 1024)), '\0');
+    in.read(&head[0], static_cast<std::streamsize>(head.size()));
+    if (!in) throw Error(path + ": read error");
+    if (!has_pdf_header(head)) throw Error(path + ": not a PDF file (no %PDF- header)");
+    const std::uint64_t tail_len = std::min<std::uint64_t>(size, 2048);
+    std::string tail(static_cast<size_t>(tail_len), '\0');
+    in.seekg(static_cast<std::streamoff>(size - tail_len));
+    in.read(&tail[0], static_cast<std::streamsize>(tail.size()));
+    if (!in) throw Error(path + ": read error");
+    in.close();
+    const bool truncated = !has_eof_marker(tail);
+    std::unique_ptr<poppler::document> doc;
+    try {
+        doc.reset(poppler::document::load_from_file(path));
+    } catch (const std::exception& e) {
+        throw Error(path + ": cannot open PDF: " + e.what());
+    }
+    return read_loaded(std::move(doc), path, truncated, options);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,10 +45,35 @@ struct Record {
     const Cell* find(const std::string& name) const;
 };
 
+// How the reader found the table pages (for logs and benchmarks).
+struct ReadStats {
+    int page_count = 0;          // pages in the document
+    int pages_read = 0;          // pages whose text was extracted
+    int hinted_pages = 0;        // pages tried first because the caller's hint named them
+    int hint_hits = 0;           // tables confirmed (by title and table) on hinted pages
+    bool scanned = false;        // the pages were scanned in order (no hint, or the hint fell short)
+    int scan_pages = 0;          // pages read by that scan
+};
+
 struct Report {
     std::string report_month;                    // "YYYY-MM"
     std::vector<Record> city_monthly, district_monthly;
     std::vector<std::string> warnings;           // human-readable, non-fatal doubts
+    std::vector<int> table_pages;                // 1-based pages the tables were read from, ascending
+    ReadStats stats;
+};
+
+// Largest file read_report() accepts by default (the real reports are a few MB).
+constexpr std::uint64_t kDefaultMaxFileBytes = 256ull << 20;
+
+struct ReadOptions {
+    // Files larger than this are refused before anything is read.
+    std::uint64_t max_file_bytes = kDefaultMaxFileBytes;
+    // Pages (1-based) to try first: where the tables of the previous report of the
+    // same layout were found (Report::table_pages). Each is accepted only when its
+    // title and table confirm it; whatever they miss is found by scanning the
+    // remaining pages in order.
+    std::vector<int> hint_pages;
 };
 
 // message = "<file>: <reason>"
@@ -58,10 +84,13 @@ public:
 
 // Reads one report. Throws creb::Error when the file is not a readable PDF, is
 // encrypted, has no pages, is not a CREB package, or a required table is missing.
-Report read_report(const std::string& path);
+// A file larger than options.max_file_bytes is refused by its size, before it is read.
+// The document is read from the file as poppler needs it, never loaded whole.
+Report read_report(const std::string& path, const ReadOptions& options = {});
 
 // Same, from the file's bytes; display_name is used in error messages.
-Report read_report_from_memory(const std::string& bytes, const std::string& display_name);
+Report read_report_from_memory(const std::string& bytes, const std::string& display_name,
+                               const ReadOptions& options = {});
 
 // Exactly the shape of *.expected.json: report_month, city_monthly, district_monthly.
 // With provenance, each record gets an extra "_provenance" object, and the top level a

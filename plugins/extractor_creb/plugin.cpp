@@ -4,6 +4,7 @@
 // report's figures win over an earlier one's (report_month is NEWEST); the
 // sink keeps the earlier ones as revisions.
 #include "creb_report.h"
+#include "preview.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -12,7 +13,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace {
 using analytica::Batch;
@@ -86,13 +89,37 @@ Batch to_batch(const Schema& schema, const std::vector<creb::Record>& records, c
 
 struct Extractor {
   const analytica_host* host;
+  std::uint64_t max_file_bytes = creb::kDefaultMaxFileBytes;
+  // Where the previous report's tables were: reports of one layout keep their
+  // tables on the same pages, so the next one tries those pages first (each
+  // confirmed by its title; what they miss is found by a scan, logged).
+  std::vector<int> last_table_pages;
+  std::string preview_type, preview_png;  // the last render's result
 };
 
-analytica_status create(const analytica_host* host, const char*, void** out) {
+const analytica_setting kSettings[] = {
+    {"max_file_mb", "integer", "256", 0,
+     "largest input read, in MiB; a larger file is refused by its size before it is read"},
+};
+
+analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
   return analytica::guard(host, [&] {
-    *out = new Extractor{host};
+    auto x = std::make_unique<Extractor>();
+    x->host = host;
+    const auto s = nlohmann::json::parse(settings_json && *settings_json ? settings_json : "{}");
+    if (s.is_object() && s.contains("max_file_mb")) {
+      const auto& v = s["max_file_mb"];
+      if (!v.is_number_integer() || v.get<long long>() < 1)
+        throw Failure(ANALYTICA_ERR_INVALID, "max_file_mb: expected a positive integer");
+      x->max_file_bytes = static_cast<std::uint64_t>(v.get<long long>()) << 20;
+    }
+    *out = x.release();
     return ANALYTICA_OK;
   });
+}
+
+void log(const Extractor& x, analytica_log_level level, const std::string& message) {
+  if (x.host && x.host->log) x.host->log(x.host->ctx, level, message.c_str());
 }
 
 void destroy(void* self) { delete static_cast<Extractor*>(self); }
@@ -114,11 +141,31 @@ analytica_status extract(void* self, const analytica_input* in) {
   auto* x = static_cast<Extractor*>(self);
   return analytica::guard(x->host, [&] {
     const std::string path = in->path ? in->path : "";
+    creb::ReadOptions options;
+    options.max_file_bytes = x->max_file_bytes;
+    const std::string shown = in->display_name ? in->display_name : path;
+    options.hint_pages = x->last_table_pages;
     creb::Report report;
     try {
-      report = creb::read_report(path);
+      report = creb::read_report(path, options);
     } catch (const creb::Error& e) {
       throw Failure(ANALYTICA_ERR_FORMAT, e.what());
+    }
+    const creb::ReadStats& st = report.stats;
+    x->last_table_pages = report.table_pages;
+    std::string pages;
+    for (int p : report.table_pages) pages += (pages.empty() ? "" : ",") + std::to_string(p);
+    if (st.hinted_pages > 0 && st.scanned) {
+      log(*x, ANALYTICA_LOG_INFO,
+          shown + ": the tables were not all on the pages of the previous report (" + std::to_string(st.hint_hits) +
+              " confirmed of " + std::to_string(st.hinted_pages) + " tried); scanned " +
+              std::to_string(st.scan_pages) + " more page(s) of " + std::to_string(st.page_count) +
+              "; tables on pages " + pages);
+    } else {
+      log(*x, ANALYTICA_LOG_DEBUG,
+          shown + ": read " + std::to_string(st.pages_read) + " of " + std::to_string(st.page_count) + " pages (" +
+              (st.scanned ? "scanned in order" : "all on the pages of the previous report") + "); tables on pages " +
+              pages);
     }
     for (const auto& w : report.warnings) x->host->event(x->host->ctx, ANALYTICA_EVENT_WARNING, (path + ": " + w).c_str());
     const std::string file = std::filesystem::path(path).filename().string();
@@ -133,16 +180,54 @@ analytica_status extract(void* self, const analytica_input* in) {
   });
 }
 
-const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
-
-const void* get_interface(const char* id) {
-  return std::strcmp(id, ANALYTICA_EXTRACTOR_V1) == 0 ? &kExtractor : nullptr;
+// analytica.preview/1: a PNG crop of the page around the cells, with their row
+// label and column header in view (three small crops side by side when those are
+// far from the cells), the cells outlined.
+analytica_status render(void* self, const analytica_preview_request* request, const char** out_media_type,
+                        const uint8_t** out_data, uint64_t* out_size) {
+  auto* x = static_cast<Extractor*>(self);
+  return analytica::guard(x->host, [&] {
+    if (!request || !out_media_type || !out_data || !out_size)
+      throw Failure(ANALYTICA_ERR_INVALID, "preview: missing request or output");
+    const auto q = analytica::read_sized(request);
+    if (!q.path) throw Failure(ANALYTICA_ERR_INVALID, "preview: no input path");
+    if (!q.cells || q.cell_count == 0) throw Failure(ANALYTICA_ERR_INVALID, "preview: no cells");
+    creb::PreviewRequest r;
+    r.path = q.path;
+    r.page = q.cells[0].page;
+    r.scale = q.scale > 0 ? q.scale : 1.0;
+    r.max_file_bytes = x->max_file_bytes;
+    for (uint32_t i = 0; i < q.cell_count; ++i) {
+      const analytica_provenance& c = q.cells[i];
+      if (c.page != r.page) throw Failure(ANALYTICA_ERR_INVALID, "preview: cells on more than one page");
+      r.cells.push_back({c.box.x0, c.box.y0, c.box.x1, c.box.y1});
+    }
+    try {
+      creb::Preview p = creb::render_preview(r);
+      x->preview_png = std::move(p.png);
+    } catch (const creb::PreviewError& e) {
+      throw Failure(e.kind() == creb::PreviewError::Kind::Invalid ? ANALYTICA_ERR_INVALID : ANALYTICA_ERR_FORMAT,
+                    e.what());
+    }
+    x->preview_type = "image/png";
+    *out_media_type = x->preview_type.c_str();
+    *out_data = reinterpret_cast<const uint8_t*>(x->preview_png.data());
+    *out_size = x->preview_png.size();
+    return ANALYTICA_OK;
+  });
 }
 
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_EXTRACTOR,
-    "extractor_creb", "1.0.0", "CREB monthly statistics PDFs: city and district tables, read by geometry",
-    nullptr, 0, create, destroy, get_interface};
+const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
+const analytica_preview_v1 kPreview = {sizeof(analytica_preview_v1), render};
+
+const void* get_interface(const char* id) {
+  return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview}});
+}
+
+const analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+    ANALYTICA_KIND_EXTRACTOR, "extractor_creb", "1.1.0",
+    "CREB monthly statistics PDFs: city and district tables, read by geometry; page crops (analytica.preview/1)",
+    kSettings, create, destroy, get_interface);
 
 }  // namespace
 
