@@ -52,6 +52,19 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/analytica-monthly.service
         DESTINATION lib/systemd/system COMPONENT runtime)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/analytica.sysusers DESTINATION lib/sysusers.d
         RENAME analytica.conf COMPONENT runtime)
+
+# Debian wants a copyright file and a compressed changelog in each package's
+# doc folder (gzip -n: no timestamp, so the bytes are reproducible).
+configure_file(${PROJECT_SOURCE_DIR}/packaging/changelog.in ${sdk_dir}/changelog.Debian @ONLY)
+execute_process(COMMAND gzip -9nc ${sdk_dir}/changelog.Debian OUTPUT_FILE ${sdk_dir}/changelog.Debian.gz)
+foreach(component runtime dev)
+  set(doc_dir share/doc/analytica)
+  if(component STREQUAL dev)
+    set(doc_dir share/doc/analytica-dev)
+  endif()
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright ${sdk_dir}/changelog.Debian.gz
+          DESTINATION ${doc_dir} COMPONENT ${component})
+endforeach()
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION share/doc/analytica COMPONENT runtime)
 
 # ------------------------------------------------------------------ CPack
@@ -59,8 +72,10 @@ set(CPACK_PACKAGE_NAME analytica)
 set(CPACK_PACKAGE_VENDOR "Calgary Analytica")
 set(CPACK_PACKAGE_CONTACT "Calgary Analytica maintainers <analytica@example.org>")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "governed database of Calgary housing-market reports")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# Binaries are stripped in the packages (lintian: unstripped-binary-or-object);
+# the build tree keeps its debug information.
+set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL runtime dev)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -73,13 +88,16 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME analytica)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "sqlite3")
+# Each package's description: the synopsis line, then the long text (CPack
+# indents it; CPACK_PACKAGE_DESCRIPTION_SUMMARY stays unset so it does not
+# prepend a synopsis of its own).
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "governed database of Calgary housing-market reports
- analytica turns public Calgary housing-market reports into a governed
- database: a small host loads shared-library plugins (sources, extractors,
- validators, sinks, monitors) through a stable C ABI and records every run,
- source file and extracted number. This package holds the host, the core
- plugins, the pipelines, and a systemd timer for the monthly run as the
- unprivileged user analytica.")
+analytica turns public Calgary housing-market reports into a governed
+database: a small host loads shared-library plugins (sources, extractors,
+validators, sinks, monitors) through a stable C ABI and records every run,
+source file and extracted number. This package holds the host, the core
+plugins, the pipelines, and a systemd timer for the monthly run as the
+unprivileged user analytica.")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
   ${PROJECT_SOURCE_DIR}/packaging/postinst ${PROJECT_SOURCE_DIR}/packaging/prerm
   ${PROJECT_SOURCE_DIR}/packaging/postrm)
@@ -89,8 +107,8 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_DEV_PACKAGE_ARCHITECTURE all)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "analytica (= ${PROJECT_VERSION}-1)")
 set(CPACK_COMPONENT_DEV_DESCRIPTION "plugin SDK for analytica
- Headers of the analytica plugin C ABI (analytica.h and the released
- older minors), header-only C++ helpers, the CMake package
- (find_package(Analytica), analytica_add_plugin()) and a pkg-config file
- for building analytica plugins outside its source tree.")
+Headers of the analytica plugin C ABI (analytica.h and the released
+older minors), header-only C++ helpers, the CMake package
+(find_package(Analytica), analytica_add_plugin()) and a pkg-config file
+for building analytica plugins outside its source tree.")
 include(CPack)
