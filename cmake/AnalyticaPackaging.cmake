@@ -1,7 +1,7 @@
 # What `cmake --install` and `cpack -G DEB` ship beyond the targets' own
 # install rules (host, plugins, headers):
 #   - the SDK package: lib/cmake/Analytica/{AnalyticaConfig,ConfigVersion,
-#     Targets,Plugin}.cmake and lib/pkgconfig/analytica.pc (component dev);
+#     Targets,Plugin}.cmake and share/pkgconfig/analytica.pc (component dev);
 #   - the pipelines (share/analytica/pipelines), the systemd unit and timer of
 #     the monthly run and the sysusers entry of its user (component runtime);
 #   - CPack: two Debian packages, analytica (runtime) and analytica-dev (dev).
@@ -42,7 +42,7 @@ install(EXPORT AnalyticaTargets NAMESPACE Analytica:: DESTINATION ${ANALYTICA_IN
 install(FILES ${sdk_dir}/AnalyticaConfig.cmake ${sdk_dir}/AnalyticaConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/AnalyticaPlugin.cmake
         DESTINATION ${ANALYTICA_INSTALL_CMAKEDIR} COMPONENT dev)
-install(FILES ${sdk_dir}/analytica.pc DESTINATION lib/pkgconfig COMPONENT dev)
+install(FILES ${sdk_dir}/analytica.pc DESTINATION share/pkgconfig COMPONENT dev)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/writing-plugins.md DESTINATION share/doc/analytica-dev COMPONENT dev OPTIONAL)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/pipelines/ DESTINATION share/analytica/pipelines

@@ -9,7 +9,7 @@ src=$1 prefix=$2 work=$3
 rm -rf "$work"
 mkdir -p "$work/plugins"
 unset ANALYTICA_PLUGIN_PATH ANALYTICA_CONFIG ANALYTICA_DATA_DIR ANALYTICA_DATABASE ANALYTICA_LOG_FILE
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+export PKG_CONFIG_PATH="$prefix/share/pkgconfig"
 host="$prefix/bin/analytica"
 inc=$(pkg-config --variable=includedir analytica)
 read -r -a cflags <<<"$(pkg-config --variable=plugin_cflags analytica)"

@@ -33,7 +33,7 @@ for f in ./usr/bin/analytica ./usr/lib/analytica/plugins/libgovernance.so ./usr/
 done
 grep -q "include/analytica" <<<"$contents" && { echo "FAIL: headers in the runtime package"; fail=1; }
 dev_contents=$(dpkg-deb -c "$dev" | awk '{print $6}')
-for f in ./usr/include/analytica/analytica.h ./usr/lib/cmake/Analytica/AnalyticaConfig.cmake ./usr/lib/pkgconfig/analytica.pc; do
+for f in ./usr/include/analytica/analytica.h ./usr/lib/cmake/Analytica/AnalyticaConfig.cmake ./usr/share/pkgconfig/analytica.pc; do
   grep -qx -- "$f" <<<"$dev_contents" || { echo "FAIL: analytica-dev lacks $f"; fail=1; }
 done
 

@@ -15,7 +15,7 @@ need bin/analytica \
      include/analytica/compat/1.0/analytica.h include/analytica/compat/1.1/analytica.h \
      lib/cmake/Analytica/AnalyticaConfig.cmake lib/cmake/Analytica/AnalyticaConfigVersion.cmake \
      lib/cmake/Analytica/AnalyticaTargets.cmake lib/cmake/Analytica/AnalyticaPlugin.cmake \
-     lib/pkgconfig/analytica.pc share/analytica/analytica.json share/analytica/pipelines/creb.json \
+     share/pkgconfig/analytica.pc share/analytica/analytica.json share/analytica/pipelines/creb.json \
      lib/analytica/plugins/libgovernance.so lib/analytica/plugins/libsource_directory.so \
      lib/analytica/plugins/libsink_sqlite.so lib/analytica/plugins/libextractor_creb.so \
      lib/systemd/system/analytica-monthly.service lib/systemd/system/analytica-monthly.timer \
@@ -33,8 +33,8 @@ if grep -q REFUSED <<<"$out"; then echo "FAIL: installed host refuses a core plu
 # Core plugins export exactly one symbol, the entry.
 syms=$(nm -D --defined-only "$prefix/lib/analytica/plugins/libsink_sqlite.so" | awk '{print $3}')
 [ "$syms" = analytica_plugin_entry ] || { echo "FAIL: libsink_sqlite.so exports: $syms"; fail=1; }
-pc=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags analytica | xargs)
-[ "$pc" = "-I$prefix/lib/pkgconfig/../../include/analytica" ] || [ "$pc" = "-I$prefix/include/analytica" ] ||
+pc=$(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags analytica | xargs)
+[ "$pc" = "-I$prefix/share/pkgconfig/../../include/analytica" ] || [ "$pc" = "-I$prefix/include/analytica" ] ||
   { echo "FAIL: pkg-config --cflags analytica: $pc"; fail=1; }
 echo "installed files:"
 (cd "$prefix" && find . -type f | sort | sed 's|^\./|  |')
