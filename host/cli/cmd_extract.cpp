@@ -1,0 +1,149 @@
+// analytica extract FILE [--extractor NAME] [--format json|csv] [--provenance]
+#include "read/cell_format.h"
+#include "cli/commands.h"
+#include "run/plugin_instance.h"
+#include "run/util.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+namespace analytica {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string csv_field(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return "";
+  if (c.type != ANALYTICA_TEXT) return cell_json<json>(c).dump();
+  if (c.text.find_first_of(",\"\n\r") == std::string::npos) return c.text;
+  std::string out = "\"";
+  for (char ch : c.text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+// The document row's columns go to the top level; records omit columns that
+// only repeat the document's value.
+json render_json(const std::vector<Batch>& batches, json top, bool provenance) {
+  json document = json::object();
+  for (const auto& b : batches)
+    if (b.schema().table() == "document" && b.row_count() > 0)
+      for (size_t c = 0; c < b.schema().columns().size(); ++c)
+        document[b.schema().columns()[c].name] = cell_json<json>(b.row(0)[c]);
+  top.update(document);
+  for (const auto& b : batches) {
+    if (b.schema().table() == "document") continue;
+    json& rows = top[b.schema().table()];
+    if (rows.is_null()) rows = json::array();
+    const auto& cols = b.schema().columns();
+    for (size_t r = 0; r < b.row_count(); ++r) {
+      json rec = json::object(), prov = json::object();
+      for (size_t c = 0; c < cols.size(); ++c) {
+        const Cell& cell = b.row(r)[c];
+        const json v = cell_json<json>(cell);
+        if (document.contains(cols[c].name) && document[cols[c].name] == v) continue;
+        rec[cols[c].name] = v;
+        if (provenance && cell.where.page > 0) {
+          const auto& bx = cell.where.box;
+          prov[cols[c].name] = {{"page", cell.where.page},
+                                {"box", {bx.x0, bx.y0, bx.x1, bx.y1}},
+                                {"confidence", cell.where.confidence}};
+        }
+      }
+      if (provenance) rec["provenance"] = prov;
+      rows.push_back(rec);
+    }
+  }
+  return top;
+}
+
+void render_csv(const std::vector<Batch>& batches, std::ostream& out) {
+  bool first = true;
+  for (const auto& b : batches) {
+    if (!first) out << "\n";
+    first = false;
+    if (batches.size() > 1) out << "# table: " << b.schema().table() << "\n";
+    const auto& cols = b.schema().columns();
+    for (size_t c = 0; c < cols.size(); ++c) out << (c ? "," : "") << cols[c].name;
+    out << "\n";
+    for (size_t r = 0; r < b.row_count(); ++r) {
+      for (size_t c = 0; c < cols.size(); ++c) out << (c ? "," : "") << csv_field(b.row(r)[c]);
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+int cmd_extract(CommandContext& ctx) {
+  po::options_description opts("extract options");
+  opts.add_options()("file", po::value<std::string>()->required(), "input file")(
+      "extractor", po::value<std::string>(), "extractor plugin (default: the one whose probe scores highest)")(
+      "format", po::value<std::string>()->default_value("json"), "json | csv")(
+      "provenance", "add each cell's page, box and confidence to the JSON records");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  auto vm = parse_command(ctx, "analytica extract FILE [--extractor NAME] [--format json|csv] [--provenance]", opts, pos);
+  if (!vm) return 0;
+  const fs::path file = (*vm)["file"].as<std::string>();
+  const std::string format = (*vm)["format"].as<std::string>();
+  if (format != "json" && format != "csv") throw UserError("--format: expected json or csv, got '" + format + "'");
+  if (!fs::is_regular_file(file)) throw UserError(file.string() + ": no such file");
+
+  const std::string sha = sha256_file(file);
+  const std::string uri = "file://" + fs::absolute(file).lexically_normal().string();
+  const std::string path = file.string(), display = file.filename().string();
+  const analytica_input input{sizeof(analytica_input), uri.c_str(), path.c_str(), display.c_str(), sha.c_str()};
+
+  PluginCatalog catalog(ctx.settings.plugin_dirs);
+  std::vector<std::shared_ptr<LoadedPlugin>> candidates;
+  if (vm->count("extractor")) {
+    auto p = catalog.load((*vm)["extractor"].as<std::string>());
+    if (p->descriptor().kind != ANALYTICA_KIND_EXTRACTOR)
+      throw UserError(p->name() + " is a " + p->kind_name() + " plugin, not an extractor");
+    candidates.push_back(p);
+  } else {
+    for (const auto& e : catalog.scan())
+      if (e.plugin && e.plugin->descriptor().kind == ANALYTICA_KIND_EXTRACTOR) candidates.push_back(e.plugin);
+  }
+
+  std::unique_ptr<PluginInstance> chosen;
+  analytica_extractor_v1 api{};
+  int32_t best = 0;
+  for (const auto& p : candidates) {
+    auto inst = std::make_unique<PluginInstance>(p, complete_settings(*p, json::object(), "defaults", p->name()), "");
+    const auto table = inst->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
+    const int32_t score = table.probe ? table.probe(inst->self(), &input) : 0;
+    if (score > best || (vm->count("extractor") && !chosen)) {
+      best = score;
+      chosen = std::move(inst);
+      api = table;
+    }
+  }
+  if (!chosen) throw UserError(file.string() + ": no installed extractor reads this file");
+
+  std::vector<Batch> batches;
+  chosen->hooks.emit = [&](const analytica_batch& b) {
+    batches.push_back(Batch::copy_of(b));
+    return ANALYTICA_OK;
+  };
+  try {
+    chosen->check(api.extract(chosen->self(), &input), "extract");
+  } catch (const PluginError& e) {
+    throw UserError(file.string() + ": " + e.what());
+  }
+
+  if (format == "csv") {
+    render_csv(batches, std::cout);
+  } else {
+    std::cout << render_json(batches, {{"source_file", display}, {"sha256", sha}}, vm->count("provenance")).dump(2) << "\n";
+  }
+  return 0;
+}
+
+const RegisterCommand kRegister("extract", "run one extractor on one file and print its records", cmd_extract);
+
+}  // namespace analytica

@@ -1,0 +1,466 @@
+#include "run/pipeline_runner.h"
+
+#include "run/logging.h"
+#include "run/util.h"
+#include "run/validation.h"
+
+#include <atomic>
+
+namespace analytica {
+using nlohmann::json;
+
+extern std::atomic<bool> g_cancelled;
+
+// One created plugin of the chain with the interface of its kind.
+struct PipelineRunner::Stage {
+  std::unique_ptr<PluginInstance> instance;
+  analytica_source_v1 source{};
+  analytica_extractor_v1 extractor{};
+  analytica_validator_v1 validator{};
+  analytica_sink_v1 sink{};
+  analytica_monitor_v1 monitor{};
+  analytica_governance_v1 governance{};
+  std::set<std::string> declared;  // sinks: tables declared in this run
+  std::string sha256;              // of the plugin file
+  PluginInstance& operator*() { return *instance; }
+  const std::string& name() const { return instance->name(); }
+  void* self() const { return instance->self(); }
+  analytica_status check(analytica_status s, const std::string& call) { return instance->check(s, call); }
+};
+
+namespace {
+
+// Throws unless every function pointer of an interface table is set.
+template <typename... Fns>
+void require(const std::string& plugin, const char* id, Fns... fns) {
+  if (!((fns != nullptr) && ...))
+    throw PluginError(ANALYTICA_ERR_UNSUPPORTED, plugin + ": " + id + " table is incomplete");
+}
+
+struct OwnedInput {
+  std::string uri, path, display_name, sha256;
+  analytica_input view() const {
+    return {sizeof(analytica_input), uri.c_str(), path.c_str(), display_name.c_str(),
+            sha256.empty() ? nullptr : sha256.c_str()};
+  }
+};
+
+std::string str(const char* s) { return s ? s : ""; }
+
+}  // namespace
+
+PipelineRunner::PipelineRunner(const Settings& settings, const Pipeline& pipeline, PluginCatalog& catalog)
+    : settings_(settings), pipeline_(pipeline), run_id_(new_uuid()) {
+  validation_ = std::make_unique<Validation>(ReviewConfig::from(pipeline_), run_id_);
+  create_plugins(catalog);
+  if (validation_->enabled()) {  // the validated views name extractor tables: check them now
+    std::vector<Schema> tables;
+    for (auto& e : extractors_)
+      for (uint32_t i = 0; const analytica_table_schema* t = e->extractor.output_table(e->self(), i); ++i)
+        tables.push_back(Schema(pipeline_.table_prefix + (t->table ? t->table : ""), Schema::copy_of(*t).columns()));
+    validation_->plan_views(tables, pipeline_.file.string());
+  }
+}
+
+PipelineRunner::~PipelineRunner() {
+  // Destroy in reverse order of creation: monitors last so they see the end.
+  sources_.clear();
+  extractors_.clear();
+  validators_.clear();
+  governance_.reset();
+  sinks_.clear();
+  monitors_.clear();
+}
+
+void PipelineRunner::create_plugins(PluginCatalog& catalog) {
+  const std::string file = pipeline_.file.string();
+  // Load and check everything first, so a bad setting stops us before any
+  // plugin is created.
+  struct Planned {
+    const PluginRef* ref;
+    analytica_plugin_kind kind;
+    std::shared_ptr<LoadedPlugin> plugin;
+    json settings;
+  };
+  std::vector<Planned> plan;
+  auto add = [&](const std::vector<PluginRef>& refs, analytica_plugin_kind kind) {
+    for (const auto& ref : refs) {
+      std::shared_ptr<LoadedPlugin> p;
+      try {
+        p = catalog.load(ref.plugin);
+      } catch (const UserError& e) {
+        throw UserError(file + ": " + ref.where + ".plugin: " + e.what());
+      }
+      if (p->descriptor().kind != kind)
+        throw UserError(file + ": " + ref.where + ".plugin: " + ref.plugin + " is a " + p->kind_name() +
+                        " plugin, expected a " + kind_name(kind));
+      plan.push_back({&ref, kind, p,
+                      expand_variables(complete_settings(*p, ref.settings, file, ref.where + ".settings"),
+                                       pipeline_, ref.where + ".settings")});
+    }
+  };
+  std::shared_ptr<LoadedPlugin> gov;
+  try {
+    gov = catalog.load(pipeline_.governance.plugin);
+  } catch (const UserError& e) {
+    throw UserError(std::string("governance core plugin is required and could not be loaded: ") + e.what());
+  }
+  if (gov->descriptor().kind != ANALYTICA_KIND_GOVERNANCE)
+    throw UserError(gov->file().string() + ": not a governance plugin; refusing to run without governance");
+  const json gov_settings = expand_variables(
+      complete_settings(*gov, pipeline_.governance.settings, file, "governance.settings"), pipeline_,
+      "governance.settings");
+  add(pipeline_.sinks, ANALYTICA_KIND_SINK);
+  add(pipeline_.monitors, ANALYTICA_KIND_MONITOR);
+  add(pipeline_.sources, ANALYTICA_KIND_SOURCE);
+  add(pipeline_.extractors, ANALYTICA_KIND_EXTRACTOR);
+  add(pipeline_.validators, ANALYTICA_KIND_VALIDATOR);
+
+  auto make = [&](std::shared_ptr<LoadedPlugin> p, const json& s) {
+    auto stage = std::make_unique<Stage>();
+    stage->sha256 = sha256_file(p->file());
+    stage->instance = std::make_unique<PluginInstance>(p, s, run_id_);
+    Stage* raw = stage.get();
+    raw->instance->hooks.event = [this, raw](analytica_event_kind kind, const std::string& message) {
+      raise(kind, "", raw->name(), message, 0, ANALYTICA_OK);
+    };
+    return stage;
+  };
+  for (auto& p : plan) {
+    auto stage = make(p.plugin, p.settings);
+    const std::string& n = stage->name();
+    switch (p.kind) {
+      case ANALYTICA_KIND_SINK:
+        stage->sink = stage->instance->interface<analytica_sink_v1>(ANALYTICA_SINK_V1);
+        require(n, ANALYTICA_SINK_V1, stage->sink.declare_table, stage->sink.begin, stage->sink.commit,
+                 stage->sink.rollback, stage->sink.write, stage->sink.query);
+        sinks_.push_back(std::move(stage));
+        break;
+      case ANALYTICA_KIND_MONITOR:
+        stage->monitor = stage->instance->interface<analytica_monitor_v1>(ANALYTICA_MONITOR_V1);
+        require(n, ANALYTICA_MONITOR_V1, stage->monitor.on_event);
+        monitors_.push_back(std::move(stage));
+        break;
+      case ANALYTICA_KIND_SOURCE:
+        stage->source = stage->instance->interface<analytica_source_v1>(ANALYTICA_SOURCE_V1);
+        require(n, ANALYTICA_SOURCE_V1, stage->source.next);
+        sources_.push_back(std::move(stage));
+        break;
+      case ANALYTICA_KIND_EXTRACTOR: {
+        stage->extractor = stage->instance->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
+        require(n, ANALYTICA_EXTRACTOR_V1, stage->extractor.output_table, stage->extractor.probe,
+                 stage->extractor.extract);
+        stage->instance->hooks.emit = [this](const analytica_batch& b) {
+          pending_.push_back(Batch::copy_of(b));
+          pending_.back().rename_table(pipeline_.table_prefix + pending_.back().schema().table());
+          return ANALYTICA_OK;
+        };
+        extractors_.push_back(std::move(stage));
+        break;
+      }
+      case ANALYTICA_KIND_VALIDATOR:
+        stage->validator = stage->instance->interface<analytica_validator_v1>(ANALYTICA_VALIDATOR_V1);
+        require(n, ANALYTICA_VALIDATOR_V1, stage->validator.validate);
+        stage->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
+                                              analytica_row_fn fn, void* user) {
+          return query_primary(sql, params, k, fn, user);
+        };
+        stage->instance->hooks.report_check = [this, raw = stage.get()](uint64_t row, const char* check, int passed,
+                                                                        double confidence, const char* reason) {
+          std::string error;
+          const analytica_status s = validation_->report(raw->name(), row, check, passed, confidence, reason, error);
+          if (s < 0) throw std::runtime_error(error);
+          return s;
+        };
+        validators_.push_back(std::move(stage));
+        break;
+      default:
+        break;
+    }
+  }
+
+  // Governance last: it reaches the store through the primary sink.
+  governance_ = make(gov, gov_settings);
+  governance_->governance = governance_->instance->interface<analytica_governance_v1>(ANALYTICA_GOVERNANCE_V1);
+  const auto& g = governance_->governance;
+  require(governance_->name(), ANALYTICA_GOVERNANCE_V1, g.run_start, g.register_source, g.record_batch, g.source_end, g.run_end);
+  governance_->instance->hooks.emit = [this](const analytica_batch& b) {
+    Stage& primary = *sinks_.front();
+    const Batch copy = Batch::copy_of(b);
+    declare(primary, copy.schema());
+    return primary.check(primary.sink.write(primary.self(), copy.view()), "write " + copy.schema().table());
+  };
+  governance_->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
+                                              analytica_row_fn fn, void* user) {
+    return query_primary(sql, params, k, fn, user);
+  };
+}
+
+analytica_status PipelineRunner::query_primary(const char* sql, const analytica_value* params, uint32_t n,
+                                               analytica_row_fn fn, void* user) {
+  Stage& primary = *sinks_.front();
+  return primary.check(primary.sink.query(primary.self(), sql, params, n, fn, user), "query");
+}
+
+StoreAccess PipelineRunner::primary_access() {
+  return make_store_access(
+      [this](const char* sql, const analytica_value* params, uint32_t n, analytica_row_fn fn, void* user) {
+        return query_primary(sql, params, n, fn, user);  // throws on failure
+      },
+      [this](const Batch& batch) {
+        Stage& primary = *sinks_.front();
+        declare(primary, batch.schema());
+        primary.check(primary.sink.write(primary.self(), batch.view()), "write " + batch.schema().table());
+      });
+}
+
+void PipelineRunner::validate(Batch& batch) {
+  validation_->begin_batch(batch);
+  const analytica_batch* b = batch.view();
+  for (auto& v : validators_) v->check(v->validator.validate(v->self(), b), "validate " + batch.schema().table());
+}
+
+void PipelineRunner::declare(Stage& sink, const Schema& schema) {
+  if (sink.declared.count(schema.table())) return;
+  sink.check(sink.sink.declare_table(sink.self(), schema.view()), "declare table " + schema.table());
+  sink.declared.insert(schema.table());
+}
+
+void PipelineRunner::each_sink(const std::function<void(Stage&)>& f) {
+  for (auto& s : sinks_) f(*s);
+}
+
+void PipelineRunner::rollback_all() {
+  for (auto& s : sinks_) {
+    s->sink.rollback(s->self());  // best effort; errors already reported
+    s->declared.clear();          // a declaration inside the transaction is gone too
+  }
+}
+
+void PipelineRunner::raise(analytica_event_kind kind, const std::string& source, const std::string& plugin,
+                           const std::string& message, uint64_t records, analytica_status status) {
+  const analytica_event ev{sizeof(analytica_event),
+                           kind,
+                           run_id_.c_str(),
+                           pipeline_.name.c_str(),
+                           source.empty() ? nullptr : source.c_str(),
+                           plugin.empty() ? nullptr : plugin.c_str(),
+                           message.empty() ? nullptr : message.c_str(),
+                           sources_total_,
+                           sources_done_,
+                           records,
+                           status,
+                           now_unix_ms()};
+  if (kind == ANALYTICA_EVENT_WARNING || kind == ANALYTICA_EVENT_ERROR || kind == ANALYTICA_EVENT_SOURCE_FAILED)
+    logging::write(kind == ANALYTICA_EVENT_WARNING ? logging::Level::warn : logging::Level::error, plugin,
+                   source.empty() ? message : source + ": " + message);
+  for (auto& m : monitors_) {
+    const analytica_status s = m->monitor.on_event(m->self(), &ev);
+    if (s < 0)
+      logging::write(logging::Level::warn, m->name(), "monitor failed on event: " + m->instance->last_error());
+  }
+}
+
+RunSummary PipelineRunner::run() {
+  RunSummary summary;
+  summary.run_id = run_id_;
+  logging::set_run_id(run_id_);
+  logging::write(logging::Level::info, "", "run started",
+                 {{"pipeline", pipeline_.name}, {"file", pipeline_.file.string()}});
+  raise(ANALYTICA_EVENT_RUN_START, "", "", "", 0, ANALYTICA_OK);
+
+  json plugins = json::array();
+  auto describe = [&](const Stage& s) {
+    const auto& d = s.instance->plugin().descriptor();
+    plugins.push_back({{"name", s.name()}, {"kind", kind_name(d.kind)}, {"version", str(d.version)},
+                       {"file", s.instance->plugin().file().string()}, {"sha256", s.sha256}});
+  };
+  describe(*governance_);
+  for (auto* group : {&sources_, &extractors_, &validators_, &sinks_, &monitors_})
+    for (auto& s : *group) describe(*s);
+  const std::string plugins_text = plugins.dump();
+  const std::string config_sha = sha256_text(pipeline_.resolved.dump());
+  const analytica_run_info info{sizeof(analytica_run_info), run_id_.c_str(), pipeline_.name.c_str(),
+                                config_sha.c_str(), plugins_text.c_str()};
+  Stage& primary = *sinks_.front();
+  auto& gov = governance_->governance;
+  try {
+    primary.check(primary.sink.begin(primary.self()), "begin");
+    governance_->check(gov.run_start(governance_->self(), &info), "run_start");
+    primary.check(primary.sink.commit(primary.self()), "commit");
+  } catch (...) {
+    rollback_all();
+    throw;
+  }
+
+  // Data tables next, before any input: governance checks each schema
+  // against its recorded version, then every sink declares the table, all
+  // in one transaction. A destructive schema change (or a sink conflict)
+  // refuses the run, and governance records the refusal.
+  try {
+    each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
+    for (auto& e : extractors_)
+      for (uint32_t i = 0;; ++i) {
+        const analytica_table_schema* t = e->extractor.output_table(e->self(), i);
+        if (!t) break;
+        Schema s = Schema::copy_of(*t);
+        s = Schema(pipeline_.table_prefix + s.table(), s.columns());
+        if (gov.check_schema)
+          governance_->check(gov.check_schema(governance_->self(), s.view()), "check_schema " + s.table());
+        each_sink([&](Stage& sink) { declare(sink, s); });
+      }
+    if (validation_->enabled()) validation_->prepare(primary_access());  // review tables, validated views
+    each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
+  } catch (const std::exception& e) {
+    rollback_all();
+    const auto* plugin_error = dynamic_cast<const PluginError*>(&e);
+    try {
+      primary.check(primary.sink.begin(primary.self()), "begin");
+      governance_->check(gov.run_end(governance_->self(), plugin_error ? plugin_error->status() : ANALYTICA_ERR_INTERNAL, 0),
+                         "run_end");
+      primary.check(primary.sink.commit(primary.self()), "commit");
+    } catch (const std::exception& inner) {
+      rollback_all();
+      logging::write(logging::Level::error, governance_->name(), inner.what());
+    }
+    logging::set_run_id("");
+    throw;
+  }
+
+  for (auto& src : sources_) {
+    for (;;) {
+      if (g_cancelled.load()) {
+        summary.cancelled = true;
+        break;
+      }
+      analytica_input in{};
+      in.struct_size = sizeof in;
+      const analytica_status s = src->check(src->source.next(src->self(), &in), "next");
+      if (s == ANALYTICA_DONE) break;
+      ++sources_total_;
+      process_input(read_sized(&in), summary);
+      ++sources_done_;
+    }
+  }
+
+  const analytica_status outcome = summary.cancelled ? ANALYTICA_ERR_CANCELLED
+                                   : summary.failed ? ANALYTICA_ERR_FORMAT
+                                                    : ANALYTICA_OK;
+  try {
+    primary.check(primary.sink.begin(primary.self()), "begin");
+    governance_->check(gov.run_end(governance_->self(), outcome, summary.records), "run_end");
+    primary.check(primary.sink.commit(primary.self()), "commit");
+  } catch (const std::exception& e) {
+    rollback_all();
+    logging::write(logging::Level::error, governance_->name(), e.what());
+    summary.failures.push_back(e.what());
+    ++summary.failed;
+  }
+  raise(ANALYTICA_EVENT_RUN_END, "", "", summary.ok() ? "" : "run finished with failures", summary.records,
+        summary.ok() ? ANALYTICA_OK : outcome);
+  logging::write(summary.ok() ? logging::Level::info : logging::Level::warn, "", "run finished",
+                 {{"inputs", summary.inputs}, {"ingested", summary.ingested}, {"skipped", summary.skipped},
+                  {"failed", summary.failed}, {"records", summary.records}});
+  logging::set_run_id("");
+  return summary;
+}
+
+void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summary) {
+  OwnedInput input{str(raw.uri), str(raw.path), str(raw.display_name), ""};
+  if (input.display_name.empty()) input.display_name = input.path;
+  ++summary.inputs;
+  raise(ANALYTICA_EVENT_SOURCE_START, input.display_name, "", "", 0, ANALYTICA_OK);
+  auto& gov = governance_->governance;
+  uint64_t records = 0;
+  try {
+    each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
+    // Another host sharing the store may be ingesting the same report: wait
+    // for it (sinks that can), so governance below sees its outcome.
+    const std::string lock_key = str(raw.display_name).empty() ? input.uri : input.display_name;
+    each_sink([&](Stage& s) {
+      if (s.sink.lock_source) s.check(s.sink.lock_source(s.self(), lock_key.c_str()), "lock_source");
+    });
+    char sha[65] = {0};
+    analytica_source_decision decision = ANALYTICA_SOURCE_INGEST;
+    analytica_input view = input.view();
+    governance_->check(gov.register_source(governance_->self(), &view, sha, &decision), "register_source");
+    input.sha256 = sha;
+    if (decision == ANALYTICA_SOURCE_SKIP) {
+      each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
+      ++summary.skipped;
+      logging::write(logging::Level::info, "", input.display_name + ": unchanged, skipped", {{"sha256", input.sha256}});
+      raise(ANALYTICA_EVENT_SOURCE_SKIPPED, input.display_name, "", "unchanged since last ingest", 0, ANALYTICA_OK);
+      return;
+    }
+    view = input.view();
+
+    Stage* chosen = nullptr;
+    int32_t best = 0;
+    for (auto& e : extractors_) {
+      const int32_t score = e->extractor.probe(e->self(), &view);
+      if (score > best) { best = score; chosen = e.get(); }
+    }
+    if (!chosen) throw UserError("no extractor of this pipeline reads this file");
+    pending_.clear();
+    chosen->check(chosen->extractor.extract(chosen->self(), &view), "extract");
+    if (validation_->enabled()) validation_->begin_source(input.sha256);
+    for (auto& batch : pending_) {
+      batch.source_id = input.sha256;
+      const analytica_batch* b = batch.view();
+      // A table not yet declared in this run (its shape known only per
+      // input, as with CSV): governance checks its schema first.
+      if (gov.check_schema && !sinks_.front()->declared.count(batch.schema().table()))
+        governance_->check(gov.check_schema(governance_->self(), batch.schema().view()),
+                           "check_schema " + batch.schema().table());
+      // Validators see each batch before it is written, and the batches
+      // written before it in this transaction (city pages before districts).
+      if (validation_->enabled()) validate(batch);
+      each_sink([&](Stage& s) {
+        declare(s, batch.schema());
+        s.check(s.sink.write(s.self(), b), "write " + batch.schema().table());
+      });
+      if (validation_->enabled()) validation_->batch_written(primary_access());
+      governance_->check(gov.record_batch(governance_->self(), &view, chosen->name().c_str(), b), "record_batch");
+      records += batch.row_count();
+    }
+    if (validation_->enabled()) {  // review items first: governance reads them at source_end
+      const Validation::Outcome v = validation_->finish_source(primary_access());
+      logging::write(logging::Level::info, "", input.display_name + ": validated",
+                     {{"records", v.records}, {"auto_approved", v.auto_approved}, {"pending", v.pending},
+                      {"decided", v.decided}, {"checks", v.evaluated}, {"checks_passed", v.successful}});
+    }
+    governance_->check(gov.source_end(governance_->self(), &view, ANALYTICA_OK, nullptr), "source_end");
+    each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
+    pending_.clear();
+    ++summary.ingested;
+    summary.records += records;
+    logging::write(logging::Level::info, chosen->name(), input.display_name + ": ingested",
+                   {{"records", records}, {"sha256", input.sha256},
+                    {"new_version", decision == ANALYTICA_SOURCE_NEW_VERSION}});
+    raise(ANALYTICA_EVENT_RECORDS_WRITTEN, input.display_name, chosen->name(), "", records, ANALYTICA_OK);
+    raise(ANALYTICA_EVENT_SOURCE_DONE, input.display_name, chosen->name(), "", records, ANALYTICA_OK);
+  } catch (const std::exception& e) {
+    pending_.clear();
+    validation_->abandon();
+    rollback_all();
+    const std::string reason = e.what();
+    const auto status = dynamic_cast<const PluginError*>(&e) ? static_cast<const PluginError&>(e).status()
+                                                              : ANALYTICA_ERR_FORMAT;
+    ++summary.failed;
+    summary.failures.push_back(input.display_name + ": " + reason);
+    // Governance records the failure in a transaction of its own.
+    Stage& primary = *sinks_.front();
+    try {
+      const analytica_input view = input.view();
+      primary.check(primary.sink.begin(primary.self()), "begin");
+      governance_->check(gov.source_end(governance_->self(), &view, status, reason.c_str()), "source_end");
+      primary.check(primary.sink.commit(primary.self()), "commit");
+    } catch (const std::exception& inner) {
+      rollback_all();
+      logging::write(logging::Level::error, governance_->name(), inner.what());
+    }
+    raise(ANALYTICA_EVENT_SOURCE_FAILED, input.display_name, "", reason, 0, status);
+  }
+}
+
+}  // namespace analytica

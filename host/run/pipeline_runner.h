@@ -1,0 +1,63 @@
+// Runs one pipeline: the source's inputs one at a time, each as one
+// transaction on the sinks — register with governance, extract, validate,
+// write records and lineage, commit — with run events to the monitors.
+#pragma once
+
+#include "run/config.h"
+#include "run/plugin_instance.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace analytica {
+
+class Validation;
+struct StoreAccess;
+
+struct RunSummary {
+  std::string run_id;
+  uint64_t inputs = 0, ingested = 0, skipped = 0, failed = 0, records = 0;
+  std::vector<std::string> failures;  // one line per failed input
+  bool cancelled = false;
+  bool ok() const { return failed == 0 && !cancelled; }
+};
+
+class PipelineRunner {
+ public:
+  // Loads and creates every plugin and checks every setting; throws
+  // UserError or PluginError before anything runs. Refuses to run without
+  // the governance core plugin.
+  PipelineRunner(const Settings& settings, const Pipeline& pipeline, PluginCatalog& catalog);
+  ~PipelineRunner();
+
+  RunSummary run();
+
+ private:
+  struct Stage;
+  void create_plugins(PluginCatalog& catalog);
+  void process_input(const analytica_input& input, RunSummary& summary);
+  void write_source(const analytica_input& input, const std::string& extractor);
+  void declare(Stage& sink, const Schema& schema);
+  void each_sink(const std::function<void(Stage&)>& f);
+  void rollback_all();
+  void raise(analytica_event_kind kind, const std::string& source, const std::string& plugin,
+             const std::string& message, uint64_t records, analytica_status status);
+  analytica_status query_primary(const char* sql, const analytica_value* params, uint32_t n,
+                                 analytica_row_fn fn, void* user);
+  StoreAccess primary_access();              // validation's way to the primary sink
+  void validate(Batch& batch);               // runs every validator over one pending batch
+
+  const Settings& settings_;
+  const Pipeline& pipeline_;
+  std::string run_id_;
+  std::vector<std::unique_ptr<Stage>> sources_, extractors_, validators_, sinks_, monitors_;
+  std::unique_ptr<Stage> governance_;
+  std::vector<Batch> pending_;  // batches the extractor emitted for the current input
+  std::unique_ptr<Validation> validation_;  // checks, confidence, review queue (validation.h)
+  uint64_t sources_total_ = 0, sources_done_ = 0;
+};
+
+}  // namespace analytica

@@ -1,0 +1,106 @@
+// The data behind `analytica serve`: health, the overview, the market
+// series, lineage of one record, the review queue, Prometheus metrics and
+// page crops — each a read through the Store (the primary sink's read
+// interface), shaped as JSON for the pages. No HTTP here (serve_http.cpp).
+//
+// Thread-safe: HTTP worker threads call in concurrently; store reads are
+// serialised (a plugin instance is called from one thread at a time), crops
+// are rendered outside the store lock.
+#pragma once
+
+#include "run/config.h"
+#include "read/health.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace analytica {
+
+class Store;
+
+// A request the dashboard cannot answer: carries the HTTP status to send.
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+struct DashboardOptions {
+  Settings settings;
+  std::string pipeline_file;         // "" = the embedded SQLite database
+  HealthOptions health;
+  std::filesystem::path metrics_dir;  // monitor_metrics' directory (state.json, analytica.prom)
+  double health_cache_seconds = 3;    // /health, /metrics and the overview share one report
+};
+
+class Dashboard {
+ public:
+  explicit Dashboard(DashboardOptions options);
+  ~Dashboard();
+  Dashboard(const Dashboard&) = delete;
+  Dashboard& operator=(const Dashboard&) = delete;
+
+  // The health report (cached for options.health_cache_seconds).
+  HealthReport health();
+
+  // Health, recent runs, row counts and the progress of runs in flight.
+  nlohmann::json overview();
+
+  // City series by property type and district rows, with record keys.
+  nlohmann::json market();
+
+  // Where one record came from: its current row, and per source the report,
+  // run, and each cell's page, box and confidence. column narrows the cells
+  // ("" = all). Throws HttpError 404 if nothing is known about the record.
+  nlohmann::json lineage(const std::string& table, const std::string& key, const std::string& column);
+
+  // Review items with the given status ("all" for every one), newest first.
+  nlohmann::json review(const std::string& status, int limit);
+
+  // Prometheus text exposition (format 0.0.4).
+  std::string metrics();
+
+  // PNG of the page region around one cell, the box outlined. source is the
+  // file's SHA-256 ("" = the source of the current row). Throws HttpError
+  // 404 (no such cell, no page position, file gone) or 409 (file changed).
+  std::string crop(const std::string& table, const std::string& key, const std::string& column,
+                   const std::string& source, double scale);
+
+ private:
+  // Runs f(Store&) under the store lock, opening the store on first use
+  // (and again after a failure, at most every 2 s). Throws HttpError 503
+  // if it cannot be opened.
+  void with_store(const std::function<void(Store&)>& f);
+  Store* store_locked();  // caller holds store_mutex_; null if it cannot be opened
+  bool cells_have_value(Store& store);
+
+  DashboardOptions options_;
+  std::mutex store_mutex_;
+  std::unique_ptr<Store> store_;
+  std::string store_error_;
+  std::chrono::steady_clock::time_point last_open_attempt_{};
+  std::optional<bool> cells_have_value_;
+  SourceHashCache hashes_;
+
+  std::mutex health_mutex_;
+  std::optional<HealthReport> health_;
+  std::chrono::steady_clock::time_point health_at_{};
+
+  std::mutex crop_mutex_;
+  std::list<std::pair<std::string, std::string>> crops_;  // most recent first: (key, png)
+};
+
+}  // namespace analytica

@@ -1,0 +1,221 @@
+// Dashboard::metrics(): the Prometheus text exposition of /metrics —
+// run history from governance (runs by status, sources by outcome, records,
+// run durations), the health checks (freshness, review, sources, integrity,
+// disk), row counts, then monitor_metrics' own textfile (warnings and errors
+// by plugin, live progress) if the pipeline runs that monitor.
+#include "serve/dashboard.h"
+
+#include "run/store.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace analytica {
+namespace fs = std::filesystem;
+
+namespace {
+
+const double kBuckets[] = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600};
+
+std::string label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  std::ostringstream s;
+  s.precision(15);
+  s << v;
+  return s.str();
+}
+
+class Exposition {
+ public:
+  void family(const std::string& name, const char* type, const std::string& help) {
+    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
+  }
+  void sample(const std::string& name, const std::map<std::string, std::string>& labels, double value) {
+    out_ << name;
+    if (!labels.empty()) {
+      out_ << "{";
+      bool first = true;
+      for (const auto& [k, v] : labels) {
+        out_ << (first ? "" : ",") << k << "=\"" << label(v) << "\"";
+        first = false;
+      }
+      out_ << "}";
+    }
+    out_ << " " << num(value) << "\n";
+  }
+  void raw(const std::string& text) { out_ << text; }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+struct PipelineRuns {
+  std::map<std::string, double> by_status;
+  double records = 0, ingested = 0, skipped = 0, failed = 0;
+  std::vector<double> durations;
+  double last_end = 0, last_duration = NAN, last_success = NAN;
+  std::string last_started;
+};
+
+}  // namespace
+
+std::string Dashboard::metrics() {
+  const HealthReport h = health();
+  Exposition e;
+
+  e.family("analytica_health_status", "gauge", "Overall health: 0 healthy, 1 degraded, 2 failing.");
+  e.sample("analytica_health_status", {}, static_cast<double>(h.level));
+  e.family("analytica_health_check_status", "gauge", "Each health check: 0 healthy, 1 degraded, 2 failing.");
+  for (const auto& c : h.checks) e.sample("analytica_health_check_status", {{"check", c.name}}, static_cast<double>(c.level));
+
+  // Run history, from governance.
+  std::map<std::string, PipelineRuns> runs;
+  std::map<std::string, double> table_rows;
+  const std::string& prefix = options_.health.table_prefix;
+  try {
+    with_store([&](Store& store) {
+      if (store.has_table("governance_runs")) {
+        const auto rows = store.query(
+            "SELECT pipeline, status, started_at, ended_at, records, sources_ingested, sources_skipped, "
+            "sources_failed FROM governance_runs ORDER BY started_at");
+        for (const auto& r : rows) {
+          PipelineRuns& p = runs[cell_text(r[0])];
+          const std::string status = cell_text(r[1]);
+          p.by_status[status] += 1;
+          if (status == "running") continue;
+          p.records += cell_number(r[4]);
+          p.ingested += cell_number(r[5]);
+          p.skipped += cell_number(r[6]);
+          p.failed += cell_number(r[7]);
+          const auto start = parse_utc(cell_text(r[2])), end = parse_utc(cell_text(r[3]));
+          if (start && end) {
+            p.durations.push_back(*end - *start);
+            if (cell_text(r[2]) >= p.last_started) {
+              p.last_started = cell_text(r[2]);
+              p.last_end = *end;
+              p.last_duration = *end - *start;
+              p.last_success = status == "succeeded" ? 1 : 0;
+            }
+          }
+        }
+      }
+      for (const std::string& t : {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
+                                   std::string("governance_sources"), std::string("governance_lineage_records"),
+                                   std::string("governance_lineage_cells"), std::string("review_queue")}) {
+        if (!store.has_table(t)) continue;
+        const auto rows = store.query("SELECT COUNT(*) FROM " + t);
+        table_rows[t] = rows.empty() ? 0 : cell_number(rows[0][0]);
+      }
+    });
+  } catch (const HttpError&) {
+    // analytica_health_check_status{check="database"} already reports it.
+  }
+
+  e.family("analytica_runs_total", "counter", "Pipeline runs recorded by governance, by status.");
+  for (const auto& [pipeline, p] : runs)
+    for (const char* status : {"succeeded", "failed", "cancelled", "running"}) {
+      auto it = p.by_status.find(status);
+      e.sample("analytica_runs_total", {{"pipeline", pipeline}, {"status", status}},
+               it == p.by_status.end() ? 0 : it->second);
+    }
+  e.family("analytica_records_written_total", "counter", "Records written by finished runs.");
+  for (const auto& [pipeline, p] : runs) e.sample("analytica_records_written_total", {{"pipeline", pipeline}}, p.records);
+  e.family("analytica_sources_total", "counter", "Source files handled by finished runs, by outcome.");
+  for (const auto& [pipeline, p] : runs) {
+    e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "ingested"}}, p.ingested);
+    e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "skipped"}}, p.skipped);
+    e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "failed"}}, p.failed);
+  }
+  e.family("analytica_run_duration_seconds", "histogram", "Wall time of finished runs.");
+  for (const auto& [pipeline, p] : runs) {
+    double sum = 0;
+    for (double d : p.durations) sum += d;
+    for (double le : kBuckets) {
+      double n = 0;
+      for (double d : p.durations) n += d <= le ? 1 : 0;
+      e.sample("analytica_run_duration_seconds_bucket", {{"pipeline", pipeline}, {"le", num(le)}}, n);
+    }
+    e.sample("analytica_run_duration_seconds_bucket", {{"pipeline", pipeline}, {"le", "+Inf"}},
+             static_cast<double>(p.durations.size()));
+    e.sample("analytica_run_duration_seconds_sum", {{"pipeline", pipeline}}, sum);
+    e.sample("analytica_run_duration_seconds_count", {{"pipeline", pipeline}}, static_cast<double>(p.durations.size()));
+  }
+  e.family("analytica_last_run_timestamp_seconds", "gauge", "End time of the last finished run.");
+  for (const auto& [pipeline, p] : runs)
+    if (!p.last_started.empty()) e.sample("analytica_last_run_timestamp_seconds", {{"pipeline", pipeline}}, p.last_end);
+  e.family("analytica_last_run_duration_seconds", "gauge", "Wall time of the last finished run.");
+  for (const auto& [pipeline, p] : runs)
+    if (!p.last_started.empty()) e.sample("analytica_last_run_duration_seconds", {{"pipeline", pipeline}}, p.last_duration);
+  e.family("analytica_last_run_success", "gauge", "1 if the last finished run succeeded, else 0.");
+  for (const auto& [pipeline, p] : runs)
+    if (!p.last_started.empty()) e.sample("analytica_last_run_success", {{"pipeline", pipeline}}, p.last_success);
+
+  // Health facts.
+  const auto& d = h.detail;
+  const nlohmann::json fresh = d.value("freshness", nlohmann::json::object());
+  e.family("analytica_data_freshness_seconds", "gauge",
+           "Age of the newest data: seconds since the end of the newest report's month.");
+  if (fresh.contains("data_age_seconds"))
+    e.sample("analytica_data_freshness_seconds", {}, fresh["data_age_seconds"].get<double>());
+  e.family("analytica_data_reports_behind", "gauge", "Reports missing against the expected newest report month.");
+  if (fresh.contains("reports_behind")) e.sample("analytica_data_reports_behind", {}, fresh["reports_behind"].get<double>());
+  e.family("analytica_data_newest_report_timestamp_seconds", "gauge", "Start of the newest report's month.");
+  if (fresh.value("newest_report_month", nlohmann::json()).is_string())
+    if (auto t = parse_utc(fresh["newest_report_month"].get<std::string>() + "-01"))
+      e.sample("analytica_data_newest_report_timestamp_seconds", {}, *t);
+  const nlohmann::json review = d.value("review", nlohmann::json::object());
+  e.family("analytica_review_pending_items", "gauge", "Records waiting for human review.");
+  e.sample("analytica_review_pending_items", {}, review.value("pending", 0.0));
+  const nlohmann::json sources = d.value("sources", nlohmann::json::object());
+  e.family("analytica_sources_changed_since_ingest", "gauge", "Ingested source files whose bytes changed on disk.");
+  e.sample("analytica_sources_changed_since_ingest", {},
+           static_cast<double>(sources.value("changed", nlohmann::json::array()).size()));
+  e.family("analytica_sources_missing", "gauge", "Ingested source files no longer on disk.");
+  e.sample("analytica_sources_missing", {}, static_cast<double>(sources.value("missing", nlohmann::json::array()).size()));
+  const nlohmann::json db = d.value("database", nlohmann::json::object());
+  e.family("analytica_database_integrity_ok", "gauge", "1 if the store's integrity check passed (or is not supported).");
+  e.sample("analytica_database_integrity_ok", {},
+           db.value("ok", true) && db.value("integrity", std::string("skipped")) != "errors" ? 1.0 : 0.0);
+  const nlohmann::json disk = d.value("disk", nlohmann::json::object());
+  e.family("analytica_data_dir_bytes", "gauge", "Bytes used by files under the data directory.");
+  e.sample("analytica_data_dir_bytes", {}, disk.value("data_dir_bytes", 0.0));
+  e.family("analytica_database_bytes", "gauge", "Bytes of the embedded database (with WAL).");
+  e.sample("analytica_database_bytes", {}, disk.value("database_bytes", 0.0));
+  e.family("analytica_disk_available_bytes", "gauge", "Free bytes on the data directory's file system.");
+  if (disk.contains("available_bytes")) e.sample("analytica_disk_available_bytes", {}, disk["available_bytes"].get<double>());
+  e.family("analytica_table_rows", "gauge", "Rows per table of the store.");
+  for (const auto& [t, n] : table_rows) e.sample("analytica_table_rows", {{"table", t}}, n);
+
+  // monitor_metrics' textfile: appended as written (its names are prefixed
+  // analytica_monitor_, so they never collide with the ones above).
+  const fs::path prom = options_.metrics_dir / "analytica.prom";
+  std::error_code ec;
+  if (fs::is_regular_file(prom, ec) && fs::file_size(prom, ec) < 4 * 1024 * 1024) {
+    std::ifstream in(prom, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    if (!s.empty() && s.back() != '\n') s += '\n';
+    e.raw(s);
+  }
+  return e.str();
+}
+
+}  // namespace analytica
