@@ -32,7 +32,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
       -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
  && cmake --build /tmp/build -j"$(nproc)" \
- && cmake --install /tmp/build --prefix /opt/analytica --strip \
+ && cmake --install /tmp/build --prefix /opt/analytica --strip --component runtime \
  && rm -rf /tmp/build
 RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so \
       > /opt/analytica/share/analytica/runtime-packages.txt \
