@@ -8,7 +8,10 @@
 //                   (they may fall short of it — areas not yet assigned to a
 //                   district — but not exceed it), the four property types
 //                   against Total
-// A failed sum is reported on the total row. Rules are settings.
+// A failed sum is reported on the total row. Rules are settings. A sum may
+// be limited to the rows a `where` selects ({column: value or [values]}),
+// and `skip_blank_parts` leaves a total unjudged when one of its parts is
+// blank (a suppressed figure), instead of summing the parts that remain.
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
@@ -41,8 +44,10 @@ const analytica_setting kSettings[] = {
      R"( "below_pct": 0, "min_difference": 0}])",
      0,
      "parts against their total row: {check, table (without prefix), part_column, total, columns, above_pct, "
-     "below_pct, min_difference}; the parts may exceed the total by above_pct % and fall short of it by "
-     "below_pct % (shortfalls up to min_difference always pass)"},
+     "below_pct, min_difference, where (optional), skip_blank_parts (optional)}; the parts may exceed the total "
+     "by above_pct % and fall short of it by below_pct % (shortfalls up to min_difference always pass); where "
+     "{column: value | [values]} limits the rule to the rows it selects; skip_blank_parts: a total with a blank "
+     "part is not judged"},
     {"failure_confidence", "number", "0.3", 0, "confidence a failed check gives its row"},
 };
 
@@ -55,7 +60,25 @@ struct Sum {
   std::string check, table, part_column, total;
   std::vector<std::string> columns;
   double above_pct = 0, below_pct = 0, min_difference = 0;
+  std::vector<std::pair<std::string, std::vector<json>>> where;  // column -> accepted values
+  bool skip_blank_parts = false;
 };
+
+// Does the row hold one of the accepted values in every column of `where`?
+bool selected(const Batch& batch, size_t r, const Sum& s) {
+  for (const auto& [column, accepted] : s.where) {
+    const int c = batch.schema().index_of(column);
+    if (c < 0) return false;
+    const Cell& cell = batch.row(r)[static_cast<size_t>(c)];
+    bool any = false;
+    for (const auto& a : accepted) {
+      if (a.is_string()) any = any || (cell.type == ANALYTICA_TEXT && cell.text == a.get<std::string>());
+      else if (a.is_number()) any = any || (number(cell) && *number(cell) == a.get<double>());
+    }
+    if (!any) return false;
+  }
+  return true;
+}
 
 struct Validator final : Instance {
   double tolerance = 0.0051;
@@ -95,6 +118,7 @@ void check_sums(const Validator& v, const Batch& batch) {
     // Group rows by the other key columns (month, property type...).
     std::map<std::string, std::vector<size_t>> groups;
     for (size_t r = 0; r < batch.row_count(); ++r) {
+      if (!selected(batch, r, s)) continue;
       std::string g;
       for (size_t c = 0; c < cols.size(); ++c)
         if ((cols[c].flags & ANALYTICA_COLUMN_KEY) && static_cast<int>(c) != part) {
@@ -116,11 +140,13 @@ void check_sums(const Validator& v, const Batch& batch) {
         const auto total = number(batch.row(*total_row), c);
         if (!total) continue;
         double sum = 0;
-        size_t counted = 0;
+        size_t counted = 0, blank = 0;
         for (size_t r : rows)
-          if (r != *total_row)
+          if (r != *total_row) {
             if (auto x = number(batch.row(r), c)) { sum += *x; ++counted; }
-        if (counted == 0) continue;
+            else ++blank;
+          }
+        if (counted == 0 || (s.skip_blank_parts && blank > 0)) continue;
         const double high = *total * (1 + s.above_pct / 100);
         const double low = std::min(*total * (1 - s.below_pct / 100), *total - s.min_difference);
         const std::string parts = std::to_string(counted) + " " + s.part_column + " rows";
@@ -155,14 +181,30 @@ std::unique_ptr<Instance> configure(const json& s) {
                                                      "denominator, scale}]: ") + e.what());
   }
   try {
-    for (const auto& x : s.at("sums"))
-      v->sums.push_back({x.at("check").get<std::string>(), x.at("table").get<std::string>(),
-                         x.at("part_column").get<std::string>(), x.at("total").get<std::string>(),
-                         string_list(x.at("columns"), "sums[].columns"), x.value("above_pct", 0.0),
-                         x.value("below_pct", 0.0), x.value("min_difference", 0.0)});
+    for (const auto& x : s.at("sums")) {
+      Sum sum{x.at("check").get<std::string>(), x.at("table").get<std::string>(),
+              x.at("part_column").get<std::string>(), x.at("total").get<std::string>(),
+              string_list(x.at("columns"), "sums[].columns"), x.value("above_pct", 0.0),
+              x.value("below_pct", 0.0), x.value("min_difference", 0.0), {}, x.value("skip_blank_parts", false)};
+      if (x.contains("where")) {
+        const json& w = x.at("where");
+        if (!w.is_object()) throw Failure(ANALYTICA_ERR_INVALID, "setting sums[].where: expected {column: values}");
+        for (auto it = w.begin(); it != w.end(); ++it) {
+          std::vector<json> accepted;
+          for (const json& a : it->is_array() ? *it : json::array({*it})) {
+            if (!a.is_string() && !a.is_number())
+              throw Failure(ANALYTICA_ERR_INVALID, "setting sums[].where." + it.key() + ": expected text or numbers");
+            accepted.push_back(a);
+          }
+          sum.where.emplace_back(it.key(), std::move(accepted));
+        }
+      }
+      v->sums.push_back(std::move(sum));
+    }
   } catch (const json::exception& e) {
     throw Failure(ANALYTICA_ERR_INVALID, std::string("setting sums: expected [{check, table, part_column, total, "
-                                                     "columns, above_pct, below_pct, min_difference}]: ") + e.what());
+                                                     "columns, above_pct, below_pct, min_difference, where, "
+                                                     "skip_blank_parts}]: ") + e.what());
   }
   v->failure_confidence = unit_setting(s, "failure_confidence");
   return v;

@@ -13,12 +13,19 @@
 //                    benchmarks); for the other districts the district
 //                    benchmarks stored from earlier reports, when
 //                    compare_district_history is on.
+//   continuity.revision  (rules in `revisions`, none by default) a figure
+//                    that another edition of the report printed for the same
+//                    key (the table's KEY columns) and that this edition
+//                    revised by more than tolerance_pct % (and more than
+//                    min_difference): the stored row of another version is
+//                    compared, so ingest order does not matter.
 // Needs the store (host->query). Tables are named as the extractor declares
 // them; the pipeline's prefix is taken from the batch's table name.
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -54,7 +61,16 @@ const analytica_setting kSettings[] = {
      "largest accepted difference (points) against benchmarks stored from other reports"},
     {"compare_district_history", "boolean", "false", 0,
      "also check each district's y/y and m/m against its benchmarks stored from earlier reports"},
+    {"revisions", "array", "[]", 0,
+     "[{check (default continuity.revision), table (without prefix), column, version_column, tolerance_pct, "
+     "min_difference}]: a figure revised between editions (same key, another version) by more than "
+     "tolerance_pct % of the stored figure and more than min_difference is reported"},
     {"failure_confidence", "number", "0.4", 0, "confidence a failed check gives its row"},
+};
+
+struct Revision {
+  std::string check, table, column, version;
+  double tolerance_pct = 0, min_difference = 0;
 };
 
 struct Validator final : Instance {
@@ -64,6 +80,7 @@ struct Validator final : Instance {
   std::string benchmark, yoy, mom;
   double tolerance = 0.0051, history_tolerance = 1.0;
   bool compare_district_history = false;
+  std::vector<Revision> revisions;
   void validate(const Batch& batch) override;
 };
 
@@ -226,7 +243,58 @@ std::map<std::string, double> limits(const json& s, const char* key) {
   return out;
 }
 
+// Each row against the stored row of the same key from another version.
+void check_revisions(const Validator& v, const Batch& batch) {
+  const auto& schema = batch.schema();
+  for (const auto& rule : v.revisions) {
+    const auto prefix = table_prefix(schema.table(), rule.table);
+    if (!prefix) continue;
+    const int value = schema.index_of(rule.column), version = schema.index_of(rule.version);
+    if (value < 0 || version < 0) continue;
+    std::vector<int> keys;
+    std::string sql = "SELECT " + sql_name(rule.column) + ", " + sql_name(rule.version) + " FROM " +
+                      sql_name(*prefix + rule.table) + " WHERE ";
+    for (size_t c = 0; c < schema.columns().size(); ++c)
+      if (schema.columns()[c].flags & ANALYTICA_COLUMN_KEY) {
+        sql += std::string(keys.empty() ? "" : " AND ") + sql_name(schema.columns()[c].name) + " = ?";
+        keys.push_back(static_cast<int>(c));
+      }
+    if (keys.empty()) continue;
+    for (size_t r = 0; r < batch.row_count(); ++r) {
+      const auto& row = batch.row(r);
+      const auto now = number(row, value);
+      if (!now) continue;
+      std::vector<Cell> params;
+      bool complete = true;
+      for (int k : keys) {
+        complete = complete && row[static_cast<size_t>(k)].type != ANALYTICA_NULL;
+        params.push_back(row[static_cast<size_t>(k)]);
+      }
+      if (!complete) continue;
+      const auto rows = analytica::query_rows(v.host, sql, params);
+      if (rows.empty() || rows[0].size() < 2) continue;
+      const Cell& other_version = rows[0][1];
+      const Cell& this_version = row[static_cast<size_t>(version)];
+      if (other_version.type == this_version.type && other_version.text == this_version.text &&
+          number(other_version) == number(this_version))
+        continue;  // the same edition (a re-ingest): nothing to compare
+      const auto then = number(rows[0][0]);
+      if (!then) continue;
+      const double diff = std::fabs(*now - *then);
+      const double allowed = std::max(rule.min_difference, std::fabs(*then) * rule.tolerance_pct / 100);
+      const std::string edition = other_version.type == ANALYTICA_TEXT ? other_version.text : show(*number(other_version));
+      Outcome o;
+      if (diff > allowed + 1e-9)
+        o.fail(rule.column + " " + show(*then) + " (" + rule.version + " " + edition + ") revised to " + show(*now) +
+                   ": by " + show(diff) + ", more than " + show(allowed),
+               show(*now), show(*then) + " +- " + show(allowed));
+      v.report(r, rule.check, o);
+    }
+  }
+}
+
 void Validator::validate(const Batch& batch) {
+  check_revisions(*this, batch);
   const std::string& table = batch.schema().table();
   if (const auto city = table_prefix(table, city_table)) {
     check_jumps(*this, batch, true, *city);
@@ -254,6 +322,22 @@ std::unique_ptr<Instance> configure(const json& s) {
   v->tolerance = s.at("tolerance_pct").get<double>();
   v->history_tolerance = s.at("history_tolerance_pct").get<double>();
   v->compare_district_history = s.at("compare_district_history").get<bool>();
+  try {
+    for (const auto& x : s.at("revisions")) {
+      Revision rule{x.value("check", std::string("continuity.revision")), x.at("table").get<std::string>(),
+                    x.at("column").get<std::string>(), x.at("version_column").get<std::string>(),
+                    x.value("tolerance_pct", 0.0), x.value("min_difference", 0.0)};
+      sql_name(rule.table);
+      sql_name(rule.column);
+      sql_name(rule.version);
+      if (rule.tolerance_pct < 0 || rule.min_difference < 0)
+        throw Failure(ANALYTICA_ERR_INVALID, "setting revisions: tolerance_pct and min_difference must be >= 0");
+      v->revisions.push_back(rule);
+    }
+  } catch (const json::exception& e) {
+    throw Failure(ANALYTICA_ERR_INVALID, std::string("setting revisions: expected [{check, table, column, "
+                                                     "version_column, tolerance_pct, min_difference}]: ") + e.what());
+  }
   v->failure_confidence = unit_setting(s, "failure_confidence");
   return v;
 }

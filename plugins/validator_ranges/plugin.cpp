@@ -4,7 +4,10 @@
 //                        are not blank, month-like columns read YYYY-MM
 //   ranges.non_negative  counts are not negative
 //   ranges.bounds        values inside plausible [min, max] bounds (prices,
-//                        days on market, percentages...)
+//                        days on market, percentages...); `scoped_bounds`
+//                        adds bounds for the rows a `where` selects (one
+//                        value column holding rates in some tables and rents
+//                        in others, say)
 //   ranges.period        the row's month lies inside the report's period:
 //                        from January `years_back` years before the report's
 //                        year up to the report's month (and exactly the
@@ -44,6 +47,9 @@ const analytica_setting kSettings[] = {
      "rows may cover months from January this many years before the report's year"},
     {"same_month_tables", "array", R"(["district_monthly"])", 0,
      "tables (without the pipeline's prefix) whose rows must be about the report's month itself"},
+    {"scoped_bounds", "array", "[]", 0,
+     "[{table (optional, without prefix), where: {column: text | number | [alternatives]}, bounds: {column: "
+     "[min, max]}}]: bounds for the rows the where selects, checked as ranges.bounds"},
     {"failure_confidence", "number", "0.3", 0, "confidence a failed check gives its row"},
 };
 
@@ -51,12 +57,27 @@ struct Bound {
   std::optional<double> min, max;
 };
 
+// Bounds for the rows of (optionally) one table whose columns equal one of
+// the values given.
+struct ScopedBounds {
+  std::string table;
+  std::vector<std::pair<std::string, std::vector<Cell>>> where;
+  std::map<std::string, Bound> bounds;
+};
+
+bool same(const Cell& a, const Cell& b) {
+  if (a.type == ANALYTICA_TEXT || b.type == ANALYTICA_TEXT) return a.type == b.type && a.text == b.text;
+  const auto x = number(a), y = number(b);
+  return x && y && *x == *y;
+}
+
 struct Validator final : Instance {
   std::map<std::string, Bound> bounds;
   std::set<std::string> non_negative, required, month_columns;
   std::string month_column, report_month_column;
   int64_t years_back = 1;
   std::vector<std::string> same_month_tables;
+  std::vector<ScopedBounds> scoped;
   void validate(const Batch& batch) override;
 };
 
@@ -106,6 +127,29 @@ void validate_batch(const Validator& v, const Batch& batch) {
     has_non_negative = has_non_negative || v.non_negative.count(c.name);
     has_bounds = has_bounds || v.bounds.count(c.name);
   }
+  // The scoped bounds that can apply to this batch, with their columns' positions.
+  struct Scoped {
+    const ScopedBounds* rule;
+    std::vector<std::pair<int, const std::vector<Cell>*>> where;
+    std::vector<std::pair<int, std::pair<std::string, Bound>>> bounds;
+  };
+  std::vector<Scoped> scoped;
+  for (const auto& rule : v.scoped) {
+    if (!rule.table.empty() && !ends_with(schema.table(), rule.table)) continue;
+    Scoped sc{&rule, {}, {}};
+    bool usable = true;
+    for (const auto& [column, values] : rule.where) {
+      const int c = schema.index_of(column);
+      usable = usable && c >= 0;
+      sc.where.emplace_back(c, &values);
+    }
+    for (const auto& [column, bound] : rule.bounds)
+      if (int c = schema.index_of(column); c >= 0) sc.bounds.push_back({c, {column, bound}});
+    if (usable && !sc.bounds.empty()) {
+      scoped.push_back(std::move(sc));
+      has_bounds = true;
+    }
+  }
 
   for (size_t r = 0; r < batch.row_count(); ++r) {
     const auto& row = batch.row(r);
@@ -131,6 +175,23 @@ void validate_batch(const Validator& v, const Batch& batch) {
         if ((bound.min && *x < *bound.min) || (bound.max && *x > *bound.max)) {
           const std::string range = (bound.min ? show(*bound.min) : "-inf") + " .. " + (bound.max ? show(*bound.max) : "inf");
           bounds.fail(name + " " + show(*x) + " outside " + range, show(*x), range);
+        }
+      }
+    }
+    for (const auto& sc : scoped) {
+      bool selected = true;
+      for (const auto& [c, values] : sc.where) {
+        bool any = false;
+        for (const auto& want : *values) any = any || same(row[static_cast<size_t>(c)], want);
+        selected = selected && any;
+      }
+      if (!selected) continue;
+      for (const auto& [c, named] : sc.bounds) {
+        const auto x = number(row[static_cast<size_t>(c)]);
+        const Bound& bound = named.second;
+        if (x && ((bound.min && *x < *bound.min) || (bound.max && *x > *bound.max))) {
+          const std::string range = (bound.min ? show(*bound.min) : "-inf") + " .. " + (bound.max ? show(*bound.max) : "inf");
+          bounds.fail(named.first + " " + show(*x) + " outside " + range, show(*x), range);
         }
       }
     }
@@ -164,17 +225,56 @@ std::set<std::string> string_set(const json& s, const char* key) {
   return {list.begin(), list.end()};
 }
 
-std::unique_ptr<Instance> configure(const json& s) {
-  auto v = std::make_unique<Validator>();
-  for (auto it = s.at("bounds").begin(); it != s.at("bounds").end(); ++it) {
+// {column: [min, max]} as bounds; `setting` names the key in messages.
+std::map<std::string, Bound> read_bounds(const json& object, const std::string& setting) {
+  if (!object.is_object()) throw Failure(ANALYTICA_ERR_INVALID, "setting " + setting + ": expected {column: [min, max]}");
+  std::map<std::string, Bound> out;
+  for (auto it = object.begin(); it != object.end(); ++it) {
     const json& b = *it;
     if (!b.is_array() || b.size() != 2 || !(b[0].is_null() || b[0].is_number()) || !(b[1].is_null() || b[1].is_number()))
-      throw Failure(ANALYTICA_ERR_INVALID, "setting bounds." + it.key() + ": expected [min, max] (numbers or null)");
+      throw Failure(ANALYTICA_ERR_INVALID, "setting " + setting + "." + it.key() + ": expected [min, max] (numbers or null)");
     Bound bound;
     if (b[0].is_number()) bound.min = b[0].get<double>();
     if (b[1].is_number()) bound.max = b[1].get<double>();
-    v->bounds[it.key()] = bound;
+    out[it.key()] = bound;
   }
+  return out;
+}
+
+std::vector<ScopedBounds> read_scoped(const json& list) {
+  if (!list.is_array()) throw Failure(ANALYTICA_ERR_INVALID, "setting scoped_bounds: expected an array");
+  std::vector<ScopedBounds> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "scoped_bounds[" + std::to_string(i) + "]";
+    const json& r = list[i];
+    if (!r.is_object() || !r.contains("bounds"))
+      throw Failure(ANALYTICA_ERR_INVALID, "setting " + at + ": expected {table, where, bounds}");
+    ScopedBounds sb;
+    if (r.contains("table")) {
+      if (!r["table"].is_string()) throw Failure(ANALYTICA_ERR_INVALID, "setting " + at + ".table: expected a table name");
+      sb.table = r["table"].get<std::string>();
+    }
+    const json where = r.value("where", json::object());
+    if (!where.is_object()) throw Failure(ANALYTICA_ERR_INVALID, "setting " + at + ".where: expected {column: values}");
+    for (auto it = where.begin(); it != where.end(); ++it) {
+      std::vector<Cell> values;
+      for (const json& x : it->is_array() ? *it : json::array({*it})) {
+        if (x.is_string()) values.push_back(Cell::of(x.get<std::string>()));
+        else if (x.is_number()) values.push_back(Cell::of(x.get<double>()));
+        else throw Failure(ANALYTICA_ERR_INVALID, "setting " + at + ".where." + it.key() + ": expected text or numbers");
+      }
+      sb.where.emplace_back(it.key(), std::move(values));
+    }
+    sb.bounds = read_bounds(r["bounds"], at + ".bounds");
+    out.push_back(std::move(sb));
+  }
+  return out;
+}
+
+std::unique_ptr<Instance> configure(const json& s) {
+  auto v = std::make_unique<Validator>();
+  v->bounds = read_bounds(s.at("bounds"), "bounds");
+  v->scoped = read_scoped(s.at("scoped_bounds"));
   v->non_negative = string_set(s, "non_negative");
   v->required = string_set(s, "required");
   v->month_columns = string_set(s, "month_columns");
