@@ -12,15 +12,14 @@
 # deployment/base-image.sh makes it locally with debootstrap.
 
 FROM debian:12 AS build
-# Build dependencies only (no PostgreSQL server, no browser, no test tools).
+# Build dependencies only (no PostgreSQL server, no browser, no test or
+# container tools): install-deps.sh's list filtered by build-packages.sh, so
+# a library a colleague adds there reaches the image too.
+COPY deployment/install-deps.sh deployment/build-packages.sh /tmp/deps/
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config ccache \
-      libboost-dev libboost-filesystem-dev libboost-program-options-dev \
-      libsqlite3-dev libspdlog-dev libfmt-dev nlohmann-json3-dev catch2 \
-      libpoppler-cpp-dev libssl-dev libcpp-httplib-dev libpq-dev \
-      libzip-dev libexpat1-dev libcurl4-openssl-dev \
- && rm -rf /var/lib/apt/lists/*
+ && /tmp/deps/build-packages.sh | xargs env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y --no-install-recommends ccache \
+ && rm -rf /var/lib/apt/lists/* /tmp/deps
 WORKDIR /src
 # The sources (.dockerignore keeps out build trees, data, docs, tests and the
 # deployment files the build does not read, so changing those reuses the

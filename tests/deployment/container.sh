@@ -68,6 +68,7 @@ cleanup() {
     [ -n "$p" ] || continue
     podman volume ls -q --filter "label=com.docker.compose.project=$p" | xargs -r podman volume rm -f >/dev/null 2>&1
     podman pod rm -f "pod_$p" >/dev/null 2>&1
+    podman network ls -q --filter "label=com.docker.compose.project=$p" | xargs -r podman network rm -f >/dev/null 2>&1
   done
   rm -rf "$tmp"
 }
