@@ -177,6 +177,11 @@ std::optional<Title> title_of(const Sheet& s) {
       if (++rows_seen > 60) break;
     }
     if (cell.kind != Cell::Kind::Text) continue;
+    // Cheap test first: a numbered title starts with a digit or "Table".
+    const size_t first = cell.text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos ||
+        !(std::isdigit(static_cast<unsigned char>(cell.text[first])) || cell.text[first] == 'T' || cell.text[first] == 't'))
+      continue;
     std::smatch m;
     const std::string t = ascii_dashes(xlsx::collapse(cell.text));
     if (std::regex_match(t, m, numbered)) {

@@ -179,7 +179,7 @@ void write_table(Writer& w, const TableSpec& t) {
         if (t.measure == Measure::Units && total) {
           double sum = 0;
           for (size_t k = 0; k < parts[static_cast<size_t>(p)].size(); ++k) sum += parts[static_cast<size_t>(p)][k];
-          v = sum;
+          v = sum + (r == 0 && p == 0 ? o.total_error : 0);
         } else if (t.measure != Measure::Units && w.chance(0.15)) {
           marker = "**";
         } else if (t.measure == Measure::Change && w.chance(0.2)) {

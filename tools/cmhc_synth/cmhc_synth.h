@@ -23,6 +23,7 @@ struct Options {
   bool line_breaks = false;   // line breaks inside centre and group labels
   bool no_legend = false;     // no quality-indicator legend under the tables
   bool no_index = false;      // no contents sheet
+  int total_error = 0;        // added to the first centre's printed universe Total (a planted inconsistency)
 };
 
 // Writes the workbook to `path` and returns its expected records:

@@ -1,5 +1,5 @@
 // cmhc-synth OUT.xlsx [--survey YEAR] [--seed N] [--numeric] [--merged-title]
-//   [--row-offset N] [--line-breaks] [--no-legend] [--no-index]
+//   [--row-offset N] [--line-breaks] [--no-legend] [--no-index] [--total-error N]
 // Writes a synthetic CMHC Rental Market Report workbook and, beside it,
 // OUT.expected.json with the records a correct extractor must produce.
 #include "cmhc_synth.h"
@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     else if (a == "--line-breaks") o.line_breaks = true;
     else if (a == "--no-legend") o.no_legend = true;
     else if (a == "--no-index") o.no_index = true;
+    else if (a == "--total-error") o.total_error = std::atoi(next().c_str());
     else if (!a.empty() && a[0] != '-' && out.empty()) out = a;
     else {
       std::cerr << "cmhc-synth: unknown argument " << a << "\n";
