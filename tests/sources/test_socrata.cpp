@@ -111,6 +111,12 @@ json permits_pipeline(const TestServer& server) {
   return p;
 }
 
+// Resuming needs the host to pass analytica_input.bookmark_key/_value to
+// governance unchanged and to offer sources host->query() (ABI 1.2).
+constexpr const char* kNeedsHost =
+    "governance_bookmarks stays empty and runs restart from `since` until the host passes the input's "
+    "bookmark_key/bookmark_value to governance and gives sources host->query() (issue 16 report)";
+
 std::string bookmark(const TempDir& dir) {
   return sql_value(db(dir), "SELECT value FROM governance_bookmarks");
 }
@@ -121,6 +127,7 @@ const char* kTable = "city_building_permits";
 
 TEST_CASE("permits.json reads three pages by keyset, sends the app token and stores the bookmark",
           "[sources][socrata]") {
+  INFO(kNeedsHost);
   Portal portal;
   // Records 2 and 3 share an issue date across the page boundary.
   portal.add(permit(1, "2024-01-03T00:00:00.000"));
@@ -156,6 +163,7 @@ TEST_CASE("permits.json reads three pages by keyset, sends the app token and sto
 }
 
 TEST_CASE("permits.json: a page published between two runs is read alone by the second", "[sources][socrata]") {
+  INFO(kNeedsHost);
   Portal portal;
   for (int i = 1; i <= 5; ++i) portal.add(permit(i, "2024-01-1" + std::to_string(i) + "T00:00:00.000"));
   TestServer server;
@@ -187,6 +195,7 @@ TEST_CASE("permits.json: a page published between two runs is read alone by the 
 
 TEST_CASE("permits.json: a run killed between two pages resumes after the last committed page",
           "[sources][socrata][kill]") {
+  INFO(kNeedsHost);
   Portal portal;
   for (int i = 1; i <= 5; ++i) portal.add(permit(i, "2024-01-1" + std::to_string(i) + "T00:00:00.000"));
   TempDir dir;
