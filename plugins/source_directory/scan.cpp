@@ -95,6 +95,8 @@ Listing scan_directory(const fs::path& dir, const std::string& pattern, bool rec
     if (ec) out.unusable.push_back({shown, "listing stopped early: " + ec.message()});
   }
   std::sort(out.files.begin(), out.files.end());
+  std::stable_sort(out.unusable.begin(), out.unusable.end(),
+                   [](const Unusable& a, const Unusable& b) { return a.name < b.name; });
   return out;
 }
 

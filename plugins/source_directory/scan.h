@@ -18,7 +18,7 @@ struct Unusable {
 
 struct Listing {
   std::vector<std::filesystem::path> files;  // regular files (or links to them), sorted
-  std::vector<Unusable> unusable;            // in the order met
+  std::vector<Unusable> unusable;            // sorted by name
 };
 
 // Lists `dir`: entries whose file name matches the fnmatch(3) `pattern`;

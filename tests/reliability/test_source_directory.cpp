@@ -120,7 +120,7 @@ TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories name
   };
   for (const auto& [name, reason] : expected) {
     INFO(name);
-    CHECK(lines_with(r.err, name + ": skipped") ==
+    CHECK(lines_with(r.err, " " + name + ": skipped") ==
           std::vector<std::string>{"warning source_directory: " + name + ": skipped: " + reason});
   }
   CHECK(lines_with(r.err, "skipped:").size() == expected.size());
@@ -214,4 +214,17 @@ TEST_CASE("a newline in a file name cannot forge a line: names are escaped every
   CHECK(contains(r.err, "back\\\\x0Aslash.csv: ingested"));
   CHECK(sql_rows(t / "analytica.db", "SELECT name FROM governance_sources ORDER BY name") ==
         Rows{"b\\x0Aerror forged: all reports lost.csv", "back\\\\x0Aslash.csv", "tab\\x09here\\x1B[31m.csv"});
+}
+
+TEST_CASE("unusable entries are reported in name order, so two runs print the same lines", "[reliability][source]") {
+  TempDir t;
+  write_text(t / "inbox/a.csv", "id,v\n1,10\n");
+  for (const char* n : {"d.csv", "b.csv", "c.csv"}) fs::create_symlink(std::string("missing_") + n, t / "inbox" / n);
+  const auto r = run(t);
+  INFO(r.err);
+  CHECK(lines_with(r.err, ": skipped: ") ==
+        std::vector<std::string>{
+            "warning source_directory: b.csv: skipped: dangling symbolic link (its target does not exist)",
+            "warning source_directory: c.csv: skipped: dangling symbolic link (its target does not exist)",
+            "warning source_directory: d.csv: skipped: dangling symbolic link (its target does not exist)"});
 }
