@@ -4,7 +4,9 @@
 #include <stdexcept>
 
 TestServer::TestServer() {
-  http.set_logger([this](const httplib::Request& req, const httplib::Response&) {
+  // Recorded as each request arrives, before its handler runs: a logger
+  // would see it only once answered (never, for a client killed meanwhile).
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     SeenRequest r;
     r.path = req.path;
     for (const auto& [k, v] : req.params) {
@@ -17,6 +19,7 @@ TestServer::TestServer() {
     r.app_token = req.get_header_value("X-App-Token");
     std::lock_guard<std::mutex> lock(mu_);
     seen_.push_back(std::move(r));
+    return httplib::Server::HandlerResponse::Unhandled;
   });
 }
 

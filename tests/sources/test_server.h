@@ -1,5 +1,5 @@
 // A test HTTP server on 127.0.0.1 in the test process (cpp-httplib), with a
-// log of the requests it answered. Register handlers on `http` before
+// log of the requests it received. Register handlers on `http` before
 // start(); stop() (or the destructor) ends it.
 #pragma once
 
