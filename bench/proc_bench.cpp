@@ -9,6 +9,7 @@
 //   proc_bench run     --analytica BIN --pipeline FILE --reports N [--runs R] [--timeout S] [--no-floor]
 //       `analytica --data-dir D run FILE` over N distinct synthetic reports (creb_synth)
 //       in a fresh data dir per run, against the pdftotext floor of the same N reports.
+//       With report files given, those are the inbox instead (the real reports).
 //       With --no-floor only the run is measured (the 1,000-report RSS check), stopped
 //       after --timeout seconds (peak RSS so far, reports done counted).
 //   proc_bench lineage --analytica BIN --pipeline FILE [--rows N] [--runs R] [--work DIR]
@@ -234,38 +235,46 @@ int count_ingested(const fs::path& db) {
 int bench_run(const Args& a) {
     const fs::path work = a.work.empty() ? fs::temp_directory_path() / "analytica-bench" : fs::path(a.work);
     const fs::path inbox = work / ("inbox-" + std::to_string(a.reports));
-    std::vector<std::string> pdfs;
-    if (fs::exists(inbox)) {
+    std::vector<std::string> pdfs = a.files;  // given reports (the real ones), else synthetic
+    if (!pdfs.empty()) {
+        // as given
+    } else if (fs::exists(inbox)) {
         for (const auto& e : fs::directory_iterator(inbox))
             if (e.path().extension() == ".pdf") pdfs.push_back(e.path().string());
     }
-    if (static_cast<int>(pdfs.size()) != a.reports) {
+    if (a.files.empty() && static_cast<int>(pdfs.size()) != a.reports) {
         fs::remove_all(inbox);
         pdfs = make_reports(inbox, a.reports);
     }
+    const int n = static_cast<int>(pdfs.size());
     std::sort(pdfs.begin(), pdfs.end());
     std::vector<std::pair<std::string, std::vector<int>>> floor_set;
     if (a.floor)
         for (const auto& p : pdfs) floor_set.emplace_back(p, table_pages(p));
 
-    std::printf("%d-report run: analytica run %s (fresh data dir each run)%s; median of %d run(s)\n", a.reports,
+    std::printf("%d-report run%s: analytica run %s (fresh data dir each run)%s; median of %d run(s)\n", n,
+                a.files.empty() ? " (synthetic)" : " (given reports)",
                 a.pipeline.c_str(), a.floor ? " vs pdftotext -layout on the table pages of the same reports" : "",
                 a.runs);
     std::vector<double> wall, rss, fwall, frss;
     int done = -1;
     bool timed_out = false;
     for (int k = 0; k < a.runs; ++k) {
-        const fs::path data = work / ("data-" + std::to_string(a.reports));
+        const fs::path data = work / ("data-" + std::to_string(n));
         fs::remove_all(data);
         fs::create_directories(data / "inbox");
-        for (const auto& p : pdfs) fs::create_hard_link(p, data / "inbox" / fs::path(p).filename());
+        for (const auto& p : pdfs) {
+            std::error_code ec;
+            fs::create_hard_link(p, data / "inbox" / fs::path(p).filename(), ec);
+            if (ec) fs::copy_file(p, data / "inbox" / fs::path(p).filename());
+        }
         const Measured m = spawn({a.analytica, "--data-dir", data.string(), "--log-level", "warn", "run",
                                   a.pipeline},
                                  "/dev/null", a.timeout_s);
         done = count_ingested(data / "analytica.db");
         timed_out = m.timed_out;
         if (m.status != 0 && !m.timed_out) {
-            std::printf("analytica run exited %d (%d of %d ingested)\n", m.status, done, a.reports);
+            std::printf("analytica run exited %d (%d of %d ingested)\n", m.status, done, n);
         }
         wall.push_back(m.wall_ms);
         rss.push_back(static_cast<double>(m.max_rss_kib));
@@ -280,14 +289,15 @@ int bench_run(const Args& a) {
         const double r = median(wall) / median(fwall);
         std::printf("run %.0f ms (%.1f ms/report), floor %.0f ms: ratio %s; peak RSS %.1f MiB (floor %.1f MiB); "
                     "%d of %d ingested\n",
-                    median(wall), median(wall) / a.reports, median(fwall), fmt_ratio(r).c_str(), rss_mib,
-                    median(frss) / 1024, done, a.reports);
-        std::printf("RESULT run%d: ratio %s wall (target <= 0.75x), peak RSS %.1f MiB (target < 100)\n", a.reports,
+                    median(wall), median(wall) / n, median(fwall), fmt_ratio(r).c_str(), rss_mib,
+                    median(frss) / 1024, done, n);
+        std::printf("RESULT run%d%s: ratio %s wall (target <= 0.75x), peak RSS %.1f MiB (target < 100)\n", n,
+                    a.files.empty() ? "" : "-given",
                     fmt_ratio(r).c_str(), rss_mib);
         return r <= 0.75 && rss_mib < 100 ? 0 : 1;
     }
-    std::printf("RESULT run%d: peak RSS %.1f MiB (target < 100, flat); %d of %d ingested in %.0f s%s\n", a.reports,
-                rss_mib, done, a.reports, median(wall) / 1000,
+    std::printf("RESULT run%d: peak RSS %.1f MiB (target < 100, flat); %d of %d ingested in %.0f s%s\n", n,
+                rss_mib, done, n, median(wall) / 1000,
                 timed_out ? " (stopped at the time bound)" : "");
     return rss_mib < 100 ? 0 : 1;
 }
