@@ -61,7 +61,7 @@ ENV PATH=/opt/analytica/bin:$PATH \
     ANALYTICA_PORT=8080
 USER analytica:analytica
 WORKDIR /data
-VOLUME /data /backups
+VOLUME /data
 EXPOSE 8080
 # Healthy when the store opens and passes SQLite's quick check (or the
 # server is reachable) and the dashboard answers /health on ANALYTICA_PORT;

@@ -53,10 +53,23 @@ compose() {
   engine_compose -p "$project" "${files[@]}" "$@"
 }
 
+# The compose tool engine_compose uses.
+compose_tool() {
+  if [ "$ENGINE" = podman ] && command -v podman-compose >/dev/null; then echo podman-compose
+  elif [ "$ENGINE" = docker ] && docker compose version >/dev/null 2>&1; then echo "docker compose"
+  else echo docker-compose; fi
+}
+
 # The container of a compose service (running or not), or nothing.
 container_of() {
   "$ENGINE" ps -a -q --filter "label=com.docker.compose.project=$project" \
     --filter "label=com.docker.compose.service=$1" | head -1
+}
+
+# compose down, then removes what it left (a container caught restarting).
+take_down() {
+  compose down >/dev/null 2>&1 || true
+  "$ENGINE" ps -a -q --filter "label=com.docker.compose.project=$project" | xargs -r "$ENGINE" rm -f >/dev/null 2>&1 || true
 }
 
 image_id() { "$ENGINE" image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
@@ -66,7 +79,7 @@ image_id() { "$ENGINE" image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
 run_once() {
   local img="$1"
   shift
-  "$ENGINE" run --rm -v "$data_volume:/data" -v "$backup_volume:/backups" \
+  "$ENGINE" run --rm --no-healthcheck -v "$data_volume:/data" -v "$backup_volume:/backups" \
     -e ANALYTICA_PIPELINE="$pipeline" -e ANALYTICA_PG_HOST -e ANALYTICA_PG_PORT -e ANALYTICA_PG_DBNAME \
     -e ANALYTICA_PG_USER -e ANALYTICA_PG_PASSWORD -e ANALYTICA_PG_SSLMODE -e ANALYTICA_PG_CONNINFO \
     "$img" "$@"
@@ -90,7 +103,7 @@ check_prerequisites() {
   free_kb=$(df -Pk "$root" | awk 'NR == 2 {print $4}')
   [ "${free_kb:-0}" -gt 1048576 ] || die "less than 1 GB free on $root"
   mkdir -p "$state_dir"
-  say "prerequisites ok ($ENGINE, $(compose version 2>/dev/null | grep -m1 -io 'version.*' || echo compose))"
+  say "prerequisites ok ($ENGINE, $(compose_tool))"
 }
 
 # A verified backup of the store into the backups volume, with the running
@@ -142,7 +155,7 @@ verify() {
       if [ "$state" != running ]; then
         problem="service $svc is $state"
         # A container that already exited (or keeps restarting) will not get better.
-        if [ "$state" = exited ] || [ "$state" = restarting ]; then
+        if [ "$state" != created ] && [ "$state" != missing ]; then
           if [ $((SECONDS + timeout - deadline)) -gt 10 ]; then
             say "$problem: $("$ENGINE" logs --tail 3 "$cnt" 2>&1 | tr '\n' ' ')"
             return 1
@@ -191,7 +204,7 @@ verify() {
 roll_back() {
   local backup_file="$1" t0=$SECONDS
   say "rolling back"
-  compose down >/dev/null 2>&1 || true
+  take_down
   if [ -n "$(image_id "$previous")" ]; then
     "$ENGINE" tag "$previous" "$image"
     say "image: back to the previous one ($(image_id "$image" | cut -c1-19))"
@@ -206,7 +219,7 @@ roll_back() {
       return 1
     }
   fi
-  compose up -d >/dev/null
+  compose up -d >"$state_dir/up.log" 2>&1 || cat "$state_dir/up.log" >&2
   if verify; then
     say "rolled back in $(elapsed "$t0")"
     return 0
@@ -238,7 +251,7 @@ cmd_start() {
   say "built $image in $(elapsed "$tb")"
 
   say "starting the services"
-  compose down >/dev/null 2>&1 || true
+  take_down
   compose up -d >"$state_dir/up.log" 2>&1 || {
     cat "$state_dir/up.log" >&2
     say "compose up failed"
@@ -290,7 +303,7 @@ main() {
   [ $# -gt 0 ] && shift
   case "$cmd" in
     start) cmd_start ;;
-    stop) engine_detect || die "neither podman nor docker was found"; compose down ;;
+    stop) engine_detect || die "neither podman nor docker was found"; take_down; say "stopped" ;;
     status) cmd_status ;;
     logs) engine_detect || die "neither podman nor docker was found"; compose logs "$@" ;;
     shell)

@@ -3,8 +3,11 @@
 # works, 1 when it does not, with one line saying why.
 #
 #   analytica-healthcheck              the dashboard answers /health on
-#                                      127.0.0.1:$ANALYTICA_PORT (8080) and
-#                                      its report finds the store sound
+#                                      127.0.0.1:$ANALYTICA_PORT (8080), its
+#                                      report finds the store sound, and so
+#                                      does `analytica status` (a fresh
+#                                      open: the server's long-lived
+#                                      connection may not see a damaged file)
 #   analytica-healthcheck --store-only no server here (the scheduler, the
 #                                      backup loop): `analytica status` finds
 #                                      the store sound
@@ -37,33 +40,33 @@ if [ "$mode" = http ]; then
     "HTTP/1."[01]" 200"* | "HTTP/1."[01]" 503"*) ;;  # 503: failing, maybe only stale: read on
     *) echo "unhealthy: /health answered '${status_line:-nothing}'"; exit 1 ;;
   esac
-  report=${response#*$'\r\n\r\n'}
-else
-  args=(status --json --no-source-hash)
-  [ -n "${ANALYTICA_PIPELINE:-}" ] && args+=(--pipeline "$ANALYTICA_PIPELINE")
-  report=$(analytica "${args[@]}" 2>/dev/null)
-  [ -n "$report" ] || { echo "unhealthy: analytica status printed no report"; exit 1; }
+  server_report=${response#*$'\r\n\r\n'}
 fi
+args=(status --json --no-source-hash)
+[ -n "${ANALYTICA_PIPELINE:-}" ] && args+=(--pipeline "$ANALYTICA_PIPELINE")
+status_report=$(analytica "${args[@]}" 2>/dev/null)
+[ -n "$status_report" ] || { echo "unhealthy: analytica status printed no report"; exit 1; }
 
-# The level of one named check in the report (JSON: each check object holds
-# "name" and "status").
-level() {
-  tr -d '\n' <<<"$report" | grep -o "{[^{}]*\"name\": *\"$1\"[^{}]*}" | grep -o '"status": *"[a-z]*"' |
-    head -1 | sed 's/.*"\([a-z]*\)"$/\1/'
+# The check object named $2 in report $1 (JSON: each check holds "name",
+# "status" and "message").
+check_of() { tr -d '\n' <<<"$1" | grep -o "{[^{}]*\"name\": *\"$2\"[^{}]*}" | head -1; }
+
+# Fails unless the checks database and disk of report $2 (from $1) are
+# healthy or degraded.
+require_sound() {
+  local from="$1" report="$2" check obj level
+  for check in database disk; do
+    obj=$(check_of "$report" "$check")
+    level=$(grep -o '"status": *"[a-z]*"' <<<"$obj" | sed 's/.*"\([a-z]*\)"$/\1/')
+    case "$level" in
+      healthy | degraded) ;;
+      "") echo "unhealthy: $from has no '$check' check"; exit 1 ;;
+      *) echo "unhealthy: $from: $check $level: $(grep -o '"message": *"[^"]*"' <<<"$obj" | sed 's/^"message": *//')"; exit 1 ;;
+    esac
+  done
 }
 
-for check in database disk; do
-  l=$(level "$check")
-  case "$l" in
-    healthy | degraded) ;;
-    "") echo "unhealthy: the health report has no '$check' check"; exit 1 ;;
-    *)
-      msg=$(tr -d '\n' <<<"$report" | grep -o "{[^{}]*\"name\": *\"$check\"[^{}]*}" | head -1 |
-        grep -o '"message": *"[^"]*"' | sed 's/^"message": *//')
-      echo "unhealthy: $check $l: $msg"
-      exit 1
-      ;;
-  esac
-done
+[ "$mode" = http ] && require_sound "/health" "$server_report"
+require_sound "analytica status" "$status_report"
 echo "healthy"
 exit 0

@@ -15,7 +15,8 @@
 #      image: rolled back to the previous image, then the backup restored
 # Prints the timings (base image, build, deploy, rollback) and the image size.
 # Usage: container.sh REPO_ROOT CREB_SYNTH. Exit 77 (skipped) only when podman
-# cannot be installed.
+# cannot be installed. ANALYTICA_TEST_IMAGE=IMAGE skips the build (to work on
+# this script with an image built already).
 set -euo pipefail
 repo="$1" synth="$2"
 cd "$repo"
@@ -103,7 +104,13 @@ base_time=$(took "$t")
 ok "base image debian:12 ($(podman image inspect -f '{{.Size}}' localhost/debian:12 | awk '{printf "%d MB", $1 / 1e6}'); $base_time)"
 
 t=$(stamp)
-engine_build "$image" . >"$tmp/build.log" 2>&1 || { tail -40 "$tmp/build.log"; fail "image build"; }
+if [ -n "${ANALYTICA_TEST_IMAGE:-}" ]; then
+  # For working on this script: an image built already (deploy.sh then
+  # builds FROM it instead of from the Dockerfile).
+  podman tag "$ANALYTICA_TEST_IMAGE" "$image"
+else
+  engine_build "$image" . >"$tmp/build.log" 2>&1 || { tail -40 "$tmp/build.log"; fail "image build"; }
+fi
 build_time=$(took "$t")
 size=$(podman image inspect -f '{{.Size}}' "$image" | awk '{printf "%d MB", $1 / 1e6}')
 ok "image built in $build_time ($size)"
@@ -113,27 +120,27 @@ ok "image built in $build_time ($size)"
 podman image inspect -f '{{.Config.Healthcheck.Test}}' "$image" | grep -q analytica-healthcheck ||
   fail "HEALTHCHECK lost (build with --format docker)"
 podman image inspect -f '{{.Config.ExposedPorts}}' "$image" | grep -q 8080 || fail "8080 not exposed"
-uid=$(podman run --rm --entrypoint id "$image" -u)
+uid=$(podman run --rm --no-healthcheck --entrypoint id "$image" -u)
 [ "$uid" = 10001 ] || fail "runs as uid $uid"
-owner=$(podman run --rm --entrypoint stat "$image" -c %u:%U /data)
+owner=$(podman run --rm --no-healthcheck --entrypoint stat "$image" -c %u:%U /data)
 [ "$owner" = 10001:analytica ] || fail "/data is owned by $owner"
 ok "user analytica (uid 10001) owns /data; HEALTHCHECK and EXPOSE 8080 kept"
 
-missing=$(podman run --rm --entrypoint /bin/bash "$image" -c \
+missing=$(podman run --rm --no-healthcheck --entrypoint /bin/bash "$image" -c \
   'for f in /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so; do ldd "$f" | sed "s|^|$f: |"; done | grep "not found" || true')
 [ -z "$missing" ] || fail "libraries missing in the image: $missing"
-derived=$(podman run --rm --entrypoint /bin/bash -v "$repo/deployment/runtime-packages.sh:/tmp/runtime-packages.sh:ro,z" \
+derived=$(podman run --rm --no-healthcheck --entrypoint /bin/bash -v "$repo/deployment/runtime-packages.sh:/tmp/runtime-packages.sh:ro,z" \
   "$image" -c '/tmp/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so')
-listed=$(podman run --rm --entrypoint cat "$image" /opt/analytica/share/analytica/runtime-packages.txt)
+listed=$(podman run --rm --no-healthcheck --entrypoint cat "$image" /opt/analytica/share/analytica/runtime-packages.txt)
 [ "$derived" = "$listed" ] || fail "runtime packages differ from what ldd derives: $(diff <(echo "$listed") <(echo "$derived") | tr '\n' ' ')"
-not_installed=$(podman run --rm --entrypoint /bin/bash "$image" -c \
+not_installed=$(podman run --rm --no-healthcheck --entrypoint /bin/bash "$image" -c \
   'for p in $(cat /opt/analytica/share/analytica/runtime-packages.txt); do dpkg-query -W -f="\${Status}\n" "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"; done')
 [ -z "$not_installed" ] || fail "listed but not installed: $not_installed"
-podman run --rm --entrypoint /bin/bash "$image" -c 'command -v g++ || command -v cmake || command -v make' >/dev/null &&
+podman run --rm --no-healthcheck --entrypoint /bin/bash "$image" -c 'command -v g++ || command -v cmake || command -v make' >/dev/null &&
   fail "build tools in the runtime image"
-podman run --rm --entrypoint /bin/bash "$image" -c '[ -z "$(ls /var/lib/apt/lists | grep -v -e ^lock$ -e ^partial$)" ]' ||
+podman run --rm --no-healthcheck --entrypoint /bin/bash "$image" -c '[ -z "$(ls /var/lib/apt/lists | grep -v -e ^lock$ -e ^partial$)" ]' ||
   fail "apt lists left in the image"
-podman run --rm "$image" --version >/dev/null || fail "analytica --version fails in the image"
+podman run --rm --no-healthcheck "$image" --version >/dev/null || fail "analytica --version fails in the image"
 ok "every library resolves; $(wc -l <<<"$listed") runtime packages = ldd's list, all installed; no compiler, no apt lists"
 
 # ------------------------------------------------- 3. run it as analytica
@@ -141,65 +148,67 @@ vol="$run_id-data"
 volumes+=("$vol")
 podman volume create "$vol" >/dev/null
 pipeline=/opt/analytica/share/analytica/pipelines/creb.json
-podman run --rm -v "$vol:/data" -v "$inbox:/in:ro,z" --entrypoint /bin/cp "$image" -r /in/. /data/inbox/ 2>/dev/null ||
-  podman run --rm -v "$vol:/data" -v "$inbox:/in:ro,z" --entrypoint /bin/bash "$image" -c 'mkdir -p /data/inbox && cp /in/* /data/inbox/'
-out=$(podman run --rm -v "$vol:/data" "$image" run "$pipeline" 2>&1) || fail "ingest: $out"
+podman run --rm --no-healthcheck -v "$vol:/data" -v "$inbox:/in:ro,z" --entrypoint /bin/cp "$image" -r /in/. /data/inbox/ 2>/dev/null ||
+  podman run --rm --no-healthcheck -v "$vol:/data" -v "$inbox:/in:ro,z" --entrypoint /bin/bash "$image" -c 'mkdir -p /data/inbox && cp /in/* /data/inbox/'
+out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" run "$pipeline" 2>&1) || fail "ingest: $out"
 grep -q "3 ingested" <<<"$out" || fail "ingest did not ingest 3 reports: $out"
-out=$(podman run --rm -v "$vol:/data" "$image" run "$pipeline" 2>&1) || fail "second ingest: $out"
+out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" run "$pipeline" 2>&1) || fail "second ingest: $out"
 grep -q "0 ingested, 3 unchanged" <<<"$out" || fail "second ingest did not skip: $out"
 ok "ingest as analytica: 3 reports, then 3 unchanged"
-status_out=$(podman run --rm -v "$vol:/data" "$image" status 2>&1) || fail "status is not healthy: $status_out"
+status_out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" status 2>&1) || fail "status is not healthy: $status_out"
 ok "status: $(head -1 <<<"$status_out")"
 
 port=$(free_port)
 serve="$run_id-serve"
 containers+=("$serve")
-podman run -d --name "$serve" -p "127.0.0.1:$port:8080" -v "$vol:/data" "$image" >/dev/null
+podman run -d --name "$serve" -p "127.0.0.1:$port:8080" -v "$vol:/data" "$image" >/dev/null 2>"$tmp/run.err" ||
+  fail "serve: $(cat "$tmp/run.err")"
 code=$(wait_health "$port" 60) || fail "/health on 127.0.0.1:$port: $code ($(podman logs "$serve" 2>&1 | tail -3))"
 [ "$code" = 200 ] || fail "/health answered $code"
 curl -sf "http://127.0.0.1:$port/" >/dev/null || fail "the overview page does not answer"
 podman healthcheck run "$serve" >/dev/null || fail "HEALTHCHECK fails on a working server"
 ok "serve (default command) on a published loopback port: /health 200, HEALTHCHECK healthy"
 
-podman stop -t 5 "$serve" >/dev/null
-podman start "$serve" >/dev/null
+podman stop -t 5 "$serve" >/dev/null 2>&1
+podman start "$serve" >/dev/null 2>&1
 wait_health "$port" 60 >/dev/null || fail "no /health after a restart"
-out=$(podman run --rm -v "$vol:/data" "$image" run "$pipeline" 2>&1)
+out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" run "$pipeline" 2>&1)
 grep -q "0 ingested, 3 unchanged" <<<"$out" || fail "data lost across a restart: $out"
 podman healthcheck run "$serve" >/dev/null || fail "HEALTHCHECK fails after a restart"
 ok "persistence across a restart (store kept, nothing re-ingested)"
 
 # A backup and a restore inside the container, as analytica.
-out=$(podman run --rm -v "$vol:/data" "$image" backup --keep 3 --json 2>&1) || fail "backup in the container: $out"
+out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" backup --keep 3 --json 2>&1) || fail "backup in the container: $out"
 bfile=$(sed -n 's/^  "path": "\(.*\)",\{0,1\}$/\1/p' <<<"$out")
-out=$(podman run --rm -v "$vol:/data" "$image" restore "$bfile" 2>&1) || fail "restore in the container: $out"
+out=$(podman run --rm --no-healthcheck -v "$vol:/data" "$image" restore "$bfile" 2>&1) || fail "restore in the container: $out"
 ok "backup and restore in the container ($(basename "$bfile"))"
 
 # Stale data: status says failing, the container stays healthy.
 vol_old="$run_id-old"
 volumes+=("$vol_old")
 podman volume create "$vol_old" >/dev/null
-podman run --rm -v "$vol_old:/data" -v "$old_inbox:/in:ro,z" --entrypoint /bin/bash "$image" -c 'mkdir -p /data/inbox && cp /in/* /data/inbox/'
-podman run --rm -v "$vol_old:/data" "$image" run "$pipeline" >/dev/null 2>&1 || fail "ingest of old reports"
+podman run --rm --no-healthcheck -v "$vol_old:/data" -v "$old_inbox:/in:ro,z" --entrypoint /bin/bash "$image" -c 'mkdir -p /data/inbox && cp /in/* /data/inbox/'
+podman run --rm --no-healthcheck -v "$vol_old:/data" "$image" run "$pipeline" >/dev/null 2>&1 || fail "ingest of old reports"
 set +e
-podman run --rm -v "$vol_old:/data" "$image" status >/dev/null 2>&1
+podman run --rm --no-healthcheck -v "$vol_old:/data" "$image" status >/dev/null 2>&1
 st=$?
 set -e
 [ "$st" = 2 ] || fail "status with 2020 data exits $st, not 2 (failing: stale)"
 stale="$run_id-stale"
 containers+=("$stale")
 port_old=$(free_port)
-podman run -d --name "$stale" -p "127.0.0.1:$port_old:8080" -v "$vol_old:/data" "$image" >/dev/null
+podman run -d --name "$stale" -p "127.0.0.1:$port_old:8080" -v "$vol_old:/data" "$image" >/dev/null 2>"$tmp/run.err" ||
+  fail "serve: $(cat "$tmp/run.err")"
 code=$(wait_health "$port_old" 60) || fail "stale server does not answer"
 podman healthcheck run "$stale" >/dev/null || fail "stale data made the container unhealthy (/health $code)"
 ok "stale data: status exits 2, /health $code, the container stays healthy"
 
 # A broken store: unhealthy.
-podman run --rm -v "$vol_old:/data" --entrypoint /bin/bash "$image" -c \
+podman run --rm --no-healthcheck -v "$vol_old:/data" --entrypoint /bin/bash "$image" -c \
   'rm -f /data/analytica.db-wal /data/analytica.db-shm; head -c 8192 /dev/urandom > /data/analytica.db'
 if out=$(podman healthcheck run "$stale" 2>&1); then fail "a broken store still reads healthy"; fi
 ok "a broken store: HEALTHCHECK unhealthy"
-podman rm -f -t 2 "$stale" "$serve" >/dev/null
+podman rm -f -t 2 "$stale" "$serve" >/dev/null 2>&1
 
 # ------------------------------------------------------------ 4. compose
 compose_project="$run_id"c
@@ -238,6 +247,10 @@ deploy_image=localhost/analytica-deploytest:latest
 dport=$(free_port)
 export ANALYTICA_PROJECT="$deploy_project" ANALYTICA_IMAGE="$deploy_image" ANALYTICA_STATE_DIR="$tmp/state" \
   ANALYTICA_PUBLISH="127.0.0.1:$dport" ANALYTICA_DEPLOY_TIMEOUT=150
+if [ -n "${ANALYTICA_TEST_IMAGE:-}" ]; then
+  printf 'FROM %s\n' "$image" >"$tmp/Dockerfile.prebuilt"
+  export ANALYTICA_DOCKERFILE="$tmp/Dockerfile.prebuilt"
+fi
 t=$(stamp)
 deployment/deploy.sh start >"$tmp/deploy1.log" 2>&1 || { cat "$tmp/deploy1.log"; fail "deploy.sh start (first)"; }
 deploy_time=$(took "$t")
@@ -245,6 +258,11 @@ grep -q "deploy: deployed" "$tmp/deploy1.log" || { cat "$tmp/deploy1.log"; fail 
 ok "deploy.sh start: first deployment healthy ($deploy_time)"
 deployment/deploy.sh status >"$tmp/status.log" 2>&1 || { cat "$tmp/status.log"; fail "deploy.sh status"; }
 deployment/deploy.sh backup >"$tmp/backup.log" 2>&1 || { cat "$tmp/backup.log"; fail "deploy.sh backup"; }
+made=$(sed -n 's|^deploy: backed up: /backups/\([^ ]*\) .*|\1|p' "$tmp/backup.log")
+[ -n "$made" ] || { cat "$tmp/backup.log"; fail "deploy.sh backup named no file"; }
+podman volume inspect "${deploy_project}_analytica-backups" >/dev/null 2>&1 || fail "no backups volume"
+podman run --rm --no-healthcheck -v "${deploy_project}_analytica-backups:/backups" --entrypoint ls "$image" /backups |
+  grep -qx "$made" || fail "$made is not in the backups volume"
 deployment/deploy.sh logs app >/dev/null 2>&1 || fail "deploy.sh logs"
 ok "deploy.sh status, backup, logs"
 
