@@ -15,7 +15,7 @@ set -euo pipefail
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${2:-$root/build-fuzz}
-targets=(fuzz_creb_reader fuzz_pipeline_config fuzz_plugin_descriptor)
+targets=(fuzz_creb_reader fuzz_creb_layout fuzz_pipeline_config fuzz_plugin_descriptor)
 
 launcher=()
 if command -v ccache >/dev/null; then
