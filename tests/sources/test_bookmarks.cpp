@@ -21,7 +21,7 @@ namespace {
 // The host a governance instance sees: emit() declares and writes through
 // the sink, query() reads through it.
 struct GovHost {
-  explicit GovHost(sinktest::Sink& s) : sink(s) {
+  explicit GovHost(sinktest::Sink& store) : sink(store) {
     host.struct_size = sizeof host;
     host.abi_major = ANALYTICA_ABI_MAJOR;
     host.abi_minor = ANALYTICA_ABI_MINOR;
