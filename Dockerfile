@@ -21,9 +21,10 @@ RUN apt-get update \
       apt-get install -y --no-install-recommends ccache \
  && rm -rf /var/lib/apt/lists/* /tmp/deps
 WORKDIR /src
-# The sources (.dockerignore keeps out build trees, data, docs, tests and the
-# deployment files the build does not read, so changing those reuses the
-# compiled layer).
+# The sources (.dockerignore keeps out build trees, data, docs, tests, the
+# README and the deployment files the build does not read, so changing those
+# reuses the compiled layer; the runtime component installs a README, so an
+# empty one stands in).
 COPY . .
 # ccache lives in a cache mount: a rebuild after a source change compiles only
 # what changed.
@@ -31,6 +32,7 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
       -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
  && cmake --build /tmp/build -j"$(nproc)" \
+ && { [ -f README.md ] || : > README.md; } \
  && cmake --install /tmp/build --prefix /opt/analytica --strip --component runtime \
  && rm -rf /tmp/build
 RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so \

@@ -99,6 +99,13 @@ check_prerequisites() {
     say "base image debian:12 missing: making it with debootstrap"
     deployment/base-image.sh || die "cannot make the base image debian:12 (pull it, or install debootstrap)"
   fi
+  # Services reach each other by name (dashboard -> postgres): podman's CNI
+  # networks need the dnsname plugin for that.
+  if [ "$ENGINE" = podman ] && [ -n "${ANALYTICA_COMPOSE_FILES:-}" ] &&
+    [ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" = cni ] &&
+    [ ! -x /usr/lib/cni/dnsname ] && [ ! -x /usr/libexec/cni/dnsname ]; then
+    die "podman's CNI networks resolve no service names: apt-get install golang-github-containernetworking-plugin-dnsname"
+  fi
   local free_kb
   free_kb=$(df -Pk "$root" | awk 'NR == 2 {print $4}')
   [ "${free_kb:-0}" -gt 1048576 ] || die "less than 1 GB free on $root"
