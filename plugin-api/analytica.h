@@ -459,6 +459,10 @@ typedef struct analytica_run_info {
   const char *pipeline;
   const char *config_sha256;  /* of the resolved pipeline configuration */
   const char *plugins_json;   /* [{"name","kind","version","sha256"}...] */
+  /* Since 1.2: the pipeline's declared views (a JSON array, tables
+  ** prefixed; "[]" when none), which governance records in
+  ** ANALYTICA_T_VIEWS so readers need no pipeline file. */
+  const char *views_json;
 } analytica_run_info;
 
 /* All members [instance-thread]. */

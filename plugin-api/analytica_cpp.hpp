@@ -220,40 +220,6 @@ inline std::vector<std::vector<Cell>> query_rows(const analytica_host* host, con
   return rows;
 }
 
-// Validation results in the spirit of Great Expectations carry the observed
-// value and the expected range beside the verdict. host->report_check() has
-// one reason text, so both ride at its end in a fixed form the host splits
-// off again: "<text> [observed: <o>] [expected: <e>]" (either part may be
-// absent). check_reason() builds it; split_check_reason() takes it apart (a
-// reason without the tail comes back as text only).
-struct CheckReason {
-  std::string text, observed, expected;
-};
-
-inline std::string check_reason(const std::string& text, const std::string& observed,
-                                const std::string& expected) {
-  std::string out = text;
-  if (!observed.empty()) out += " [observed: " + observed + "]";
-  if (!expected.empty()) out += " [expected: " + expected + "]";
-  return out;
-}
-
-inline CheckReason split_check_reason(const std::string& reason) {
-  CheckReason r;
-  r.text = reason;
-  auto take = [&r](const char* label, std::string& into) {
-    const std::string open = std::string(" [") + label + ": ";
-    if (r.text.empty() || r.text.back() != ']') return;
-    const size_t at = r.text.rfind(open);
-    if (at == std::string::npos) return;
-    into = r.text.substr(at + open.size(), r.text.size() - 1 - at - open.size());
-    r.text.erase(at);
-  };
-  take("expected", r.expected);
-  take("observed", r.observed);
-  return r;
-}
-
 // One interface a plugin offers: its id and its static table.
 struct Offered {
   const char* id;

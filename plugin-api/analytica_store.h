@@ -62,6 +62,11 @@
 ** person set aside (`analytica sources ignore`). */
 #define ANALYTICA_T_IGNORED "governance_ignored"
 
+/* pipeline KEY, views (JSON array as declared, tables prefixed; see
+** docs/views.md), run_id, recorded_at — what each pipeline declares people
+** read, as of its last run. */
+#define ANALYTICA_T_VIEWS "governance_views"
+
 /* ----------------------------------------------------------- validation */
 
 /* table_name KEY, record_key KEY, source_sha256 KEY, check_name KEY,

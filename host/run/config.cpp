@@ -204,7 +204,7 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
                {{"name", "string", true}, {"description", "string"}, {"table_prefix", "string"},
                 {"sources", "array", true}, {"extractors", "array", true}, {"validators", "array"},
                 {"sinks", "array", true}, {"monitors", "array"}, {"governance", "object"},
-                {"review", "object"}, {"$comment", "any"}});
+                {"review", "object"}, {"views", "array"}, {"$comment", "any"}});
   p.variables = {
       {"data_dir", settings.data_dir.string()},
       {"database", settings.database.string()},
@@ -215,6 +215,7 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
   p.name = j["name"];
   p.description = j.value("description", "");
   p.table_prefix = j.value("table_prefix", "");
+  if (j.contains("views")) p.views = parse_views(j["views"], p.table_prefix, p.name, name);
 
   auto refs = [&](const char* key, std::vector<PluginRef>& out, bool need_one) {
     if (!j.contains(key)) return;
@@ -253,6 +254,11 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
         if (!it->is_string())
           throw UserError(name + ": review.validated_views." + it.key() + ": expected string (a table name), got " + it->type_name());
     p.review = r;
+    std::map<std::string, std::string> view_of_table;
+    if (r.contains("validated_views"))
+      for (auto it = r["validated_views"].begin(); it != r["validated_views"].end(); ++it)
+        view_of_table[p.table_prefix + it->get<std::string>()] = p.table_prefix + it.key();
+    link_validated_views(p.views, view_of_table);
   }
   return p;
 }

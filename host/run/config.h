@@ -5,6 +5,8 @@
 // expected.
 #pragma once
 
+#include "run/views.h"
+
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -50,6 +52,7 @@ struct Pipeline {
   // and validated_views ({"view": "table"}, both names without the prefix).
   // Read by host/validation.h; empty when absent.
   nlohmann::json review = nlohmann::json::object();
+  std::vector<View> views;   // the "views" block (run/views.h), tables prefixed
   nlohmann::json resolved;   // the whole pipeline after ${...} expansion
   std::map<std::string, std::string> variables;  // what ${name} expands to
 };

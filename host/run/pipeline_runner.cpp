@@ -1,4 +1,5 @@
 #include "run/pipeline_runner.h"
+#include "run/sink_admin.h"
 
 #include "run/logging.h"
 #include "run/util.h"
@@ -166,9 +167,11 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
           return query_primary(sql, params, k, fn, user);
         };
         stage->instance->hooks.report_check = [this, raw = stage.get()](uint64_t row, const char* check, int passed,
-                                                                        double confidence, const char* reason) {
+                                                                        double confidence, const char* reason,
+                                                                        const analytica_check_values* values) {
           std::string error;
-          const analytica_status s = validation_->report(raw->name(), row, check, passed, confidence, reason, error);
+          const analytica_status s =
+              validation_->report(raw->name(), row, check, passed, confidence, reason, values, error);
           if (s < 0) throw std::runtime_error(error);
           return s;
         };
@@ -179,8 +182,15 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
     }
   }
 
-  // Governance last: it reaches the store through the primary sink.
+  // Governance last: it reaches the store through the primary sink, whose
+  // location every plugin may read (host->store_location).
   governance_ = make(gov, gov_settings);
+  if (!sinks_.empty()) {
+    const std::string location = store_location(*sinks_.front()->instance);
+    for (auto* group : {&sources_, &extractors_, &validators_, &sinks_, &monitors_})
+      for (auto& s : *group) s->instance->set_store_location(location);
+    governance_->instance->set_store_location(location);
+  }
   governance_->governance = governance_->instance->interface<analytica_governance_v1>(ANALYTICA_GOVERNANCE_V1);
   const auto& g = governance_->governance;
   require(governance_->name(), ANALYTICA_GOVERNANCE_V1, g.run_start, g.register_source, g.record_batch, g.source_end, g.run_end);
@@ -280,8 +290,9 @@ RunSummary PipelineRunner::run() {
     for (auto& s : *group) describe(*s);
   const std::string plugins_text = plugins.dump();
   const std::string config_sha = sha256_text(pipeline_.resolved.dump());
+  const std::string views_text = views_to_json(pipeline_.views).dump();
   const analytica_run_info info{sizeof(analytica_run_info), run_id_.c_str(), pipeline_.name.c_str(),
-                                config_sha.c_str(), plugins_text.c_str()};
+                                config_sha.c_str(), plugins_text.c_str(), views_text.c_str()};
   Stage& primary = *sinks_.front();
   auto& gov = governance_->governance;
   try {

@@ -62,10 +62,17 @@ struct HostServices {
   }
   static analytica_status report_check(void* ctx, uint64_t row, const char* check, int passed,
                                        double confidence, const char* reason) {
+    return report_check_values(ctx, row, check, passed, confidence, reason, nullptr);
+  }
+  static analytica_status report_check_values(void* ctx, uint64_t row, const char* check, int passed,
+                                              double confidence, const char* reason,
+                                              const analytica_check_values* values) {
     auto& self = of(ctx);
     if (!self.hooks.report_check) return ANALYTICA_ERR_UNSUPPORTED;
     try {
-      return self.hooks.report_check(row, check, passed, confidence, reason);
+      if (!values) return self.hooks.report_check(row, check, passed, confidence, reason, nullptr);
+      const analytica_check_values v = read_sized(values);
+      return self.hooks.report_check(row, check, passed, confidence, reason, &v);
     } catch (const std::exception& e) {
       self.service_error_ = e.what();
       return ANALYTICA_ERR_INVALID;
@@ -120,11 +127,16 @@ PluginInstance::PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const json&
   host_.is_cancelled = &HostServices::is_cancelled;
   host_.query = &HostServices::query;
   host_.report_check = &HostServices::report_check;
-  host_.report_check_values = nullptr;  // wired by the run loop (see validation)
-  host_.store_location = "";
+  host_.report_check_values = &HostServices::report_check_values;
+  host_.store_location = store_location_.c_str();
   const std::string text = settings.dump();
   check(plugin_->descriptor().create(&host_, text.c_str(), &self_), "create");
   if (!self_) throw PluginError(ANALYTICA_ERR_INTERNAL, name() + ": create returned no instance");
+}
+
+void PluginInstance::set_store_location(const std::string& location) {
+  store_location_ = location;
+  host_.store_location = store_location_.c_str();
 }
 
 PluginInstance::~PluginInstance() {

@@ -41,7 +41,9 @@ class PluginInstance {
     std::function<analytica_status(const analytica_batch&)> emit;
     std::function<void(analytica_event_kind, const std::string&)> event;
     std::function<analytica_status(const char*, const analytica_value*, uint32_t, analytica_row_fn, void*)> query;
-    std::function<analytica_status(uint64_t, const char*, int, double, const char*)> report_check;
+    // values: what the check measured (null when the plugin gave none).
+    std::function<analytica_status(uint64_t, const char*, int, double, const char*, const analytica_check_values*)>
+        report_check;
   };
 
   // Creates the instance; throws PluginError with the plugin's reason.
@@ -68,6 +70,10 @@ class PluginInstance {
   // Throws PluginError "<plugin>: <call>: <reason>" if status < 0; returns it otherwise.
   analytica_status check(analytica_status status, const std::string& call);
 
+  // What host->store_location shows the plugin from now on (the primary
+  // sink's location, once the run loop knows it).
+  void set_store_location(const std::string& location);
+
   // The message the plugin gave with its last failure (cleared by check()).
   const std::string& last_error() const { return last_error_; }
 
@@ -75,6 +81,7 @@ class PluginInstance {
   static const analytica_host* services_for(PluginInstance*);
   std::shared_ptr<LoadedPlugin> plugin_;
   std::string run_id_;
+  std::string store_location_;
   analytica_host host_{};
   std::string last_error_;     // set by the plugin through fail()
   std::string service_error_;  // why a host service the plugin called failed

@@ -1,10 +1,12 @@
-#include "read/cell_format.h"
+#include "run/cell_format.h"
 #include "run/validation.h"
+#include "run/sql.h"
 
 #include "run/util.h"
 
 // One implementation of "col=value|col=value" for governance and the host.
 #include <analytica_record_key.hpp>
+#include <analytica_store.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,14 +23,7 @@ namespace {
 
 constexpr uint32_t KEY = ANALYTICA_COLUMN_KEY;
 
-bool plain_name(const std::string& name) {
-  if (name.empty()) return false;
-  for (char c : name)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  return true;
-}
 
-std::string quoted(const std::string& name) { return "\"" + name + "\""; }
 
 std::string fixed(double v, int decimals) {
   char buf[64];
@@ -78,7 +73,7 @@ StoreAccess make_store_access(
 // ---------------------------------------------------------------- schemas
 
 const Schema& validation_checks_schema() {
-  static const Schema s("validation_checks",
+  static const Schema s(ANALYTICA_T_CHECKS,
                         {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
                          {"source_sha256", ANALYTICA_TEXT, KEY}, {"check_name", ANALYTICA_TEXT, KEY},
                          {"validator", ANALYTICA_TEXT, 0}, {"passed", ANALYTICA_INT64, 0},
@@ -89,7 +84,7 @@ const Schema& validation_checks_schema() {
 }
 
 const Schema& validation_summary_schema() {
-  static const Schema s("validation_summary",
+  static const Schema s(ANALYTICA_T_CHECK_SUMMARY,
                         {{"run_id", ANALYTICA_TEXT, KEY}, {"source_sha256", ANALYTICA_TEXT, KEY},
                          {"evaluated", ANALYTICA_INT64, 0}, {"successful", ANALYTICA_INT64, 0},
                          {"success_percent", ANALYTICA_DOUBLE, 0}, {"records", ANALYTICA_INT64, 0},
@@ -102,7 +97,7 @@ const Schema& validation_summary_schema() {
 // Keyed by record and source: one item per record version. id is the short
 // number people type (`review approve 12`).
 const Schema& review_queue_schema() {
-  static const Schema s("review_queue",
+  static const Schema s(ANALYTICA_T_REVIEW,
                         {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
                          {"source_sha256", ANALYTICA_TEXT, KEY}, {"id", ANALYTICA_INT64, 0},
                          {"status", ANALYTICA_TEXT, 0}, {"confidence", ANALYTICA_DOUBLE, 0},
@@ -112,12 +107,13 @@ const Schema& review_queue_schema() {
                          {"threshold", ANALYTICA_DOUBLE, 0}, {"run_id", ANALYTICA_TEXT, 0},
                          {"created_at", ANALYTICA_TEXT, 0}, {"updated_at", ANALYTICA_TEXT, 0},
                          {"decided_by", ANALYTICA_TEXT, 0}, {"decided_at", ANALYTICA_TEXT, 0},
-                         {"decision_reason", ANALYTICA_TEXT, 0}});
+                         {"decision_reason", ANALYTICA_TEXT, 0}, {"figures_sha256", ANALYTICA_TEXT, 0},
+                         {"related", ANALYTICA_TEXT, 0}});
   return s;
 }
 
 const Schema& review_audit_schema() {
-  static const Schema s("review_audit",
+  static const Schema s(ANALYTICA_T_REVIEW_AUDIT,
                         {{"id", ANALYTICA_INT64, KEY}, {"item_id", ANALYTICA_INT64, 0},
                          {"table_name", ANALYTICA_TEXT, 0}, {"record_key", ANALYTICA_TEXT, 0},
                          {"source_sha256", ANALYTICA_TEXT, 0}, {"decision", ANALYTICA_TEXT, 0},
@@ -155,7 +151,7 @@ struct Validation::CheckResult {
 struct Validation::PendingBatch {
   Schema schema;
   int newest = -1;  // index of the NEWEST column, if any
-  std::vector<std::string> keys, records, versions, cell_notes;
+  std::vector<std::string> keys, records, versions, cell_notes, figures;
   std::vector<Cell> version_cells;  // the NEWEST column's value per row
   std::vector<double> extraction;
   std::vector<std::map<std::string, CheckResult>> checks;
@@ -183,23 +179,54 @@ void Validation::plan_views(const std::vector<Schema>& tables, const std::string
       for (const auto& t : tables) known += (known.empty() ? "" : ", ") + t.table().substr(std::min(prefix, t.table().size()));
       throw UserError(where + ": no extractor table " + spec.table_in_file + " (expected one of " + known + ")");
     }
-    // The record key as governance writes it, rebuilt in SQL from the row.
-    std::string key_expr;
-    for (const auto& c : schema->columns()) {
+    view_sql_.emplace_back(view, validated_select(*schema, where));
+  }
+}
+
+// The SELECT behind a validated view of `table`: per key, the figures of
+// the newest revision a person or the threshold approved — the current row
+// when it is approved, else the last approved one from <table>_revisions
+// (review_fallback = 1), never a row that waits or was rejected. A table
+// without a NEWEST column keeps no revisions: its approved current rows.
+// Every row carries review_status, review_fallback and review_item.
+std::string Validation::validated_select(const Schema& schema, const std::string& where) const {
+  const std::string& table = schema.table();
+  const auto key_expr = [&](const std::string& alias) {
+    std::string out;
+    for (const auto& c : schema.columns()) {
       if (!(c.flags & KEY)) continue;
       if (c.type == ANALYTICA_DOUBLE || !plain_name(c.name))
         throw UserError(where + ": table " + table + " key column " + c.name +
                         " cannot be matched in SQL (text and integer keys only)");
-      const std::string part = "'" + c.name + "=' || CAST(t." + quoted(c.name) + " AS TEXT)";
-      key_expr += key_expr.empty() ? part : " || '|' || " + part;
+      const std::string part = "'" + c.name + "=' || CAST(" + alias + "." + quoted_name(c.name) + " AS TEXT)";
+      out += out.empty() ? part : " || '|' || " + part;
     }
-    if (key_expr.empty())
-      throw UserError(where + ": table " + table + " has no key columns to match records by");
-    view_sql_.emplace_back(view, "SELECT t.* FROM " + quoted(table) +
-                                     " t WHERE EXISTS (SELECT 1 FROM review_queue q WHERE q.table_name = '" + table +
-                                     "' AND q.is_current = 1 AND q.status IN ('" + kAutoApproved + "', '" +
-                                     kApproved + "') AND q.record_key = " + key_expr + ")");
-  }
+    if (out.empty()) throw UserError(where + ": table " + table + " has no key columns to match records by");
+    return out;
+  };
+  const std::string approved = "('" + std::string(kAutoApproved) + "', '" + kApproved + "')";
+  const std::string review = ANALYTICA_T_REVIEW;
+  std::string newest;
+  for (const auto& c : schema.columns())
+    if (c.flags & ANALYTICA_COLUMN_NEWEST) newest = c.name;
+  std::string columns;
+  for (const auto& c : schema.columns()) columns += "r." + quoted_name(c.name) + ", ";
+  const std::string marks =
+      "q.status AS review_status, 1 - q.is_current AS review_fallback, q.id AS review_item, q.record_key AS review_key";
+  if (newest.empty())
+    return "SELECT " + columns + marks + " FROM " + quoted_name(table) + " r JOIN " + review + " q ON q.table_name = '" +
+           table + "' AND q.is_current = 1 AND q.status IN " + approved + " AND q.record_key = " + key_expr("r");
+  std::string same_key;
+  for (const auto& c : schema.columns())
+    if (c.flags & KEY) same_key += " AND r2." + quoted_name(c.name) + " = r." + quoted_name(c.name);
+  const std::string n = quoted_name(newest);
+  return "SELECT " + columns + marks + " FROM " + quoted_name(table + ANALYTICA_REVISIONS_SUFFIX) + " r JOIN " + review +
+         " q ON q.table_name = '" + table + "' AND q.source_sha256 = r.source_sha256 AND q.record_key = " +
+         key_expr("r") + " WHERE q.status IN " + approved + " AND NOT EXISTS (SELECT 1 FROM " +
+         quoted_name(table + ANALYTICA_REVISIONS_SUFFIX) + " r2 JOIN " + review +
+         " q2 ON q2.table_name = q.table_name AND q2.record_key = q.record_key AND q2.source_sha256 = "
+         "r2.source_sha256 WHERE q2.status IN " + approved + same_key + " AND (r2." + n + " > r." + n + " OR (r2." +
+         n + " = r." + n + " AND q2.id > q.id)))";
 }
 
 void Validation::prepare(const StoreAccess& store) {
@@ -210,8 +237,8 @@ void Validation::prepare(const StoreAccess& store) {
   // other's CREATE-or-replace form), re-created each run so the view follows
   // columns added to its table.
   for (const auto& [view, select] : view_sql_) {
-    store.query("DROP VIEW IF EXISTS " + quoted(view), {});
-    store.query("CREATE VIEW " + quoted(view) + " AS " + select, {});
+    store.query("DROP VIEW IF EXISTS " + quoted_name(view), {});
+    store.query("CREATE VIEW " + quoted_name(view) + " AS " + select, {});
   }
 }
 
@@ -245,6 +272,12 @@ void Validation::begin_batch(const Batch& batch) {
       conf = std::min(conf, cc);
     }
     b->records.push_back(rec.dump());
+    // The figures: every column but the key and the NEWEST one (the report
+    // month a figure appeared in is not part of what was decided on).
+    ordered figures = ordered::object();
+    for (size_t c = 0; c < cols.size() && c < row.size(); ++c)
+      if (!(cols[c].flags & (KEY | ANALYTICA_COLUMN_NEWEST))) figures[cols[c].name] = cell_json(row[c]);
+    b->figures.push_back(sha256_text(figures.dump()));
     b->extraction.push_back(conf);
     b->cell_notes.push_back(notes);
     const Cell version = b->newest >= 0 ? row[static_cast<size_t>(b->newest)] : Cell::null();
@@ -257,7 +290,8 @@ void Validation::begin_batch(const Batch& batch) {
 }
 
 analytica_status Validation::report(const std::string& validator, uint64_t row, const char* check, int passed,
-                                    double confidence, const char* reason, std::string& error) {
+                                    double confidence, const char* reason, const analytica_check_values* values,
+                                    std::string& error) {
   if (batches_.empty()) {
     error = "report_check outside validate()";
     return ANALYTICA_ERR_INVALID;
@@ -278,12 +312,19 @@ analytica_status Validation::report(const std::string& validator, uint64_t row, 
   if (inserted) result.validator = validator;
   result.passed = result.passed && passed != 0;
   result.confidence = std::min(result.confidence, conf);
-  if (reason && *reason) {
-    const CheckReason parts = split_check_reason(reason);
-    if (!parts.text.empty()) result.reasons.push_back(parts.text);
+  if (reason && *reason) result.reasons.push_back(reason);
+  if (values) {
     // The observed/expected of the first failure (or of the first report).
-    if ((inserted || (!passed && result.observed.empty())) && !parts.observed.empty()) result.observed = parts.observed;
-    if ((inserted || (!passed && result.expected.empty())) && !parts.expected.empty()) result.expected = parts.expected;
+    const auto take = [&](const analytica_value& v, std::string& into) {
+      if (v.type != ANALYTICA_NULL && (inserted || (!passed && into.empty()))) into = value_text(v);
+    };
+    take(values->observed, result.observed);
+    take(values->expected, result.expected);
+    if (values->expected.type == ANALYTICA_NULL && (values->minimum.type != ANALYTICA_NULL ||
+                                                    values->maximum.type != ANALYTICA_NULL)) {
+      std::string range = "[" + value_text(values->minimum) + ", " + value_text(values->maximum) + "]";
+      take(value_of(Cell::of(range)), result.expected);
+    }
   }
   return ANALYTICA_OK;
 }
@@ -299,7 +340,7 @@ void Validation::batch_written(const StoreAccess& store) {
   for (const auto& c : b.schema.columns())
     if (c.flags & KEY) {
       key_cols.push_back(c);
-      select += (select.empty() ? "" : ", ") + quoted(c.name);
+      select += (select.empty() ? "" : ", ") + quoted_name(c.name);
     }
   if (key_cols.empty()) return;
   const Schema key_schema(b.schema.table(), key_cols);
@@ -307,8 +348,8 @@ void Validation::batch_written(const StoreAccess& store) {
   std::set<std::string> asked, holding;
   for (size_t r = 0; r < b.keys.size(); ++r) {
     if (b.version_cells[r].type == ANALYTICA_NULL || !asked.insert(b.versions[r]).second) continue;
-    const auto rows = store.query("SELECT " + select + " FROM " + quoted(b.schema.table()) + " WHERE " +
-                                      quoted(newest) + " = ?",
+    const auto rows = store.query("SELECT " + select + " FROM " + quoted_name(b.schema.table()) + " WHERE " +
+                                      quoted_name(newest) + " = ?",
                                   {b.version_cells[r]});
     for (const auto& row : rows) holding.insert(key_of(key_schema, row));
   }
@@ -321,7 +362,7 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
   const std::string now = now_iso8601();
   int64_t next_id = 0;
   {
-    const auto rows = store.query("SELECT COALESCE(MAX(id), 0) FROM review_queue", {});
+    const auto rows = store.query("SELECT COALESCE(MAX(id), 0) FROM " ANALYTICA_T_REVIEW, {});
     if (!rows.empty() && !rows[0].empty()) next_id = rows[0][0].type == ANALYTICA_INT64 ? rows[0][0].i : 0;
   }
   for (const auto& bp : batches_) {
@@ -333,9 +374,21 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
     };
     std::map<std::string, Existing> existing;
     for (const auto& row : store.query("SELECT record_key, id, status, created_at, decided_by, decided_at, "
-                                       "decision_reason FROM review_queue WHERE table_name = ? AND source_sha256 = ?",
+                                       "decision_reason FROM " ANALYTICA_T_REVIEW " WHERE table_name = ? AND source_sha256 = ?",
                                        {text(table), text(source_sha256_)}))
       existing[row[0].text] = {row[1].i, row[2].text, row[3].text, row[4].text, row[5].text, row[6].text};
+    // Human decisions on earlier items of the same keys: a decision belongs
+    // to the figures, so an item with the same figures inherits it.
+    struct Decision {
+      int64_t id = 0;
+      std::string status, figures, decided_by, decided_at, reason;
+    };
+    std::map<std::string, std::vector<Decision>> decided;
+    for (const auto& row : store.query("SELECT record_key, id, status, figures_sha256, decided_by, decided_at, "
+                                       "decision_reason FROM " ANALYTICA_T_REVIEW " WHERE table_name = ? AND "
+                                       "source_sha256 <> ? AND status IN (?, ?) ORDER BY id",
+                                       {text(table), text(source_sha256_), text(kApproved), text(kRejected)}))
+      decided[row[0].text].push_back({row[1].i, row[2].text, row[3].text, row[4].text, row[5].text, row[6].text});
     // A key given twice in one batch: its last row wins, as in the sink.
     std::map<std::string, size_t> last;
     for (size_t r = 0; r < b.keys.size(); ++r) last[b.keys[r]] = r;
@@ -391,13 +444,23 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
           decision_reason = it->second.decision_reason;
         }
       }
+      json related = json::array();
+      for (const auto& d : decided[key]) {
+        related.push_back(d.id);
+        if (id == 0 && d.figures == b.figures[r]) {  // the same figures came back: the decision stands
+          status = d.status;
+          decided_by = d.decided_by;
+          decided_at = d.decided_at;
+          decision_reason = "as decided on item " + std::to_string(d.id) + (d.reason.empty() ? "" : ": " + d.reason);
+        }
+      }
       if (id == 0) id = ++next_id;
       if (status == kAutoApproved) ++out.auto_approved;
       else if (status == kPending) ++out.pending;
       else ++out.decided;
       ++out.records;
       if (b.current[r])  // this record version is now the one in the table
-        store.query("UPDATE review_queue SET is_current = 0 WHERE table_name = ? AND record_key = ? AND "
+        store.query("UPDATE " ANALYTICA_T_REVIEW " SET is_current = 0 WHERE table_name = ? AND record_key = ? AND "
                     "source_sha256 <> ? AND is_current = 1",
                     {text(table), text(key), text(source_sha256_)});
       queue.add_row() = {text(table), text(key), text(source_sha256_), num(id), text(status),
@@ -405,7 +468,8 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
                          num(checks_failed), text(b.records[r]), text_or_null(b.versions[r]),
                          num(b.current[r] ? 1 : 0), Cell::of(config_.threshold), text(run_id_), text(created),
                          text(now), text_or_null(decided_by), text_or_null(decided_at),
-                         text_or_null(decision_reason)};
+                         text_or_null(decision_reason), text(b.figures[r]),
+                         related.empty() ? Cell::null() : text(related.dump())};
     }
     if (checks.row_count()) store.write(checks);
     if (queue.row_count()) store.write(queue);

@@ -94,8 +94,10 @@ class Validation {
   // One validator's outcome for one row of the current batch. Returns
   // ANALYTICA_ERR_INVALID (with `error`) for a row out of range or no check
   // name.
+  // values (may be null) holds what the check measured.
   analytica_status report(const std::string& validator, uint64_t row, const char* check, int passed,
-                          double confidence, const char* reason, std::string& error);
+                          double confidence, const char* reason, const analytica_check_values* values,
+                          std::string& error);
   // After the current batch was written: notes which rows now hold the
   // current version of their record in the data table.
   void batch_written(const StoreAccess& store);
@@ -114,6 +116,7 @@ class Validation {
  private:
   struct CheckResult;
   struct PendingBatch;
+  std::string validated_select(const Schema& schema, const std::string& where) const;
   ReviewConfig config_;
   std::string run_id_, source_sha256_;
   std::vector<std::pair<std::string, std::string>> view_sql_;  // view name, SELECT it shows

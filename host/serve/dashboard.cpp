@@ -1,11 +1,18 @@
-#include "read/cell_format.h"
+#include "run/cell_format.h"
 #include "serve/dashboard.h"
 
+#include "read/datasets.h"
+
 #include "serve/crop.h"
+#include "read/lineage.h"
+#include "read/runs.h"
+#include "read/store_facts.h"
+#include "run/sql.h"
 #include "run/store.h"
 #include "run/util.h"
 
 #include <analytica_record_key.hpp>
+#include <analytica_store.h>
 
 #include <algorithm>
 #include <cctype>
@@ -22,70 +29,18 @@ namespace {
 
 constexpr size_t kCropCacheEntries = 48;
 
-// A table or column name safe to put into SQL text.
-bool plain_name(const std::string& s) {
-  if (s.empty() || s.size() > 63 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  return true;
-}
-
-std::string sql_name(const std::string& name) { return "\"" + name + "\""; }
-
-// The key columns of the extractor's market tables, in declared order.
-constexpr uint32_t kKey = ANALYTICA_COLUMN_KEY;
-
-const Schema& city_keys() {
-  static const Schema s("city_monthly", {{"month", ANALYTICA_TEXT, kKey}, {"property_type", ANALYTICA_TEXT, kKey}});
-  return s;
-}
-
-const Schema& district_keys() {
-  static const Schema s("district_monthly", {{"month", ANALYTICA_TEXT, kKey},
-                                             {"property_type", ANALYTICA_TEXT, kKey},
-                                             {"district", ANALYTICA_TEXT, kKey}});
-  return s;
-}
-
-// The rows of one market table (`table`: a plain name) as JSON objects:
-// the key columns of `keys`, then `figures`, and under "key" the row's
-// record key as governance writes it (record_key.h), which lineage, crops
-// and the review queue know the record by.
-json market_rows(Store& store, const std::string& table, const Schema& keys, const std::vector<std::string>& figures,
-                 const std::string& order_by) {
-  std::vector<std::string> columns;
-  for (const auto& c : keys.columns()) columns.push_back(c.name);
-  columns.insert(columns.end(), figures.begin(), figures.end());
-  std::string sql = "SELECT ";
-  for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + sql_name(columns[i]);
-  json out = json::array();
-  for (const auto& r : store.query(sql + " FROM " + table + " ORDER BY " + order_by)) {
-    json row = json::object();
-    std::vector<analytica_value> key_values;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      row[columns[i]] = cell_json(r[i]);
-      if (i < keys.columns().size()) key_values.push_back(value_of(r[i]));
-    }
-    row["key"] = analytica::record_key(*keys.view(), key_values.data());
-    out.push_back(std::move(row));
-  }
-  return out;
-}
-
-// "a=1|b=x" -> {{"a","1"},{"b","x"}} (governance's record key format).
+// "a=1|b=x" -> {{"a","1"},{"b","x"}}; empty unless every part is col=value.
 std::vector<std::pair<std::string, std::string>> split_key(const std::string& key) {
-  std::vector<std::pair<std::string, std::string>> out;
+  size_t parts = key.empty() ? 0 : 1, equals = 0;
+  for (size_t at = key.find('|'); at != std::string::npos; at = key.find('|', at + 1)) ++parts;
   size_t start = 0;
-  while (start <= key.size()) {
-    size_t end = key.find('|', start);
-    if (end == std::string::npos) end = key.size();
-    const std::string part = key.substr(start, end - start);
-    const size_t eq = part.find('=');
-    if (eq == std::string::npos) return {};
-    out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+  while (start <= key.size() && !key.empty()) {
+    const size_t end = std::min(key.find('|', start), key.size());
+    if (key.substr(start, end - start).find('=') != std::string::npos) ++equals;
     start = end + 1;
   }
-  return out;
+  if (parts == 0 || equals != parts) return {};
+  return parse_record_key(key);
 }
 
 json read_json(const fs::path& file) {
@@ -97,7 +52,10 @@ json read_json(const fs::path& file) {
 
 }  // namespace
 
-Dashboard::Dashboard(DashboardOptions options) : options_(std::move(options)) {}
+Dashboard::Dashboard(DashboardOptions options) : options_(std::move(options)) {
+  if (!options_.pipeline_file.empty())
+    pipeline_ = std::make_unique<Pipeline>(load_pipeline(options_.pipeline_file, options_.settings));
+}
 Dashboard::~Dashboard() = default;
 
 Store* Dashboard::store_locked() {
@@ -120,18 +78,6 @@ void Dashboard::with_store(const std::function<void(Store&)>& f) {
   Store* store = store_locked();
   if (!store) throw HttpError(503, "store not available: " + store_error_);
   f(*store);
-}
-
-bool Dashboard::cells_have_value(Store& store) {
-  if (!cells_have_value_) {
-    try {
-      store.query("SELECT value FROM governance_lineage_cells WHERE 1 = 0");
-      cells_have_value_ = true;
-    } catch (const std::exception&) {
-      cells_have_value_ = false;
-    }
-  }
-  return *cells_have_value_;
 }
 
 HealthReport Dashboard::health() {
@@ -157,28 +103,22 @@ json Dashboard::overview() {
   const std::string& prefix = options_.health.table_prefix;
   try {
     with_store([&](Store& store) {
-      if (store.has_table("governance_runs")) {
-        const auto rows = store.query(
-            "SELECT run_id, pipeline, started_at, ended_at, status, sources_ingested, sources_skipped, "
-            "sources_failed, records FROM governance_runs ORDER BY started_at DESC, ended_at DESC LIMIT 20");
-        for (const auto& r : rows) {
-          json run = {{"run_id", cell_json(r[0])},          {"pipeline", cell_json(r[1])},
-                      {"started_at", cell_json(r[2])},      {"ended_at", cell_json(r[3])},
-                      {"status", cell_json(r[4])},          {"sources_ingested", cell_json(r[5])},
-                      {"sources_skipped", cell_json(r[6])}, {"sources_failed", cell_json(r[7])},
-                      {"records", cell_json(r[8])}};
-          const auto start = parse_utc(cell_text(r[2])), end = parse_utc(cell_text(r[3]));
-          if (start && end) run["duration_seconds"] = *end - *start;
-          runs.push_back(run);
-        }
+      for (const auto& r : recent_runs(store, 20)) {
+        json run = {{"run_id", r.run_id},
+                    {"pipeline", r.pipeline},
+                    {"started_at", r.started_at},
+                    {"ended_at", r.ended_at ? json(*r.ended_at) : json()},
+                    {"status", r.status},
+                    {"sources_ingested", r.sources_ingested},
+                    {"sources_skipped", r.sources_unchanged},
+                    {"sources_failed", r.sources_failed},
+                    {"records", r.records}};
+        if (const auto d = r.duration_seconds()) run["duration_seconds"] = *d;
+        runs.push_back(run);
       }
-      for (const std::string& t : {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
-                                   std::string("governance_sources"), std::string("governance_lineage_cells"),
-                                   std::string("review_queue")}) {
-        if (!plain_name(t) || !store.has_table(t)) continue;
-        const auto rows = store.query("SELECT COUNT(*) FROM " + t);
-        tables.push_back({{"table", t}, {"rows", rows.empty() ? json(0) : cell_json(rows[0][0])}});
-      }
+      for (const auto& [t, n] : table_rows(store, {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
+                                                   ANALYTICA_T_SOURCES, ANALYTICA_T_LINEAGE_CELLS, ANALYTICA_T_REVIEW}))
+        tables.push_back({{"table", t}, {"rows", n}});
     });
   } catch (const HttpError&) {
     // The health report already says the store is unavailable.
@@ -201,30 +141,21 @@ json Dashboard::overview() {
   return out;
 }
 
-json Dashboard::market() {
-  const std::string& prefix = options_.health.table_prefix;
-  const std::string city_table = prefix + "city_monthly", district_table = prefix + "district_monthly";
-  json city = json::array(), districts = json::array();
-  bool have_city = false, have_district = false;
+json Dashboard::views() {
+  json out;
+  with_store([&](Store& store) { out = views_summary(declared_views(store, pipeline_.get())); });
+  return out;
+}
+
+json Dashboard::view(const std::string& id, bool include_pending) {
+  json out;
   with_store([&](Store& store) {
-    if (plain_name(city_table) && store.has_table(city_table)) {
-      have_city = true;
-      city = market_rows(store, city_table, city_keys(),
-                         {"sales", "new_listings", "inventory", "days_on_market", "benchmark_price", "median_price",
-                          "average_price", "index", "report_month", "source_file"},
-                         "property_type, month");
-    }
-    if (plain_name(district_table) && store.has_table(district_table)) {
-      have_district = true;
-      districts = market_rows(store, district_table, district_keys(),
-                              {"sales", "new_listings", "sales_to_new_listings_ratio_pct", "inventory",
-                               "months_of_supply", "benchmark_price", "yoy_benchmark_change_pct",
-                               "mom_benchmark_change_pct", "report_month", "source_file"},
-                              "month, property_type, district");
-    }
+    const auto views = declared_views(store, pipeline_.get());
+    const View* v = find_view(views, id);
+    if (!v) throw HttpError(404, "no view " + id + " is declared (see docs/views.md)");
+    out = view_answer(store, *v, include_pending);
   });
-  return {{"city_table", city_table},     {"district_table", district_table}, {"available", have_city || have_district},
-          {"city", city},                 {"districts", districts}};
+  return out;
 }
 
 json Dashboard::lineage(const std::string& table, const std::string& key, const std::string& column) {
@@ -241,101 +172,49 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
   out["key_columns"] = key_json;
 
   with_store([&](Store& store) {
-    if (!store.has_table("governance_lineage_records"))
-      throw HttpError(404, "no lineage recorded yet (run a pipeline first)");
-    const auto records = store.query(
-        "SELECT source_sha256, run_id, extractor, written_at FROM governance_lineage_records "
-        "WHERE table_name = ? AND record_key = ? ORDER BY written_at DESC",
-        {Cell::of(table), Cell::of(key)});
-    if (records.empty()) throw HttpError(404, "no lineage for " + table + " record " + key);
-
+    if (!lineage_recorded(store)) throw HttpError(404, "no lineage recorded yet (run a pipeline first)");
+    const RecordLineage rec = record_lineage(store, table, key, column);
+    if (rec.versions.empty()) throw HttpError(404, "no lineage for " + table + " record " + key);
     // The current row, with the columns lineage knows of.
-    std::vector<std::string> columns;
-    {
-      const auto names = store.query(
-          "SELECT DISTINCT column_name FROM governance_lineage_cells WHERE table_name = ? AND record_key = ?",
-          {Cell::of(table), Cell::of(key)});
-      for (const auto& n : names)
-        if (plain_name(cell_text(n[0]))) columns.push_back(cell_text(n[0]));
-    }
     json row = nullptr;
-    std::string current_file;
-    if (store.has_table(table) && !columns.empty()) {
-      std::string sql = "SELECT ";
-      for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + sql_name(columns[i]);
-      bool has_source_file = false;
-      try {
-        store.query("SELECT source_file FROM " + table + " WHERE 1 = 0");
-        has_source_file = true;
-      } catch (const std::exception&) {
-      }
-      if (has_source_file) sql += ", source_file";
-      sql += " FROM " + table + " WHERE ";
-      std::vector<Cell> params;
-      for (size_t i = 0; i < key_parts.size(); ++i) {
-        sql += (i ? " AND " : "") + sql_name(key_parts[i].first) + " = ?";
-        params.push_back(Cell::of(key_parts[i].second));
-      }
-      const auto rows = store.query(sql, params);
-      if (!rows.empty()) {
-        row = json::object();
-        for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(rows[0][i]);
-        if (has_source_file) current_file = cell_text(rows[0][columns.size()]);
+    if (!rec.stored_row.empty()) {
+      row = json::object();
+      for (const auto& c : rec.traced_columns) {
+        const auto it = rec.stored_row.find(c);
+        if (plain_name(c) && it != rec.stored_row.end()) row[c] = cell_json(it->second);
       }
     }
     out["row"] = row;
-    if (!column.empty() && std::find(columns.begin(), columns.end(), column) == columns.end())
+    if (!column.empty() && std::find(rec.traced_columns.begin(), rec.traced_columns.end(), column) == rec.traced_columns.end())
       throw HttpError(404, "no lineage for column " + column + " of " + table + " record " + key);
 
-    const bool with_value = cells_have_value(store);
     json sources = json::array();
-    bool current_found = false;
-    for (const auto& rec : records) {
-      const std::string sha = cell_text(rec[0]);
-      json s = {{"sha256", sha},
-                {"run_id", cell_json(rec[1])},
-                {"extractor", cell_json(rec[2])},
-                {"written_at", cell_json(rec[3])}};
-      const auto src = store.query(
-          "SELECT name, path, version, status, first_seen, last_seen FROM governance_sources WHERE sha256 = ?",
-          {Cell::of(sha)});
-      if (!src.empty()) {
-        s["name"] = cell_json(src[0][0]);
-        s["path"] = cell_json(src[0][1]);
-        s["version"] = cell_json(src[0][2]);
-        s["status"] = cell_json(src[0][3]);
-        s["first_seen"] = cell_json(src[0][4]);
-        s["last_seen"] = cell_json(src[0][5]);
+    for (const auto& v : rec.versions) {
+      json s = {{"sha256", v.source_sha256}, {"run_id", v.run_id}, {"extractor", v.extractor}, {"written_at", v.written_at}};
+      if (v.source) {
+        s["name"] = v.source->name;
+        s["path"] = v.source->path;
+        s["version"] = v.source->version;
+        s["status"] = v.source->status;
+        s["first_seen"] = v.source->first_seen;
+        s["last_seen"] = v.source->last_seen;
         std::error_code ec;
-        s["file_available"] = fs::is_regular_file(cell_text(src[0][1]), ec);
+        s["file_available"] = fs::is_regular_file(v.source->path, ec);
       } else {
         s["file_available"] = false;
       }
-      const bool current = !current_found && !current_file.empty() && s.value("name", json()) == current_file;
-      current_found = current_found || current;
-      s["current"] = current;
-      std::string sql =
-          "SELECT column_name, page, x0, y0, x1, y1, confidence" + std::string(with_value ? ", value" : "") +
-          " FROM governance_lineage_cells WHERE table_name = ? AND record_key = ? AND source_sha256 = ?";
-      std::vector<Cell> params = {Cell::of(table), Cell::of(key), Cell::of(sha)};
-      if (!column.empty()) {
-        sql += " AND column_name = ?";
-        params.push_back(Cell::of(column));
-      }
-      sql += " ORDER BY column_name";
+      s["current"] = v.current;
       json cells = json::object();
-      for (const auto& c : store.query(sql, params)) {
-        json cell = {{"page", cell_json(c[1])},
-                     {"box", {cell_number(c[2]), cell_number(c[3]), cell_number(c[4]), cell_number(c[5])}},
-                     {"confidence", cell_json(c[6])}};
-        if (with_value) cell["value"] = cell_json(c[7]);
-        cells[cell_text(c[0])] = cell;
+      for (const auto& c : v.cells) {
+        json cell = {{"page", c.page ? json(*c.page) : json()},
+                     {"box", {c.x0, c.y0, c.x1, c.y1}},
+                     {"confidence", c.confidence ? json(*c.confidence) : json()}};
+        if (c.value_recorded) cell["value"] = cell_json(c.value);
+        cells[c.column] = cell;
       }
       s["cells"] = cells;
       sources.push_back(s);
     }
-    // Without a source_file column, the newest write is the current one.
-    if (!current_found && !sources.empty()) sources[0]["current"] = true;
     std::stable_sort(sources.begin(), sources.end(),
                      [](const json& a, const json& b) { return a["current"].get<bool>() > b["current"].get<bool>(); });
     out["sources"] = sources;
@@ -392,20 +271,17 @@ std::string Dashboard::crop(const std::string& table, const std::string& key, co
   request.scale = scale;
   std::string recorded_sha;
   with_store([&](Store& store) {
-    const auto cells = store.query(
-        "SELECT page, x0, y0, x1, y1 FROM governance_lineage_cells WHERE table_name = ? AND record_key = ? AND "
-        "column_name = ? AND source_sha256 = ?",
-        {Cell::of(table), Cell::of(key), Cell::of(column), Cell::of(sha)});
-    if (cells.empty()) throw HttpError(404, "no lineage for " + table + " record " + key + " column " + column);
-    request.page = static_cast<int>(cell_number(cells[0][0]));
-    request.x0 = cell_number(cells[0][1]);
-    request.y0 = cell_number(cells[0][2]);
-    request.x1 = cell_number(cells[0][3]);
-    request.y1 = cell_number(cells[0][4]);
+    const auto cell = lineage_cell(store, table, key, column, sha);
+    if (!cell) throw HttpError(404, "no lineage for " + table + " record " + key + " column " + column);
+    request.page = static_cast<int>(cell->page.value_or(0));
+    request.x0 = cell->x0;
+    request.y0 = cell->y0;
+    request.x1 = cell->x1;
+    request.y1 = cell->y1;
     if (request.page < 1) throw HttpError(404, "this value has no position on a page");
-    const auto src = store.query("SELECT path FROM governance_sources WHERE sha256 = ?", {Cell::of(sha)});
-    if (src.empty()) throw HttpError(404, "source " + sha + " is not registered");
-    request.pdf = cell_text(src[0][0]);
+    const auto src = find_source(store, sha);
+    if (!src) throw HttpError(404, "source " + sha + " is not registered");
+    request.pdf = src->path;
   });
   std::error_code ec;
   if (!fs::is_regular_file(request.pdf, ec))

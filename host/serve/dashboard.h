@@ -59,8 +59,12 @@ class Dashboard {
   // Health, recent runs, row counts and the progress of runs in flight.
   nlohmann::json overview();
 
-  // City series by property type and district rows, with record keys.
-  nlohmann::json market();
+  // The declared views (read/datasets.h): their declarations, and one
+  // view's datasets with their rows — approved figures, plus unapproved
+  // ones, marked, when include_pending. Throws HttpError 404 for an
+  // unknown view.
+  nlohmann::json views();
+  nlohmann::json view(const std::string& id, bool include_pending);
 
   // Where one record came from: its current row, and per source the report,
   // run, and each cell's page, box and confidence. column narrows the cells
@@ -85,14 +89,13 @@ class Dashboard {
   // if it cannot be opened.
   void with_store(const std::function<void(Store&)>& f);
   Store* store_locked();  // caller holds store_mutex_; null if it cannot be opened
-  bool cells_have_value(Store& store);
 
   DashboardOptions options_;
+  std::unique_ptr<Pipeline> pipeline_;  // when options.pipeline_file names one
   std::mutex store_mutex_;
   std::unique_ptr<Store> store_;
   std::string store_error_;
   std::chrono::steady_clock::time_point last_open_attempt_{};
-  std::optional<bool> cells_have_value_;
   SourceHashCache hashes_;
 
   std::mutex health_mutex_;

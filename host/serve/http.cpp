@@ -99,8 +99,8 @@ struct DashboardServer::Impl {
 
   void route(const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
-    if (kPages.count(path)) {
-      params_of(req, {"table", "key", "column", "source", "type", "district", "status"});
+    if (kPages.count(path) || path.rfind("/view/", 0) == 0) {
+      params_of(req, {"table", "key", "column", "source", "status", "include", "page", "id"});
       const WebAsset* page = find_web_asset("/index.html");
       if (!page) throw HttpError(500, "the dashboard's index.html was not embedded");
       res.set_header("Cache-Control", "no-cache");
@@ -125,9 +125,21 @@ struct DashboardServer::Impl {
       send_json(res, 200, dashboard.overview());
       return;
     }
-    if (path == "/api/market") {
+    if (path == "/api/market") {  // the view "market", under its first address
+      params_of(req, {"include"});
+      send_json(res, 200, dashboard.view("market", get(params_of(req, {"include"}), "include") == "pending"));
+      return;
+    }
+    if (path == "/api/views") {
       params_of(req, {});
-      send_json(res, 200, dashboard.market());
+      send_json(res, 200, dashboard.views());
+      return;
+    }
+    if (path.rfind("/api/views/", 0) == 0) {
+      const auto p = params_of(req, {"include"});
+      const std::string include = get(p, "include");
+      if (!include.empty() && include != "pending") throw HttpError(400, "include: expected pending");
+      send_json(res, 200, dashboard.view(path.substr(11), include == "pending"));
       return;
     }
     if (path == "/api/lineage") {

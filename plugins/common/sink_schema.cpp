@@ -135,6 +135,14 @@ TableDef TableDef::revisions() const {
       c.newest = false;
       c.key = true;  // nullable: a row without a NEWEST value is still recorded
     }
+  // The input the row came from (the batch's source_id, "" if none), so two
+  // files of the same report keep both their figures.
+  ColumnDef source;
+  source.name = kRevisionSource;
+  source.type = ANALYTICA_TEXT;
+  source.key = true;
+  source.not_null = true;
+  out.columns_.push_back(source);
   return out;
 }
 

@@ -39,6 +39,9 @@ std::string excerpt(const char* sql);
 // A value of a known type (text with a pointer unless empty).
 bool valid_value(const analytica_value& v);
 
+// The last column of every revisions table: the input a row came from.
+inline constexpr const char* kRevisionSource = "source_sha256";
+
 struct ColumnDef {
   std::string name;
   analytica_type type = ANALYTICA_TEXT;
@@ -72,9 +75,10 @@ class TableDef {
   static TableDef from(const analytica_table_schema& schema, const NameRules& rules);
 
   // The companion table "<table>_revisions" of a table with a NEWEST
-  // column: same columns, keyed by the key columns plus the NEWEST column
-  // (nullable: a row without a NEWEST value is still recorded), so every
-  // version of a row written stays queryable.
+  // column: the same columns plus kRevisionSource (the batch's source_id,
+  // "" if none) last, keyed by the key columns, the NEWEST column (nullable:
+  // a row without a NEWEST value is still recorded) and the source, so every
+  // version of a row written — from every input — stays queryable.
   TableDef revisions() const;
 
   const std::string& table() const { return table_; }

@@ -61,9 +61,19 @@ void Outcome::fail(const std::string& problem, const std::string& observed_value
 }
 
 void Instance::report(uint64_t row, const std::string& check, bool passed, double confidence,
-                      const std::string& reason) const {
-  const analytica_status s = host->report_check(host->ctx, row, check.c_str(), passed ? 1 : 0, confidence,
-                                                reason.empty() ? nullptr : reason.c_str());
+                      const std::string& reason, const std::string& observed, const std::string& expected) const {
+  const char* why = reason.empty() ? nullptr : reason.c_str();
+  analytica_status s;
+  if (host->struct_size > offsetof(analytica_host, report_check_values) && host->report_check_values) {
+    const auto text = [](const std::string& v) { return v.empty() ? value_of(Cell::null()) : value_of(Cell::of(v)); };
+    analytica_check_values values{};
+    values.struct_size = sizeof values;
+    values.observed = text(observed);
+    values.expected = text(expected);
+    s = host->report_check_values(host->ctx, row, check.c_str(), passed ? 1 : 0, confidence, why, &values);
+  } else {
+    s = host->report_check(host->ctx, row, check.c_str(), passed ? 1 : 0, confidence, why);  // a 1.1 host
+  }
   if (s < 0) throw Failure(s, "report_check " + check + " refused for row " + std::to_string(row));
 }
 
@@ -71,7 +81,7 @@ void Instance::report(uint64_t row, const std::string& check, const Outcome& out
   if (outcome.passed()) return report(row, check, true, 1.0, "");
   std::string reason;
   for (const auto& p : outcome.problems) reason += (reason.empty() ? "" : "; ") + p;
-  report(row, check, false, failure_confidence, check_reason(reason, outcome.observed, outcome.expected));
+  report(row, check, false, failure_confidence, reason, outcome.observed, outcome.expected);
 }
 
 std::vector<std::string> string_list(const json& list, const std::string& setting) {

@@ -83,14 +83,16 @@ class Instance {
   // check through report(). Throws to fail the call (see analytica::guard).
   virtual void validate(const Batch& batch) = 0;
 
-  // host->report_check() for row `row` of the batch under validation.
-  // reason may be "" (no reason). Throws Failure if the host refuses.
-  void report(uint64_t row, const std::string& check, bool passed, double confidence,
-              const std::string& reason) const;
+  // host->report_check_values() for row `row` of the batch under
+  // validation: reason, observed and expected may be "" (none); observed
+  // and expected cross as values, never inside the reason. Throws Failure
+  // if the host refuses.
+  void report(uint64_t row, const std::string& check, bool passed, double confidence, const std::string& reason,
+              const std::string& observed = "", const std::string& expected = "") const;
 
   // Reports an Outcome: passed with confidence 1 and no reason, or failed
   // with failure_confidence and the problems joined by "; ", the observed
-  // and expected values attached (analytica::check_reason).
+  // and expected values of the first problem beside them.
   void report(uint64_t row, const std::string& check, const Outcome& outcome) const;
 
   const analytica_host* host = nullptr;  // set by the glue before validate()

@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include <analytica_record_key.hpp>
+#include <analytica_store.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,7 +19,7 @@ namespace {
 constexpr uint32_t KEY = ANALYTICA_COLUMN_KEY;
 
 const Schema& runs_schema() {
-  static const Schema s("governance_runs",
+  static const Schema s(ANALYTICA_T_RUNS,
                         {{"run_id", ANALYTICA_TEXT, KEY}, {"pipeline", ANALYTICA_TEXT, 0},
                          {"config_sha256", ANALYTICA_TEXT, 0}, {"plugins", ANALYTICA_TEXT, 0},
                          {"started_at", ANALYTICA_TEXT, 0}, {"ended_at", ANALYTICA_TEXT, 0},
@@ -29,7 +30,7 @@ const Schema& runs_schema() {
 }
 
 const Schema& sources_schema() {
-  static const Schema s("governance_sources",
+  static const Schema s(ANALYTICA_T_SOURCES,
                         {{"sha256", ANALYTICA_TEXT, KEY}, {"uri", ANALYTICA_TEXT, 0}, {"path", ANALYTICA_TEXT, 0},
                          {"name", ANALYTICA_TEXT, 0}, {"size", ANALYTICA_INT64, 0},
                          {"version", ANALYTICA_INT64, 0}, {"first_seen", ANALYTICA_TEXT, 0},
@@ -40,7 +41,7 @@ const Schema& sources_schema() {
 }
 
 const Schema& lineage_records_schema() {
-  static const Schema s("governance_lineage_records",
+  static const Schema s(ANALYTICA_T_LINEAGE_RECORDS,
                         {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
                          {"source_sha256", ANALYTICA_TEXT, KEY}, {"run_id", ANALYTICA_TEXT, 0},
                          {"extractor", ANALYTICA_TEXT, 0}, {"written_at", ANALYTICA_TEXT, 0},
@@ -49,7 +50,7 @@ const Schema& lineage_records_schema() {
 }
 
 const Schema& lineage_cells_schema() {
-  static const Schema s("governance_lineage_cells",
+  static const Schema s(ANALYTICA_T_LINEAGE_CELLS,
                         {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
                          {"column_name", ANALYTICA_TEXT, KEY}, {"source_sha256", ANALYTICA_TEXT, KEY},
                          {"page", ANALYTICA_INT64, 0}, {"x0", ANALYTICA_DOUBLE, 0}, {"y0", ANALYTICA_DOUBLE, 0},
@@ -58,8 +59,14 @@ const Schema& lineage_cells_schema() {
   return s;
 }
 
+const Schema& views_schema() {
+  static const Schema s(ANALYTICA_T_VIEWS, {{"pipeline", ANALYTICA_TEXT, KEY}, {"views", ANALYTICA_TEXT, 0},
+                                            {"run_id", ANALYTICA_TEXT, 0}, {"recorded_at", ANALYTICA_TEXT, 0}});
+  return s;
+}
+
 const Schema& quality_schema() {
-  static const Schema s("governance_quality",
+  static const Schema s(ANALYTICA_T_QUALITY,
                         {{"run_id", ANALYTICA_TEXT, KEY}, {"source_sha256", ANALYTICA_TEXT, KEY},
                          {"scope", ANALYTICA_TEXT, 0}, {"records", ANALYTICA_INT64, 0},
                          {"cells", ANALYTICA_INT64, 0}, {"null_cells", ANALYTICA_INT64, 0},
@@ -121,12 +128,17 @@ void Registry::run_start(const analytica_run_info& run) {
     store_.write(Batch(*s));
   schemas_.declare_tables();
   write_run("running", "", 0, "");
+  // What the pipeline declares people read, so readers need no pipeline file.
+  if (run.struct_size > offsetof(analytica_run_info, views_json) && run.views_json) {
+    Batch views(views_schema());
+    views.add_row() = {text(pipeline_), text(run.views_json), text(run_id_), text(started_at_)};
+    store_.write(views);
+  }
 
   output_namespace_ = settings_.dataset_namespace;
-  if (output_namespace_.empty() && primary_sink == "sink_sqlite") {
-    for (const auto& row : store_.query("PRAGMA database_list"))
-      if (row.size() >= 3 && row[1].text == "main" && !row[2].text.empty()) output_namespace_ = "sqlite://" + row[2].text;
-  }
+  if (output_namespace_.empty() && host_ && host_->struct_size > offsetof(analytica_host, store_location) &&
+      host_->store_location)
+    output_namespace_ = host_->store_location;
   if (output_namespace_.empty()) output_namespace_ = primary_sink.empty() ? "analytica" : primary_sink;
   emit_openlineage("START", "");
 }
@@ -182,7 +194,7 @@ void Registry::emit_openlineage(const std::string& event_type, const std::string
 std::optional<SourceVersion> Registry::read_source(const std::string& sha256) const {
   const auto rows = store_.query(
       "SELECT sha256, uri, path, name, size, version, first_seen, status, message, run_id, supersedes, superseded_by "
-      "FROM governance_sources WHERE sha256 = ?",
+      "FROM " ANALYTICA_T_SOURCES " WHERE sha256 = ?",
       {text(sha256)});
   if (rows.empty()) return std::nullopt;
   const auto& r = rows[0];
@@ -235,7 +247,7 @@ analytica_source_decision Registry::register_source(const analytica_input& input
   // Earlier versions under the same identity: the newest one ingested is
   // superseded by this one.
   const auto versions = store_.query(
-      "SELECT sha256, version, status FROM governance_sources WHERE uri = ? AND sha256 <> ? ORDER BY version DESC",
+      "SELECT sha256, version, status FROM " ANALYTICA_T_SOURCES " WHERE uri = ? AND sha256 <> ? ORDER BY version DESC",
       {text(s.uri), text(s.sha256)});
   int64_t newest = 0;
   std::string previous;
@@ -259,7 +271,7 @@ analytica_source_decision Registry::register_source(const analytica_input& input
     write_source(*old, "superseded", "superseded by version " + std::to_string(s.version) + " (" + s.sha256 + ")");
   }
   store_.query(
-      "UPDATE governance_lineage_records SET superseded_by = ? WHERE source_sha256 = ? AND superseded_by IS NULL",
+      "UPDATE " ANALYTICA_T_LINEAGE_RECORDS " SET superseded_by = ? WHERE source_sha256 = ? AND superseded_by IS NULL",
       {text(s.sha256), text(previous)});
   return ANALYTICA_SOURCE_NEW_VERSION;
 }
@@ -362,7 +374,7 @@ void Registry::write_quality(const std::string& sha256, const Quality& q) {
 void Registry::count_validation(const std::string& sha256, Quality& q) {
   std::vector<Row> rows;
   try {
-    rows = store_.query("SELECT status, count(*) FROM review_queue WHERE source_sha256 = ? GROUP BY status",
+    rows = store_.query("SELECT status, count(*) FROM " ANALYTICA_T_REVIEW " WHERE source_sha256 = ? GROUP BY status",
                         {text(sha256)});
   } catch (const Failure&) {
     return;

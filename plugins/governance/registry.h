@@ -39,7 +39,7 @@ struct SourceVersion {
 class Registry {
  public:
   Registry(const analytica_host* host, Settings settings)
-      : store_(host), settings_(std::move(settings)), schemas_(store_, settings_.accept_schema_changes) {}
+      : store_(host), settings_(std::move(settings)), schemas_(store_, settings_.accept_schema_changes), host_(host) {}
   Registry(const Registry&) = delete;  // schemas_ refers to store_
   Registry& operator=(const Registry&) = delete;
 
@@ -74,6 +74,7 @@ class Registry {
   Store store_;
   Settings settings_;
   SchemaRegistry schemas_;
+  const analytica_host* host_;  // for store_location (set by the host before run_start)
   std::string run_id_, pipeline_, config_sha256_, plugins_, started_at_, output_namespace_;
   bool refused_at_start_ = false;
   uint64_t skipped_ = 0, failed_ = 0;

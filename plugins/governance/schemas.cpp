@@ -1,5 +1,7 @@
 #include "schemas.h"
 
+#include <analytica_store.h>
+
 #include <algorithm>
 
 namespace governance {
@@ -15,7 +17,7 @@ constexpr uint32_t KEY = ANALYTICA_COLUMN_KEY;
 constexpr uint32_t NEWEST = ANALYTICA_COLUMN_NEWEST;
 
 const Schema& schemas_schema() {
-  static const Schema s("governance_schemas",
+  static const Schema s(ANALYTICA_T_SCHEMAS,
                         {{"table_name", ANALYTICA_TEXT, KEY}, {"version", ANALYTICA_INT64, KEY},
                          {"columns", ANALYTICA_TEXT, 0}, {"sha256", ANALYTICA_TEXT, 0},
                          {"recorded_at", ANALYTICA_TEXT, 0}, {"run_id", ANALYTICA_TEXT, 0}});
@@ -23,7 +25,7 @@ const Schema& schemas_schema() {
 }
 
 const Schema& changes_schema() {
-  static const Schema s("governance_schema_changes",
+  static const Schema s(ANALYTICA_T_SCHEMA_CHANGES,
                         {{"run_id", ANALYTICA_TEXT, KEY}, {"table_name", ANALYTICA_TEXT, KEY},
                          {"from_version", ANALYTICA_INT64, 0}, {"to_version", ANALYTICA_INT64, 0},
                          {"kind", ANALYTICA_TEXT, 0}, {"outcome", ANALYTICA_TEXT, 0},
@@ -103,7 +105,7 @@ void SchemaRegistry::check(const analytica_table_schema& given, const std::strin
   const TableShape now = TableShape::of(given);
   const std::string sha = now.sha256();
   const auto rows = store_.query(
-      "SELECT version, columns, sha256 FROM governance_schemas WHERE table_name = ? ORDER BY version DESC",
+      "SELECT version, columns, sha256 FROM " ANALYTICA_T_SCHEMAS " WHERE table_name = ? ORDER BY version DESC",
       {text(now.table)});
   int64_t version = 0;
   json diff = {{"added", json::array()}, {"removed", json::array()}, {"retyped", json::array()},

@@ -433,8 +433,11 @@ void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
   const uint64_t per_row = statements.size();
 
   std::vector<char> binary(width * 8);
-  std::vector<const char*> values(width);
-  std::vector<int> lengths(width), formats(width, 1);
+  // One more parameter for a revision: its source (TableDef::revisions).
+  std::vector<const char*> values(width + 1);
+  std::vector<int> lengths(width + 1), formats(width + 1, 1);
+  values[width] = batch.source_id ? batch.source_id : "";
+  lengths[width] = static_cast<int>(std::strlen(values[width]));
 
   if (PQenterPipelineMode(conn_) != 1) fail_connection("write to " + where + ": enter pipeline mode");
   std::string error;
@@ -473,8 +476,8 @@ void PgStore::send_rows(const KnownTable& known, const analytica_batch& batch) {
         }
       }
       for (const char* name : statements) {
-        if (PQsendQueryPrepared(conn_, name, static_cast<int>(width), values.data(), lengths.data(), formats.data(),
-                                0) != 1) {
+        const int params = static_cast<int>(name == statements.front() ? width : width + 1);
+        if (PQsendQueryPrepared(conn_, name, params, values.data(), lengths.data(), formats.data(), 0) != 1) {
           broken = true;
           break;
         }

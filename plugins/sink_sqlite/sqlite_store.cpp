@@ -481,6 +481,11 @@ void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
         const int rc = bind_value(stmt, static_cast<int>(c + 1), row[c]);
         if (rc != SQLITE_OK) fail(rc, "write to " + where + ", row " + std::to_string(r) + ": bind");
       }
+      if (stmt == revision) {  // the revision's source (TableDef::revisions)
+        const char* source = batch.source_id ? batch.source_id : "";
+        const int rc = sqlite3_bind_text(stmt, static_cast<int>(width + 1), source, -1, SQLITE_TRANSIENT);
+        if (rc != SQLITE_OK) fail(rc, "write to " + where + ", row " + std::to_string(r) + ": bind source");
+      }
       const int rc = sqlite3_step(stmt);
       if (rc != SQLITE_DONE)
         fail(rc, "write to " + (stmt == upsert ? where : quoted_table(spec.table() + "_revisions")) + ", row " +

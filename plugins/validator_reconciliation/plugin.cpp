@@ -192,9 +192,9 @@ void check_revisions(const Validator& v, const Batch& batch) {
       v.report(r, "reconciliation.revision", true, 1.0, what + ": " + changes);
     } else {
       v.report(r, "reconciliation.revision", false, v.revision_confidence,
-               analytica::check_reason(what + " by more than " + std::to_string(static_cast<int>(v.max_revision_pct)) +
-                                           "% (" + too_large + "): " + changes,
-                                       observed, expected));
+               what + " by more than " + std::to_string(static_cast<int>(v.max_revision_pct)) + "% (" + too_large +
+                   "): " + changes,
+               observed, expected);
     }
   }
 }

@@ -117,9 +117,12 @@
   }
 
   // A table cell showing one figure that opens its lineage when clicked.
-  function figure(table, key, column, value, format) {
+  function figure(table, key, column, value, format, row, dim) {
+    const note = row ? figureNote(row) : null;
+    const marks = row ? (unapproved(row) ? ' unapproved ' + row.status : row.fallback ? ' fallback' : '') : '';
     return el('td', {
-      class: 'num fig', tabindex: 0, title: 'Where does this number come from?',
+      class: 'num fig' + marks + (dim ? ' dim' : ''), tabindex: 0,
+      title: note ? note + ' — where does this number come from?' : 'Where does this number come from?',
       dataset: {table, key, column, value: value === null || value === undefined ? '' : String(value)},
       onclick: (ev) => openLineage(table, key, column, ev.currentTarget),
       onkeydown: (ev) => { if (ev.key === 'Enter') openLineage(table, key, column, ev.currentTarget); },
@@ -157,8 +160,10 @@
     lo -= pad; hi += pad;
     const ticks = niceTicks(lo, hi, 5);
     lo = Math.min(lo, ticks[0]); hi = Math.max(hi, ticks[ticks.length - 1]);
-    // Months to scale: a gap between reports shows as a gap.
-    const monthIndex = (x) => (/^\d{4}-\d{2}$/.test(x) ? +x.slice(0, 4) * 12 + +x.slice(5, 7) - 1 : xs.indexOf(x));
+    // Periods to scale ("YYYY-MM" months, "YYYY" years): a missing period
+    // shows as a gap and breaks the line.
+    const monthIndex = (x) => (/^\d{4}-\d{2}$/.test(x) ? +x.slice(0, 4) * 12 + +x.slice(5, 7) - 1
+      : /^\d{4}$/.test(x) ? +x : xs.indexOf(x));
     const first = monthIndex(xs[0]), last = monthIndex(xs[xs.length - 1]);
     const X = (x) => m.l + (last === first ? (W - m.l - m.r) / 2 : (monthIndex(x) - first) * (W - m.l - m.r) / (last - first));
     const Y = (y) => m.t + (1 - (y - lo) / (hi - lo)) * (H - m.t - m.b);
@@ -180,19 +185,24 @@
       lastLabel = at;
     });
     for (const s of series) {
-      const pts = s.points.filter((p) => p.y !== null && p.y !== undefined).sort((a, b) => (a.x < b.x ? -1 : 1));
-      if (pts.length > 1) {
-        const d = pts.map((p, i) => (i ? 'L' : 'M') + X(p.x).toFixed(1) + ' ' + Y(p.y).toFixed(1)).join(' ');
-        svg.append(el('svg:path', {class: 'series', d, stroke: s.color, dataset: {series: s.name}}));
-      }
+      // Approved figures only make the line, broken at a missing period.
+      const pts = s.points.filter((p) => p.y !== null && p.y !== undefined && !p.hollow).sort((a, b) => (a.x < b.x ? -1 : 1));
+      let d = '';
+      pts.forEach((p, i) => {
+        const joined = i > 0 && monthIndex(p.x) - monthIndex(pts[i - 1].x) === 1;
+        d += (joined ? 'L' : 'M') + X(p.x).toFixed(1) + ' ' + Y(p.y).toFixed(1) + ' ';
+      });
+      if (pts.length > 1) svg.append(el('svg:path', {class: 'series', d: d.trim(), stroke: s.color, dataset: {series: s.name}}));
     }
+    const show = opts.valueFormat || ((v) => (opts.yFormat === shortMoney ? money(v) : v));
     for (const s of series) {
       for (const p of s.points) {
         if (p.y === null || p.y === undefined) continue;
+        const cls = 'point' + (p.hollow ? ' hollow' : '') + (p.dim ? ' dim' : '') + (p.fallback ? ' fallback' : '');
         const c = el('svg:circle', {
-          class: 'point', cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: 4, fill: s.color,
+          class: cls, cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: 4, fill: p.hollow ? '#fff' : s.color, stroke: s.color,
           dataset: {table: p.table, key: p.key, column: p.column, value: String(p.y), series: s.name, x: p.x},
-        }, el('svg:title', null, `${s.name} ${p.x}: ${opts.yFormat === shortMoney ? money(p.y) : p.y}`));
+        }, el('svg:title', null, `${s.name} ${p.x}: ${show(p.y)}` + (p.note ? ` (${p.note})` : '')));
         c.addEventListener('click', (ev) => openLineage(p.table, p.key, p.column, ev.currentTarget));
         svg.append(c);
       }
@@ -350,101 +360,112 @@
     refreshTimer = setInterval(draw, 10000);
   }
 
-  async function marketPage(view) {
-    const data = await getJSON('/api/market');
-    if (!data.available) {
-      view.replaceChildren(el('h1', null, 'Market'), el('p', {class: 'muted', text: 'No market data yet: run the creb pipeline.'}));
-      return;
+  // A declared view (docs/views.md): per dataset its charts and tables,
+  // drawn from the declaration alone. Approved figures by default; with
+  // "show pending", figures that wait for review or were rejected too,
+  // drawn hollow (charts) or marked (tables), the reasons on hover.
+  const FORMATS = {money, int, dec, pct, rate: pct, text: (v) => (v === null || v === undefined ? '–' : String(v))};
+  const CHART_FORMATS = {money: shortMoney, int, dec, pct, rate: pct, text: String};
+
+  function orderedValues(rows, dim) {
+    const values = Array.from(new Set(rows.map((r) => r[dim.column]).filter((v) => v !== null && v !== undefined)));
+    const rank = (v) => { const i = (dim.order || []).indexOf(v); return i < 0 ? Infinity : i; };
+    return values.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  function dimSelect(id, dim, values) {
+    const select = el('select', {id}, values.map((v) => el('option', {value: v, text: v})));
+    if (dim.default && values.includes(dim.default)) select.value = dim.default;
+    return select;
+  }
+
+  function unapproved(r) { return r.status === 'pending' || r.status === 'rejected'; }
+
+  function figureNote(r) {
+    if (unapproved(r)) return `${r.status}: ${r.reasons || 'waits for review'}`;
+    if (r.fallback) return 'last approved figure: newer figures wait for review or were rejected';
+    return null;
+  }
+
+  function datasetSection(ds, pending) {
+    const section = el('section', {class: 'dataset', id: 'dataset-' + ds.id});
+    const period = ds.period.column;
+    const q = ds.quality || null;
+    const isGap = (r, m) => q && (q.gap || []).includes(r[q.column]);
+    const isDim = (r) => q && (q.dim || []).includes(r[q.column]);
+    if (!ds.rows.length) {
+      section.append(el('h2', null, ds.title), el('p', {class: 'muted', text: 'No data yet: run the pipeline that fills ' + ds.table + '.'}));
+      return section;
     }
-    const cityTable = data.city_table, districtTable = data.district_table;
-    const order = ['Total', 'Detached', 'Semi-detached', 'Row', 'Apartment'];
-    const rank = (t) => (order.indexOf(t) < 0 ? 99 : order.indexOf(t));
-    const types = Array.from(new Set(data.city.map((r) => r.property_type))).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-    const dTypes = Array.from(new Set(data.districts.map((r) => r.property_type))).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
-    const dMonths = Array.from(new Set(data.districts.map((r) => r.month))).sort();
-    const districts = Array.from(new Set(data.districts.map((r) => r.district))).sort((a, b) =>
-      (a === 'TOTAL CITY') - (b === 'TOTAL CITY') || (a < b ? -1 : 1));
-
-    // Chart: benchmark price by property type.
-    const citySeries = types.map((t, i) => ({
-      name: t, color: PALETTE[i % PALETTE.length],
-      points: data.city.filter((r) => r.property_type === t).map((r) => ({
-        x: r.month, y: r.benchmark_price, key: r.key, table: cityTable, column: 'benchmark_price'})),
-    }));
-    const cityChart = el('section', {class: 'card', id: 'city-chart'},
-      el('h2', null, 'Benchmark price by property type'),
-      lineChart(citySeries, {label: 'Benchmark price by property type', yFormat: shortMoney}), legend(citySeries),
-      el('p', {class: 'muted', text: 'Click a point to see the report, page and box it was read from.'}));
-
-    // Chart: benchmark price by district, for one property type.
-    const typeSelect = el('select', {id: 'district-type'}, dTypes.map((t) => el('option', {value: t, text: t})));
-    if (dTypes.includes('Detached')) typeSelect.value = 'Detached';
-    const districtChartHost = el('div');
-    const districtChart = el('section', {class: 'card', id: 'district-chart'},
-      el('h2', null, 'Benchmark price by district'),
-      el('div', {class: 'controls'}, el('label', null, 'Property type ', typeSelect)), districtChartHost);
-
-    // Table: city figures for one property type.
-    const cityType = el('select', {id: 'city-type'}, types.map((t) => el('option', {value: t, text: t})));
-    const cityTableHost = el('div');
-    const cityCard = el('section', {class: 'card', id: 'city-table'}, el('h2', null, 'City of Calgary by month'),
-      el('div', {class: 'controls'}, el('label', null, 'Property type ', cityType)), cityTableHost);
-
-    // Table: districts for one month and property type.
-    const monthSelect = el('select', {id: 'district-month'}, dMonths.map((mo) => el('option', {value: mo, text: mo})));
-    monthSelect.value = dMonths[dMonths.length - 1] || '';
-    const districtTableHost = el('div');
-    const districtCard = el('section', {class: 'card', id: 'district-table'}, el('h2', null, 'Districts'),
-      el('div', {class: 'controls'}, el('label', null, 'Month ', monthSelect),
-        el('span', {class: 'muted', text: 'property type as in the chart above'})), districtTableHost);
-
-    const fig = (table, col, fmt) => ({label: col.label, num: true, value: (r) => r[col.name],
-      render: (r) => figure(table, r.key, col.name, r[col.name], fmt)});
-
-    function drawDistricts() {
-      const t = typeSelect.value;
-      const rows = data.districts.filter((r) => r.property_type === t);
-      const series = districts.map((d, i) => ({
-        name: d, color: PALETTE[i % PALETTE.length],
-        points: rows.filter((r) => r.district === d).map((r) => ({
-          x: r.month, y: r.benchmark_price, key: r.key, table: districtTable, column: 'benchmark_price'})),
-      }));
-      districtChartHost.replaceChildren(lineChart(series, {label: 'Benchmark price by district', yFormat: shortMoney}), legend(series));
-      const monthRows = rows.filter((r) => r.month === monthSelect.value)
-        .sort((a, b) => districts.indexOf(a.district) - districts.indexOf(b.district));
-      districtTableHost.replaceChildren(sortableTable([
-        {label: 'district', value: (r) => r.district},
-        fig(districtTable, {name: 'benchmark_price', label: 'benchmark price'}, money),
-        fig(districtTable, {name: 'yoy_benchmark_change_pct', label: 'y/y'}, pct),
-        fig(districtTable, {name: 'mom_benchmark_change_pct', label: 'm/m'}, pct),
-        fig(districtTable, {name: 'sales', label: 'sales'}, int),
-        fig(districtTable, {name: 'new_listings', label: 'new listings'}, int),
-        fig(districtTable, {name: 'sales_to_new_listings_ratio_pct', label: 'sales / new listings'}, pct),
-        fig(districtTable, {name: 'inventory', label: 'inventory'}, int),
-        fig(districtTable, {name: 'months_of_supply', label: 'months of supply'}, dec),
-      ], monthRows));
+    for (const chart of ds.charts) {
+      const measure = ds.measures.find((m) => m.column === chart.measure);
+      const seriesDim = ds.dimensions.find((d) => d.column === chart.series);
+      const others = ds.dimensions.filter((d) => d !== seriesDim);
+      const selects = others.map((d) => dimSelect(chart.id + '-' + d.column, d, orderedValues(ds.rows, d)));
+      const host = el('div');
+      const card = el('section', {class: 'card', id: chart.id + '-chart'}, el('h2', null, chart.title || measure.label),
+        selects.length ? el('div', {class: 'controls'}, others.map((d, i) => el('label', null, d.label + ' ', selects[i]))) : null, host);
+      const draw = () => {
+        const rows = ds.rows.filter((r) => others.every((d, i) => String(r[d.column]) === selects[i].value));
+        const names = seriesDim ? orderedValues(rows, seriesDim) : [measure.label];
+        const series = names.map((name, i) => ({
+          name, color: PALETTE[i % PALETTE.length],
+          points: rows.filter((r) => !seriesDim || r[seriesDim.column] === name).map((r) => ({
+            x: String(r[period]), y: isGap(r) ? null : r[measure.column], key: r.key, table: ds.table,
+            column: measure.column, hollow: unapproved(r), dim: isDim(r), note: figureNote(r), fallback: !!r.fallback})),
+        }));
+        host.replaceChildren(lineChart(series, {label: chart.title || measure.label, yFormat: CHART_FORMATS[measure.format] || dec,
+          valueFormat: FORMATS[measure.format] || dec}), legend(series));
+      };
+      selects.forEach((s) => s.addEventListener('change', draw));
+      draw();
+      section.append(card);
     }
-    function drawCity() {
-      const rows = data.city.filter((r) => r.property_type === cityType.value);
-      cityTableHost.replaceChildren(sortableTable([
-        {label: 'month', value: (r) => r.month},
-        fig(cityTable, {name: 'benchmark_price', label: 'benchmark price'}, money),
-        fig(cityTable, {name: 'sales', label: 'sales'}, int),
-        fig(cityTable, {name: 'new_listings', label: 'new listings'}, int),
-        fig(cityTable, {name: 'inventory', label: 'inventory'}, int),
-        fig(cityTable, {name: 'days_on_market', label: 'days on market'}, int),
-        fig(cityTable, {name: 'median_price', label: 'median price'}, money),
-        fig(cityTable, {name: 'average_price', label: 'average price'}, money),
-        fig(cityTable, {name: 'index', label: 'index'}, int),
-        {label: 'report', value: (r) => r.report_month},
-      ], rows, {index: 0, dir: -1}));
+    for (const table of ds.tables) {
+      const rowsDim = ds.dimensions.find((d) => d.column === table.rows);
+      const others = ds.dimensions.filter((d) => d !== rowsDim);
+      const periods = Array.from(new Set(ds.rows.map((r) => String(r[period])))).sort().reverse();
+      const periodSelect = el('select', {id: table.id + '-period'}, periods.map((p) => el('option', {value: p, text: p})));
+      const selects = others.map((d) => dimSelect(table.id + '-' + d.column, d, orderedValues(ds.rows, d)));
+      const host = el('div');
+      const card = el('section', {class: 'card', id: table.id + '-table'}, el('h2', null, table.title || ds.title),
+        el('div', {class: 'controls'}, el('label', null, period.replace(/_/g, ' ') + ' ', periodSelect),
+          others.map((d, i) => el('label', null, d.label + ' ', selects[i]))), host);
+      const draw = () => {
+        const rows = ds.rows.filter((r) => String(r[period]) === periodSelect.value &&
+          others.every((d, i) => String(r[d.column]) === selects[i].value));
+        const order = orderedValues(rows, rowsDim);
+        rows.sort((a, b) => order.indexOf(a[rowsDim.column]) - order.indexOf(b[rowsDim.column]) || (unapproved(a) ? 1 : -1));
+        const columns = [{label: rowsDim.label, value: (r) => r[rowsDim.column]}].concat(table.columns.map((c) => {
+          const m = ds.measures.find((x) => x.column === c);
+          const format = FORMATS[m.format] || dec;
+          return {label: m.label + (m.unit && m.format !== 'money' && m.format !== 'pct' ? ` (${m.unit})` : ''), num: true,
+            value: (r) => r[c], render: (r) => figure(ds.table, r.key, c, isGap(r) ? null : r[c], format, r, isDim(r))};
+        }));
+        host.replaceChildren(rows.length ? sortableTable(columns, rows) : el('p', {class: 'muted', text: 'No figures for this selection.'}));
+      };
+      periodSelect.addEventListener('change', draw);
+      selects.forEach((s) => s.addEventListener('change', draw));
+      draw();
+      section.append(card);
     }
-    typeSelect.addEventListener('change', drawDistricts);
-    monthSelect.addEventListener('change', drawDistricts);
-    cityType.addEventListener('change', drawCity);
-    view.replaceChildren(el('h1', null, 'Market'), cityChart, districtChart, districtCard, cityCard);
-    drawDistricts();
-    drawCity();
+    return section;
+  }
+
+  async function viewPage(view, id) {
+    const q = new URLSearchParams(location.search);
+    const pending = q.get('include') === 'pending';
+    const data = await getJSON('/api/views/' + encodeURIComponent(id) + (pending ? '?include=pending' : ''));
+    const toggle = el('input', {type: 'checkbox', id: 'show-pending', checked: pending});
+    toggle.addEventListener('change', () => {
+      const next = new URLSearchParams(location.search);
+      if (toggle.checked) next.set('include', 'pending'); else next.delete('include');
+      location.search = next.toString();
+    });
+    view.replaceChildren(el('h1', null, data.title),
+      el('div', {class: 'controls'}, el('label', null, toggle, ' show figures that wait for review'),
+        el('span', {class: 'muted', text: pending ? 'hollow points and marked cells are not approved' : 'approved figures only'})),
+      ...data.datasets.map((ds) => datasetSection(ds, pending)));
   }
 
   async function lineagePage(view) {
@@ -452,8 +473,8 @@
     const table = q.get('table'), key = q.get('key'), column = q.get('column');
     if (!table || !key) {
       view.replaceChildren(el('h1', null, 'Lineage'), el('div', {class: 'card'},
-        el('p', null, 'Every figure on the ', el('a', {href: '/market'}, 'Market'),
-          ' page opens its lineage: the report it was read from, the page, the bounding box and a crop of the page.')));
+        el('p', null, 'Every figure on a data page opens its lineage: the report it was read from, the page, the ' +
+          'bounding box and a crop of the page.')));
       return;
     }
     const data = await getJSON('/api/lineage?' + lineageURL(table, key, column));
@@ -490,8 +511,26 @@
 
   // ------------------------------------------------------------- start
 
-  const pages = {'/': ['overview', overviewPage], '/market': ['market', marketPage], '/lineage': ['lineage', lineagePage],
-    '/review': ['review', reviewPage]};
+  const pages = {'/': ['overview', overviewPage], '/lineage': ['lineage', lineagePage], '/review': ['review', reviewPage]};
+
+  // The declared views become pages /view/<id> (and /market, /view/market).
+  async function addViewLinks() {
+    let views = [];
+    try { views = await getJSON('/api/views'); } catch (e) { return []; }
+    const nav = document.querySelector('nav');
+    const after = nav.querySelector('a[data-page=overview]');
+    views.slice().reverse().forEach((v) => after.after(el('a', {href: '/view/' + v.id, dataset: {page: 'view:' + v.id}}, v.title)));
+    return views;
+  }
+
+  function pageFor(path) {
+    if (path === '/market') return ['view:market', (view) => viewPage(view, 'market')];
+    if (path.startsWith('/view/')) {
+      const id = decodeURIComponent(path.slice(6));
+      return ['view:' + id, (view) => viewPage(view, id)];
+    }
+    return pages[path] || pages['/'];
+  }
 
   async function start() {
     document.getElementById('lineage-close').addEventListener('click', () => {
@@ -499,7 +538,8 @@
       if (selected) selected.classList.remove('selected');
       selected = null;
     });
-    const [name, render] = pages[location.pathname] || pages['/'];
+    await addViewLinks();
+    const [name, render] = pageFor(location.pathname);
     setActiveNav(name);
     const view = document.getElementById('view');
     if (refreshTimer) clearInterval(refreshTimer);

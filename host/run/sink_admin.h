@@ -1,0 +1,44 @@
+// The storage questions the host asks a sink without guessing its engine:
+// a view over the optional extension analytica.sink.admin/1 (analytica.h)
+// of one sink instance. Every call throws PluginError with the sink's
+// reason on failure; supported() says whether the sink offers it at all.
+#ifndef ANALYTICA_HOST_RUN_SINK_ADMIN_H
+#define ANALYTICA_HOST_RUN_SINK_ADMIN_H
+
+#include "run/plugin_instance.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace analytica {
+
+class SinkAdmin {
+ public:
+  // instance must be a sink and outlive this object.
+  explicit SinkAdmin(PluginInstance& instance);
+
+  bool supported() const { return supported_; }
+  // Each throws PluginError (ANALYTICA_ERR_UNSUPPORTED when !supported()).
+  std::string location();
+  std::vector<std::string> check(bool thorough);  // problems; empty = sound
+  std::vector<std::pair<std::string, int64_t>> tables();
+  int64_t size_bytes();
+  void backup(const std::filesystem::path& to);
+  void restore(const std::filesystem::path& from);
+
+ private:
+  void require(const void* member, const char* what) const;
+  PluginInstance& instance_;
+  analytica_sink_admin_v1 admin_{};
+  bool supported_ = false;
+};
+
+// The sink's location, or "" when it does not say (no admin extension).
+std::string store_location(PluginInstance& sink);
+
+}  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_SINK_ADMIN_H
