@@ -37,7 +37,7 @@ json state_of(const TempDir& dir) { return json::parse(read_text(dir / "download
 
 }  // namespace
 
-TEST_CASE("source_http downloads each URL once; a second run sends the ETag, gets 304 and skips",
+TEST_CASE("source_http downloads each URL once, and a second run sends the ETag, gets 304 and skips",
           "[sources][http]") {
   TestServer server;
   for (const std::string name : {"a", "b"})
@@ -166,7 +166,7 @@ TEST_CASE("source_http: a URL that keeps failing fails that input only, after it
   CHECK(sql_value(db(dir), "SELECT status FROM governance_runs") == "failed");
 }
 
-TEST_CASE("source_http follows a redirect; the input keeps the URL asked for", "[sources][http]") {
+TEST_CASE("source_http follows a redirect, and the input keeps the URL asked for", "[sources][http]") {
   TestServer server;
   server.http.Get("/files/old.json", [](const httplib::Request&, httplib::Response& res) {
     res.set_redirect("/files/new.json");
@@ -289,7 +289,7 @@ TEST_CASE("source_http honours the proxy variables", "[sources][http]") {
   REQUIRE(proxy.seen().size() == 1);
 }
 
-TEST_CASE("creb-fetch.json: monthly packages over a range; the newest month not yet published is no failure",
+TEST_CASE("creb-fetch.json: monthly packages over a range, the newest month not yet published being no failure",
           "[sources][http][creb]") {
   TempDir reports;
   synth_reports(reports.path, {"2024-01", "2024-02"});
