@@ -158,6 +158,7 @@ struct TableRead {
   Layout layout;
   std::string title_period;  // from "(October 2022)" in the title, if any
   std::vector<std::string> periods;
+  std::vector<std::string> warnings;
 };
 
 struct Title {
@@ -410,7 +411,10 @@ TableRead read_table(const Sheet& s, const Title& title) {
           } else if (auto x = parse_number(t)) {
             v.value = x;
           } else {
-            throw Error(where + " cell " + v.cell + ": \"" + t + "\" is neither a figure nor a marker of its legend");
+            // Kept as a blank figure, and said: another edition may use a
+            // marker this reader does not know.
+            out.warnings.push_back(where + " cell " + v.cell + ": \"" + t +
+                                   "\" is neither a figure nor a marker of its legend; read as blank");
           }
         }
         if (auto rel = reliability_of.find(c); rel != reliability_of.end()) {
@@ -440,8 +444,8 @@ TableRead read_table(const Sheet& s, const Title& title) {
         ch.group_at = {s.index, group_cols[g], group_row};
         const std::string t = s.text(significance, r);
         auto d = direction_of(t);
-        if (!d) throw Error(where + " cell " + ch.cell + ": \"" + t + "\" is not a direction of change");
-        ch.direction = *d;
+        if (!d) out.warnings.push_back(where + " cell " + ch.cell + ": \"" + t + "\" is not a direction of change; read as blank");
+        ch.direction = d ? *d : std::string();
         out.changes.push_back(std::move(ch));
       }
     }
@@ -463,6 +467,9 @@ std::optional<std::string> parse_period(const std::string& text) {
   const std::string t = ascii_dashes(xlsx::collapse(text));
   if (t.empty() || t.size() > 40) return std::nullopt;
   if (auto p = single_period(t)) return p;
+  // A bare year: the Rental Market Survey is taken in October.
+  static const std::regex year(R"(^(19|20)\d\d$)");
+  if (std::regex_match(t, year)) return t + "-10";
   // "Oct-19 to Oct-20" (the line breaks collapsed), "Oct-19..Oct-20", "Oct-19 - Oct-20"
   for (const char* sep : {" to ", " To ", " TO ", "..", " - "}) {
     const size_t at = t.find(sep);
@@ -511,12 +518,25 @@ Report read_workbook(const xlsx::Workbook& wb) {
   std::vector<TableRead> tables;
   for (const auto& sheet : wb.sheets) {
     auto title = title_of(sheet);
+    if (!title) {
+      // A title without its number on a sheet named for the table.
+      static const std::regex named(R"(^\s*table\s*(\d+(?:\.\d+){1,3})\s*$)", std::regex::icase);
+      std::smatch m;
+      if (std::regex_match(sheet.name, m, named))
+        for (const auto& [rc, cell] : sheet.cells)
+          if (cell.kind == Cell::Kind::Text && !xlsx::collapse(cell.text).empty()) {
+            const std::string text = xlsx::collapse(cell.text);
+            if (!parse_period(text) && !mentions_publisher(text)) title = Title{rc.first, rc.second, m[1].str(), text};
+            break;
+          }
+    }
     if (!title) continue;
     tables.push_back(read_table(sheet, *title));
   }
   if (tables.empty())
     throw Error("a CMHC workbook without table sheets (a numbered title over headers of groups and periods)");
   for (const auto& t : tables) {
+    report.warnings.insert(report.warnings.end(), t.warnings.begin(), t.warnings.end());
     for (const auto& p : t.periods) report.survey = std::max(report.survey, period_end(p));
     report.survey = std::max(report.survey, t.title_period);
   }

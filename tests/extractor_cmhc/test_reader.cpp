@@ -27,6 +27,7 @@ TEST_CASE("periods as the headers print them", "[reader]") {
   CHECK(rmr::parse_period("October 2022") == std::optional<std::string>("2022-10"));
   CHECK(rmr::parse_period("2022-10-01") == std::optional<std::string>("2022-10"));
   CHECK(rmr::parse_period("Apr 2019") == std::optional<std::string>("2019-04"));
+  CHECK(rmr::parse_period("2019") == std::optional<std::string>("2019-10"));  // the survey is taken in October
   CHECK_FALSE(rmr::parse_period("Centre"));
   CHECK_FALSE(rmr::parse_period("Bachelor"));
   CHECK_FALSE(rmr::parse_period("Rental Condo Apts."));
