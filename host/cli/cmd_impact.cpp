@@ -5,68 +5,17 @@
 // file — superseded ones included — or a SHA-256 (or a unique prefix of at
 // least 8 hex digits), which covers that one version.
 #include "cli/commands.h"
+#include "read/impact.h"
 #include "run/store.h"
 #include "run/util.h"
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cctype>
-#include <filesystem>
 #include <iostream>
-#include <map>
-#include <set>
 
 namespace analytica {
 namespace po = boost::program_options;
-namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
-
-namespace {
-
-bool is_hex(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-const char* kSourceColumns =
-    "SELECT sha256, uri, path, name, version, status, size, first_seen, last_seen, superseded_by "
-    "FROM governance_sources";
-
-// The registry rows SOURCE names, ordered by file and version.
-std::vector<Store::Row> resolve(Store& store, const std::string& source) {
-  std::vector<Store::Row> rows;
-  if (is_hex(source) && source.size() >= 8 && source.size() <= 64) {
-    const std::string sha = lower(source);
-    if (sha.size() == 64) {
-      rows = store.query(std::string(kSourceColumns) + " WHERE sha256 = ?", {Cell::of(sha)});
-    } else {
-      rows = store.query(std::string(kSourceColumns) + " WHERE sha256 LIKE ?", {Cell::of(sha + "%")});
-      if (rows.size() > 1)
-        throw UserError(source + ": ambiguous SHA-256 prefix (" + std::to_string(rows.size()) +
-                        " sources match; give more digits)");
-    }
-    if (!rows.empty()) return rows;
-  }
-  // A path: every version registered under the same file.
-  std::error_code ec;
-  const fs::path absolute = fs::absolute(fs::path(source), ec).lexically_normal();
-  const std::string uri = "file://" + absolute.string();
-  std::set<std::string> uris;
-  for (const auto& r : store.query("SELECT DISTINCT uri FROM governance_sources WHERE uri = ? OR path = ? OR name = ?",
-                                   {Cell::of(uri), Cell::of(source), Cell::of(source)}))
-    uris.insert(r[0].text);
-  for (const auto& u : uris)
-    for (auto& r : store.query(std::string(kSourceColumns) + " WHERE uri = ? ORDER BY version", {Cell::of(u)}))
-      rows.push_back(std::move(r));
-  return rows;
-}
-
-}  // namespace
 
 int cmd_impact(CommandContext& ctx) {
   po::options_description opts("impact options");
@@ -79,55 +28,34 @@ int cmd_impact(CommandContext& ctx) {
   if (!vm) return 0;
   const std::string source = (*vm)["source"].as<std::string>();
   Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
-  if (!store.has_table("governance_sources"))
+  if (!sources_registered(store))
     throw UserError(store.description() + ": no source registry yet (run a pipeline first)");
-  const auto rows = resolve(store, source);
-  if (rows.empty()) throw UserError(source + ": not in the source registry of " + store.description());
+  const SourceImpact impact = source_impact(store, source);
+  if (impact.versions.empty()) throw UserError(source + ": not in the source registry of " + store.description());
 
   json versions = json::array();
-  std::map<std::string, json> by_table;  // table -> {records, current, superseded, versions}
-  uint64_t total = 0;
-  for (const auto& r : rows) {
-    const std::string sha = r[0].text;
+  for (const auto& v : impact.versions) {
     json tables = json::array();
-    uint64_t count = 0;
-    std::string table;
-    json* current = nullptr;
-    for (const auto& rec : store.query(
-             "SELECT table_name, record_key, superseded_by FROM governance_lineage_records WHERE source_sha256 = ? "
-             "ORDER BY table_name, record_key",
-             {Cell::of(sha)})) {
-      if (!current || rec[0].text != table) {
-        table = rec[0].text;
-        tables.push_back({{"table", table}, {"records", 0}, {"superseded", 0}, {"keys", json::array()}});
-        current = &tables.back();
-      }
-      const bool superseded = rec[2].type != ANALYTICA_NULL;
-      (*current)["records"] = (*current)["records"].get<uint64_t>() + 1;
-      if (superseded) (*current)["superseded"] = (*current)["superseded"].get<uint64_t>() + 1;
-      (*current)["keys"].push_back(rec[1].text);
-      json& t = by_table[table];
-      if (t.is_null()) t = {{"table", table}, {"records", 0}, {"current", 0}, {"superseded", 0}};
-      t["records"] = t["records"].get<uint64_t>() + 1;
-      t[superseded ? "superseded" : "current"] = t[superseded ? "superseded" : "current"].get<uint64_t>() + 1;
-      ++count;
-    }
-    total += count;
-    versions.push_back({{"sha256", sha},
-                        {"uri", r[1].text},
-                        {"path", r[2].text},
-                        {"name", r[3].text},
-                        {"version", r[4].i},
-                        {"status", r[5].text},
-                        {"size", r[6].i},
-                        {"first_seen", r[7].text},
-                        {"last_seen", r[8].text},
-                        {"superseded_by", r[9].type == ANALYTICA_NULL ? json(nullptr) : json(r[9].text)},
-                        {"records", count},
+    for (const auto& t : v.tables)
+      tables.push_back({{"table", t.table}, {"records", t.records}, {"superseded", t.superseded}, {"keys", t.keys}});
+    const SourceRecord& s = v.source;
+    versions.push_back({{"sha256", s.sha256},
+                        {"uri", s.uri},
+                        {"path", s.path},
+                        {"name", s.name},
+                        {"version", s.version},
+                        {"status", s.status},
+                        {"size", s.size},
+                        {"first_seen", s.first_seen},
+                        {"last_seen", s.last_seen},
+                        {"superseded_by", s.superseded_by ? json(*s.superseded_by) : json(nullptr)},
+                        {"records", v.records},
                         {"tables", tables}});
   }
   json tables = json::array();
-  for (auto& [name, t] : by_table) tables.push_back(t);
+  for (const auto& t : impact.tables)
+    tables.push_back({{"table", t.table}, {"records", t.records}, {"current", t.current}, {"superseded", t.superseded}});
+  const uint64_t total = impact.records;
 
   if (vm->count("json")) {
     std::cout << json({{"source", source}, {"records", total}, {"tables", tables}, {"versions", versions}}).dump(2)

@@ -6,19 +6,16 @@
 // status, and per column the value, page, box and confidence. Reads the
 // governance tables through the store's sink, so it works on any backend.
 #include "cli/commands.h"
+#include "run/cell_format.h"
+#include "read/lineage.h"
 #include "run/store.h"
 #include "run/util.h"
 
-#include <analytica_record_key.hpp>
-
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <map>
-#include <set>
 
 namespace analytica {
 namespace po = boost::program_options;
@@ -26,44 +23,16 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-struct KeyColumn {
-  std::string name;
-  std::string type;  // INT64 | DOUBLE | TEXT
-  bool key = false;
-};
-
-bool is_identifier(const std::string& s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-}
-
-std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
-
-Cell text_cell(const std::string& s) { return Cell::of(s); }
-
-// Equal as record-key values: the same text, or the same number.
-bool same_value(const std::string& stored, const std::string& given) {
-  if (stored == given) return true;
-  char* end1 = nullptr;
-  char* end2 = nullptr;
-  const double a = std::strtod(stored.c_str(), &end1), b = std::strtod(given.c_str(), &end2);
-  return !stored.empty() && !given.empty() && *end1 == '\0' && *end2 == '\0' && a == b;
-}
-
-// A stored cell value as governance renders it (record_key.h).
-std::string value_text(const Cell& c) {
-  if (c.type == ANALYTICA_NULL) return "";
-  return analytica::value_text(value_of(c));
-}
-
-json typed(const std::string& value, bool is_null, const std::string& type) {
-  if (is_null) return nullptr;
+// A recorded value (record-key text form) as JSON of the column's type.
+json typed(const Cell& value, const std::string& type) {
+  if (value.type == ANALYTICA_NULL) return nullptr;
+  const std::string text = cell_text(value);
   try {
-    if (type == "INT64") return std::stoll(value);
-    if (type == "DOUBLE") return std::stod(value);
+    if (type == "INT64") return std::stoll(text);
+    if (type == "DOUBLE") return std::stod(text);
   } catch (const std::exception&) {
   }
-  return value;
+  return text;
 }
 
 std::string fixed(double v, int decimals) {
@@ -74,197 +43,61 @@ std::string fixed(double v, int decimals) {
 
 std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
 
-// The newest recorded schema of a table (empty if governance has none).
-std::vector<KeyColumn> table_columns(Store& store, const std::string& table) {
-  std::vector<KeyColumn> out;
-  if (!store.has_table("governance_schemas")) return out;
-  const auto rows = store.query(
-      "SELECT columns FROM governance_schemas WHERE table_name = ? ORDER BY version DESC", {text_cell(table)});
-  if (rows.empty()) return out;
-  const auto cols = nlohmann::json::parse(rows[0][0].text, nullptr, false);
-  if (!cols.is_array()) return out;
-  for (const auto& c : cols)
-    out.push_back({c.value("name", ""), c.value("type", "TEXT"), c.value("key", false)});
-  return out;
-}
-
-// The record keys of `table` matching every given (column, value) pair.
-std::vector<std::string> matching_keys(Store& store, const std::string& table,
-                                       const std::vector<std::pair<std::string, std::string>>& given,
-                                       const std::vector<KeyColumn>& columns) {
-  // Fast path: exactly the key columns given.
-  std::vector<std::string> key_names;
-  for (const auto& c : columns)
-    if (c.key) key_names.push_back(c.name);
-  if (!key_names.empty() && key_names.size() == given.size()) {
-    std::string key;
-    bool all = true;
-    for (const auto& name : key_names) {
-      const auto it = std::find_if(given.begin(), given.end(), [&](const auto& g) { return g.first == name; });
-      if (it == given.end()) { all = false; break; }
-      key += (key.empty() ? "" : "|") + name + "=" + it->second;
-    }
-    if (all && !store.query("SELECT record_key FROM governance_lineage_records WHERE table_name = ? AND record_key = ?",
-                            {text_cell(table), text_cell(key)})
-                    .empty())
-      return {key};
-  }
-  // Otherwise compare the parts of every record key of the table.
-  std::vector<std::string> out;
-  for (const auto& row : store.query(
-           "SELECT DISTINCT record_key FROM governance_lineage_records WHERE table_name = ? ORDER BY record_key",
-           {text_cell(table)})) {
-    const auto parts = analytica::parse_record_key(row[0].text);
-    const bool all = std::all_of(given.begin(), given.end(), [&](const auto& g) {
-      return std::any_of(parts.begin(), parts.end(),
-                         [&](const auto& p) { return p.first == g.first && same_value(p.second, g.second); });
-    });
-    if (all) out.push_back(row[0].text);
-  }
-  return out;
-}
-
-// The stored row of a record, column name -> value text (empty map if the
-// table or the row cannot be read).
-std::map<std::string, std::string> stored_row(Store& store, const std::string& table, const std::string& key,
-                                              const std::vector<KeyColumn>& columns) {
-  std::map<std::string, std::string> out;
-  if (columns.empty() || !is_identifier(table) || !store.has_table(table)) return out;
-  std::string select, where;
-  std::vector<Cell> params;
-  const auto parts = analytica::parse_record_key(key);
-  for (const auto& c : columns) {
-    if (!is_identifier(c.name)) return out;
-    select += (select.empty() ? "" : ", ") + quoted(c.name);
-    if (!c.key) continue;
-    const auto it = std::find_if(parts.begin(), parts.end(), [&](const auto& p) { return p.first == c.name; });
-    if (it == parts.end()) return out;
-    where += (where.empty() ? "" : " AND ") + quoted(c.name) + " = ?";
-    try {
-      params.push_back(c.type == "INT64"    ? Cell::of(static_cast<int64_t>(std::stoll(it->second)))
-                       : c.type == "DOUBLE" ? Cell::of(std::stod(it->second))
-                                            : Cell::of(it->second));
-    } catch (const std::exception&) {
-      return out;
-    }
-  }
-  if (where.empty()) return out;
-  const auto rows = store.query("SELECT " + select + " FROM " + quoted(table) + " WHERE " + where, params);
-  if (rows.size() != 1) return out;
-  for (size_t i = 0; i < columns.size(); ++i) out[columns[i].name] = value_text(rows[0][i]);
-  return out;
-}
-
-json source_json(Store& store, const std::string& sha) {
-  const auto rows = store.query(
-      "SELECT name, path, uri, version, status, size, superseded_by FROM governance_sources WHERE sha256 = ?",
-      {text_cell(sha)});
-  json s = {{"sha256", sha}};
-  if (rows.empty()) return s;
-  const auto& r = rows[0];
-  s["name"] = r[0].text;
-  s["path"] = r[1].text;
-  s["uri"] = r[2].text;
-  s["version"] = r[3].i;
-  s["status"] = r[4].text;
-  s["size"] = r[5].i;
-  return s;
-}
-
-json run_json(Store& store, const std::string& run_id) {
-  const auto rows =
-      store.query("SELECT pipeline, started_at, status FROM governance_runs WHERE run_id = ?", {text_cell(run_id)});
-  json r = {{"id", run_id}};
-  if (rows.empty()) return r;
-  r["pipeline"] = rows[0][0].text;
-  r["started_at"] = rows[0][1].text;
-  r["status"] = rows[0][2].text;
-  return r;
-}
-
-json validation_json(Store& store, bool have_reviews, const std::string& table, const std::string& key,
-                     const std::string& sha) {
-  if (!have_reviews) return "not validated";
-  const auto rows = store.query(
-      "SELECT status, confidence, reasons FROM review_queue WHERE table_name = ? AND record_key = ? AND "
-      "source_sha256 = ?",
-      {text_cell(table), text_cell(key), text_cell(sha)});
-  if (rows.empty()) return "not validated";
-  json v = {{"status", rows[0][0].text}};
-  v["confidence"] = rows[0][1].type == ANALYTICA_NULL ? json(nullptr) : json(rows[0][1].type == ANALYTICA_INT64
-                                                                                   ? static_cast<double>(rows[0][1].i)
-                                                                                   : rows[0][1].d);
-  v["reasons"] = rows[0][2].type == ANALYTICA_NULL ? json(nullptr) : json(rows[0][2].text);
-  return v;
-}
-
-// Every traced version of one record, the current one first.
-json record_json(Store& store, const std::string& table, const std::string& key, const std::vector<KeyColumn>& columns,
-                 bool have_reviews) {
-  const auto stored = stored_row(store, table, key, columns);
-  std::map<std::string, size_t> order;
+// The answer of read/lineage.h as the command's JSON.
+json record_json(const RecordLineage& rec) {
   std::map<std::string, std::string> types;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    order[columns[i].name] = i;
-    types[columns[i].name] = columns[i].type;
-  }
-  auto rows = store.query(
-      "SELECT source_sha256, run_id, extractor, written_at, superseded_by FROM governance_lineage_records "
-      "WHERE table_name = ? AND record_key = ?",
-      {text_cell(table), text_cell(key)});
-  std::stable_sort(rows.begin(), rows.end(), [](const Store::Row& a, const Store::Row& b) {
-    const bool ca = a[4].type == ANALYTICA_NULL, cb = b[4].type == ANALYTICA_NULL;
-    if (ca != cb) return ca;
-    return a[3].text > b[3].text;  // newest first
-  });
+  for (const auto& c : rec.columns) types[c.name] = c.type;
   json versions = json::array();
-  for (const auto& r : rows) {
-    const std::string sha = r[0].text;
-    auto cells = store.query(
-        "SELECT column_name, value, page, x0, y0, x1, y1, confidence FROM governance_lineage_cells "
-        "WHERE table_name = ? AND record_key = ? AND source_sha256 = ?",
-        {text_cell(table), text_cell(key), text_cell(sha)});
-    std::stable_sort(cells.begin(), cells.end(), [&](const Store::Row& a, const Store::Row& b) {
-      const auto ia = order.find(a[0].text), ib = order.find(b[0].text);
-      return (ia == order.end() ? order.size() : ia->second) < (ib == order.end() ? order.size() : ib->second);
-    });
-    json cells_out = json::array();
-    bool in_store = !stored.empty();
-    for (const auto& c : cells) {
-      const bool is_null = c[1].type == ANALYTICA_NULL;
-      const std::string type = types.count(c[0].text) ? types[c[0].text] : "TEXT";
-      json cell = {{"column", c[0].text}, {"value", typed(c[1].text, is_null, type)}};
-      if (c[2].type == ANALYTICA_NULL) {
-        cell["page"] = nullptr;
-        cell["box"] = nullptr;
-      } else {
-        cell["page"] = c[2].i;
-        cell["box"] = c[2].i > 0 ? json::array({c[3].d, c[4].d, c[5].d, c[6].d}) : json(nullptr);
-      }
-      cell["confidence"] = c[7].type == ANALYTICA_NULL ? json(nullptr) : json(c[7].d);
-      const auto it = stored.find(c[0].text);
-      if (it != stored.end() && it->second != (is_null ? std::string() : c[1].text)) in_store = false;
-      cells_out.push_back(cell);
+  for (const auto& v : rec.versions) {
+    json source = {{"sha256", v.source_sha256}};
+    if (v.source) {
+      source["name"] = v.source->name;
+      source["path"] = v.source->path;
+      source["uri"] = v.source->uri;
+      source["version"] = v.source->version;
+      source["status"] = v.source->status;
+      source["size"] = v.source->size;
     }
-    json v = {{"source", source_json(store, sha)},
-              {"run", run_json(store, r[1].text)},
-              {"extractor", r[2].text},
-              {"written_at", r[3].text},
-              {"current", r[4].type == ANALYTICA_NULL},
-              {"superseded_by", r[4].type == ANALYTICA_NULL ? json(nullptr) : json(r[4].text)},
-              {"matches_store", in_store},
-              {"validation", validation_json(store, have_reviews, table, key, sha)},
-              {"cells", cells_out}};
-    versions.push_back(v);
+    json run = {{"id", v.run_id}};
+    if (v.run) {
+      run["pipeline"] = v.run->pipeline;
+      run["started_at"] = v.run->started_at;
+      run["status"] = v.run->status;
+    }
+    json validation = "not validated";
+    if (v.validation)
+      validation = {{"status", v.validation->status},
+                    {"confidence", v.validation->confidence ? json(*v.validation->confidence) : json(nullptr)},
+                    {"reasons", v.validation->reasons ? json(*v.validation->reasons) : json(nullptr)}};
+    json cells = json::array();
+    for (const auto& c : v.cells) {
+      const auto t = types.find(c.column);
+      json cell = {{"column", c.column}, {"value", typed(c.value, t == types.end() ? "TEXT" : t->second)}};
+      cell["page"] = c.page ? json(*c.page) : json(nullptr);
+      cell["box"] = c.page && *c.page > 0 ? json::array({c.x0, c.y0, c.x1, c.y1}) : json(nullptr);
+      cell["confidence"] = c.confidence ? json(*c.confidence) : json(nullptr);
+      cells.push_back(cell);
+    }
+    versions.push_back({{"source", source},
+                        {"run", run},
+                        {"extractor", v.extractor},
+                        {"written_at", v.written_at},
+                        {"current", v.current},
+                        {"superseded_by", v.superseded_by ? json(*v.superseded_by) : json(nullptr)},
+                        {"matches_store", v.matches_store},
+                        {"validation", validation},
+                        {"cells", cells}});
   }
-  return {{"table", table}, {"record_key", key}, {"versions", versions}};
+  return {{"table", rec.table}, {"record_key", rec.record_key}, {"versions", versions}};
 }
 
 void print_record(const json& rec) {
   std::cout << rec["table"].get<std::string>() << "  " << rec["record_key"].get<std::string>() << "\n";
   for (const auto& v : rec["versions"]) {
     const auto& s = v["source"];
-    std::string state = v["current"].get<bool>() ? "current" : "superseded by " + v["superseded_by"].get<std::string>().substr(0, 12);
+    std::string state = v["current"].get<bool>()          ? "current"
+                        : v["superseded_by"].is_string() ? "superseded by " + v["superseded_by"].get<std::string>().substr(0, 12)
+                                                          : "not current: a later report holds the record";
     if (v["matches_store"].get<bool>()) state += ", values in store";
     std::cout << "\n  from " << s.value("name", std::string("?")) << " version " << s.value("version", int64_t{0})
               << " (" << state << ")\n";
@@ -292,8 +125,8 @@ void print_record(const json& rec) {
                                                                                      : c["value"].dump();
       std::string box = "-";
       if (c["box"].is_array())
-        box = fixed(c["box"][0].get<double>(), 1) + ", " + fixed(c["box"][1].get<double>(), 1) + ", " +
-              fixed(c["box"][2].get<double>(), 1) + ", " + fixed(c["box"][3].get<double>(), 1);
+        box = fixed(c["box"][0].get<double>(), 2) + ", " + fixed(c["box"][1].get<double>(), 2) + ", " +
+              fixed(c["box"][2].get<double>(), 2) + ", " + fixed(c["box"][3].get<double>(), 2);
       const std::string page = c["page"].is_null() || c["page"].get<int64_t>() == 0 ? "-" : c["page"].dump();
       const std::string conf = c["confidence"].is_null() ? "-" : fixed(c["confidence"].get<double>(), 2);
       std::cout << "    " << pad(c["column"].get<std::string>(), 34) << pad(value, 14) << pad(page, 6) << pad(box, 34)
@@ -325,24 +158,22 @@ int cmd_lineage(CommandContext& ctx) {
   if (given.empty()) throw UserError("name the record with KEY=VALUE pairs (usage: analytica lineage TABLE KEY=VALUE...)");
 
   Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
-  if (!store.has_table("governance_lineage_records"))
+  if (!lineage_recorded(store))
     throw UserError(store.description() + ": no lineage recorded yet (run a pipeline first)");
-  const auto columns = table_columns(store, table);
-  const auto keys = matching_keys(store, table, given, columns);
+  const auto keys = matching_record_keys(store, table, given);
   if (keys.empty()) {
     std::string what;
     for (const auto& [k, v] : given) what += " " + k + "=" + v;
-    if (store.query("SELECT record_key FROM governance_lineage_records WHERE table_name = ?", {Cell::of(table)}).empty())
+    if (!lineage_recorded_for(store, table))
       throw UserError("no lineage recorded for table " + table + " in " + store.description());
     std::string key_names;
-    for (const auto& c : columns)
+    for (const auto& c : traced_columns(store, table))
       if (c.key) key_names += (key_names.empty() ? "" : ", ") + c.name;
     throw UserError("no record of " + table + " matches" + what +
                     (key_names.empty() ? "" : " (its key columns: " + key_names + ")"));
   }
-  const bool have_reviews = store.has_table("review_queue");
   json records = json::array();
-  for (const auto& key : keys) records.push_back(record_json(store, table, key, columns, have_reviews));
+  for (const auto& key : keys) records.push_back(record_json(record_lineage(store, table, key)));
   if (vm->count("json")) {
     std::cout << json({{"table", table}, {"records", records}}).dump(2) << "\n";
   } else {

@@ -6,6 +6,7 @@
 // configuration hash, every plugin's name, version and file SHA-256, and
 // the schema changes the run detected.
 #include "cli/commands.h"
+#include "read/runs.h"
 #include "run/store.h"
 #include "run/util.h"
 
@@ -22,50 +23,41 @@ namespace {
 
 std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
 
-json opt_text(const Cell& c) { return c.type == ANALYTICA_NULL ? json(nullptr) : json(c.text); }
-json opt_int(const Cell& c) { return c.type == ANALYTICA_NULL ? json(nullptr) : json(c.i); }
-json opt_real(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
-  return c.type == ANALYTICA_DOUBLE ? json(c.d) : json(nullptr);
+template <typename T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
 }
 
-json quality_of(Store& store, const std::string& run_id) {
-  const auto rows = store.query(
-      "SELECT records, cells, null_cells, scored_cells, confidence_min, confidence_mean, confidence_max, conf_lt_50, "
-      "conf_50_80, conf_80_95, conf_ge_95, validated, approved, auto_approved, pending, rejected "
-      "FROM governance_quality WHERE run_id = ? AND source_sha256 = ?",
-      {Cell::of(run_id), Cell::of(std::string())});
-  if (rows.empty()) return nullptr;
-  const auto& r = rows[0];
-  json q = {{"records", r[0].i},
-            {"cells", r[1].i},
-            {"null_cells", r[2].i},
-            {"scored_cells", r[3].i},
-            {"confidence", {{"min", opt_real(r[4])}, {"mean", opt_real(r[5])}, {"max", opt_real(r[6])}}},
-            {"confidence_buckets", {{"lt_0.50", r[7].i}, {"0.50_0.80", r[8].i}, {"0.80_0.95", r[9].i}, {"ge_0.95", r[10].i}}}};
-  if (r[11].i)
-    q["validation"] = {{"approved", opt_int(r[12])},
-                       {"auto_approved", opt_int(r[13])},
-                       {"pending", opt_int(r[14])},
-                       {"rejected", opt_int(r[15])}};
+json quality_json(const std::optional<RunQuality>& quality) {
+  if (!quality) return nullptr;
+  const RunQuality& q = *quality;
+  json out = {{"records", q.records},
+              {"cells", q.cells},
+              {"null_cells", q.null_cells},
+              {"scored_cells", q.scored_cells},
+              {"confidence", {{"min", opt(q.confidence_min)}, {"mean", opt(q.confidence_mean)}, {"max", opt(q.confidence_max)}}},
+              {"confidence_buckets",
+               {{"lt_0.50", q.conf_lt_50}, {"0.50_0.80", q.conf_50_80}, {"0.80_0.95", q.conf_80_95}, {"ge_0.95", q.conf_ge_95}}}};
+  if (q.validated)
+    out["validation"] = {{"approved", opt(q.approved)},
+                         {"auto_approved", opt(q.auto_approved)},
+                         {"pending", opt(q.pending)},
+                         {"rejected", opt(q.rejected)}};
   else
-    q["validation"] = "not validated";
-  return q;
+    out["validation"] = "not validated";
+  return out;
 }
 
-json schema_changes_of(Store& store, const std::string& run_id) {
+json schema_changes_json(const std::vector<SchemaChange>& changes) {
   json out = json::array();
-  for (const auto& r : store.query(
-           "SELECT table_name, kind, outcome, from_version, to_version, diff FROM governance_schema_changes "
-           "WHERE run_id = ? ORDER BY table_name",
-           {Cell::of(run_id)})) {
-    const json diff = json::parse(r[5].text, nullptr, false);
-    out.push_back({{"table", r[0].text},
-                   {"kind", r[1].text},
-                   {"outcome", r[2].text},
-                   {"from_version", opt_int(r[3])},
-                   {"to_version", opt_int(r[4])},
-                   {"diff", diff.is_discarded() ? json(r[5].text) : diff}});
+  for (const auto& c : changes) {
+    const json diff = json::parse(c.diff, nullptr, false);
+    out.push_back({{"table", c.table},
+                   {"kind", c.kind},
+                   {"outcome", c.outcome},
+                   {"from_version", opt(c.from_version)},
+                   {"to_version", opt(c.to_version)},
+                   {"diff", diff.is_discarded() ? json(c.diff) : diff}});
   }
   return out;
 }
@@ -82,29 +74,22 @@ int cmd_runs(CommandContext& ctx) {
   const int64_t limit = (*vm)["limit"].as<int64_t>();
   if (limit < 1) throw UserError("--limit: expected a positive number, got " + std::to_string(limit));
   Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
-  if (!store.has_table("governance_runs")) throw UserError(store.description() + ": no runs recorded yet");
-  const bool have_quality = store.has_table("governance_quality");
-  const bool have_changes = store.has_table("governance_schema_changes");
-  const auto rows = store.query(
-      "SELECT run_id, pipeline, status, started_at, ended_at, sources_ingested, sources_skipped, sources_failed, "
-      "records, config_sha256, plugins, message FROM governance_runs ORDER BY started_at DESC, run_id DESC LIMIT ?",
-      {Cell::of(limit)});
-
+  if (!runs_recorded(store)) throw UserError(store.description() + ": no runs recorded yet");
   json runs = json::array();
-  for (const auto& r : rows) {
-    const json plugins = json::parse(r[10].text, nullptr, false);
-    json run = {{"run_id", r[0].text},
-                {"pipeline", r[1].text},
-                {"status", r[2].text},
-                {"started_at", r[3].text},
-                {"ended_at", opt_text(r[4])},
-                {"sources", {{"ingested", r[5].i}, {"unchanged", r[6].i}, {"failed", r[7].i}}},
-                {"records", r[8].i},
-                {"message", opt_text(r[11])},
-                {"config_sha256", r[9].text},
+  for (const auto& r : recent_runs(store, limit)) {
+    const json plugins = json::parse(r.plugins, nullptr, false);
+    json run = {{"run_id", r.run_id},
+                {"pipeline", r.pipeline},
+                {"status", r.status},
+                {"started_at", r.started_at},
+                {"ended_at", opt(r.ended_at)},
+                {"sources", {{"ingested", r.sources_ingested}, {"unchanged", r.sources_unchanged}, {"failed", r.sources_failed}}},
+                {"records", r.records},
+                {"message", opt(r.message)},
+                {"config_sha256", r.config_sha256},
                 {"plugins", plugins.is_discarded() ? json::array() : plugins}};
-    run["quality"] = have_quality ? quality_of(store, r[0].text) : json(nullptr);
-    run["schema_changes"] = have_changes ? schema_changes_of(store, r[0].text) : json::array();
+    run["quality"] = quality_json(run_quality(store, r.run_id));
+    run["schema_changes"] = schema_changes_json(run_schema_changes(store, r.run_id));
     runs.push_back(run);
   }
 
@@ -137,6 +122,10 @@ int cmd_runs(CommandContext& ctx) {
         std::cout << "    schema " << c["kind"].get<std::string>() << " change of " << c["table"].get<std::string>()
                   << ": " << c["outcome"].get<std::string>() << "\n";
   }
+  const int64_t total = count_runs(store);
+  if (static_cast<int64_t>(runs.size()) < total)
+    std::cout << "showing " << runs.size() << " of " << total << " runs (newest first; --limit " << total
+              << " shows all)\n";
   return 0;
 }
 

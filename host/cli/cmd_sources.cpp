@@ -7,27 +7,26 @@
 // versions are expected to differ on disk and failed ones left no records:
 // neither is checked.
 #include "cli/commands.h"
+#include "read/sources.h"
 #include "run/store.h"
 #include "run/util.h"
 
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 #include <map>
 
 namespace analytica {
 namespace po = boost::program_options;
-namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 
 namespace {
 
 std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
 
-// Where the file is now: the path of a file:// URI, else the stored path.
-fs::path location(const std::string& uri, const std::string& path) {
-  return uri.rfind("file://", 0) == 0 ? fs::path(uri.substr(7)) : fs::path(path);
+template <typename T>
+json opt(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
 }
 
 }  // namespace
@@ -39,53 +38,36 @@ int cmd_sources(CommandContext& ctx) {
   auto vm = parse_command(ctx, "analytica sources [--json] [--check] [--pipeline FILE]", opts, {});
   if (!vm) return 0;
   Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
-  if (!store.has_table("governance_sources"))
+  if (!sources_registered(store))
     throw UserError(store.description() + ": no source registry yet (run a pipeline first)");
-  const auto rows = store.query(
-      "SELECT sha256, uri, path, name, size, version, first_seen, last_seen, status, message, run_id, supersedes, "
-      "superseded_by FROM governance_sources ORDER BY uri, version");
+  const auto sources = list_sources(store);
   std::map<std::string, int64_t> version_of;  // sha256 -> version, to name what a changed file now holds
-  for (const auto& r : rows) version_of[r[0].text] = r[5].i;
+  for (const auto& s : sources) version_of[s.sha256] = s.version;
 
   json out = json::array();
   std::map<std::string, uint64_t> counts;
-  for (const auto& r : rows) {
-    const std::string sha = r[0].text, status = r[8].text;
-    const fs::path file = location(r[1].text, r[2].text);
+  for (const auto& s : sources) {
     // Only versions whose records are in the store are checked: superseded
     // ones are expected to differ on disk, failed ones left nothing.
-    std::string integrity = status == "superseded" ? "superseded" : "not checked", now_sha;
-    if (status == "ingested") {
-      std::error_code ec;
-      if (!fs::is_regular_file(file, ec)) {
-        integrity = "missing";
-      } else {
-        try {
-          now_sha = sha256_file(file);
-          integrity = now_sha == sha ? "ok" : "changed";
-        } catch (const UserError&) {
-          integrity = "unreadable";
-        }
-      }
-    }
-    ++counts[integrity];
-    json row = {{"name", r[3].text},
-                {"path", file.string()},
-                {"uri", r[1].text},
-                {"sha256", sha},
-                {"size", r[4].i},
-                {"version", r[5].i},
-                {"status", status},
-                {"integrity", integrity},
-                {"first_seen", r[6].text},
-                {"last_seen", r[7].text},
-                {"run_id", r[10].type == ANALYTICA_NULL ? json(nullptr) : json(r[10].text)},
-                {"supersedes", r[11].type == ANALYTICA_NULL ? json(nullptr) : json(r[11].text)},
-                {"superseded_by", r[12].type == ANALYTICA_NULL ? json(nullptr) : json(r[12].text)},
-                {"message", r[9].type == ANALYTICA_NULL ? json(nullptr) : json(r[9].text)}};
-    if (integrity == "changed") {
-      row["sha256_now"] = now_sha;
-      row["now_matches_version"] = version_of.count(now_sha) ? json(version_of[now_sha]) : json(nullptr);
+    const SourceIntegrity integrity = source_integrity(s);
+    ++counts[integrity.state];
+    json row = {{"name", s.name},
+                {"path", s.location().string()},
+                {"uri", s.uri},
+                {"sha256", s.sha256},
+                {"size", s.size},
+                {"version", s.version},
+                {"status", s.status},
+                {"integrity", integrity.state},
+                {"first_seen", s.first_seen},
+                {"last_seen", s.last_seen},
+                {"run_id", opt(s.run_id)},
+                {"supersedes", opt(s.supersedes)},
+                {"superseded_by", opt(s.superseded_by)},
+                {"message", opt(s.message)}};
+    if (integrity.state == "changed") {
+      row["sha256_now"] = integrity.sha256_now;
+      row["now_matches_version"] = version_of.count(integrity.sha256_now) ? json(version_of[integrity.sha256_now]) : json(nullptr);
     }
     out.push_back(row);
   }

@@ -1,6 +1,7 @@
 #include "cli/store_options.h"
 
 #include "run/config.h"
+#include "run/sql.h"
 #include "run/store.h"
 #include "run/util.h"
 
@@ -32,16 +33,16 @@ HealthOptions health_options(const po::variables_map& vm, const Settings& settin
   if (!file.empty()) {
     const Pipeline p = load_pipeline(file, settings);
     o.table_prefix = p.table_prefix;
+    o.views = p.views;
     const auto& sink = p.sinks.front().settings;
-    o.database = sink.contains("path") && sink["path"].is_string() && p.sinks.front().plugin == "sink_sqlite"
-                     ? std::filesystem::path(sink["path"].get<std::string>())
-                     : std::filesystem::path();
+    // A sink with a file of its own names it in "path" (for disk use only).
+    o.database = sink.contains("path") && sink["path"].is_string() ? std::filesystem::path(sink["path"].get<std::string>())
+                                                                   : std::filesystem::path();
   }
   if (vm.count("table-prefix")) {
     o.table_prefix = vm["table-prefix"].as<std::string>();
-    for (char c : o.table_prefix)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-        throw UserError("--table-prefix: \"" + o.table_prefix + "\" may hold only letters, digits and _");
+    if (!o.table_prefix.empty() && !plain_name(o.table_prefix))
+      throw UserError("--table-prefix: \"" + o.table_prefix + "\" may hold only letters, digits and _");
   }
   o.grace_days = vm["grace-days"].as<int>();
   if (o.grace_days < 0 || o.grace_days > 27)

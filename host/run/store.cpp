@@ -1,10 +1,11 @@
 #include "run/store.h"
 
+#include "run/sink_admin.h"
+#include "run/sql.h"
 #include "run/util.h"
 
 #include <boost/program_options.hpp>
 
-#include <cctype>
 
 namespace analytica {
 using nlohmann::json;
@@ -36,23 +37,29 @@ std::vector<Store::Row> Store::query(const std::string& sql, const std::vector<C
   std::vector<analytica_value> values;
   for (const auto& p : params) values.push_back(value_of(p));
   std::vector<Row> rows;
-  auto on_row = [](void* user, const analytica_value* v, uint32_t n) -> int {
-    Row row;
-    for (uint32_t i = 0; i < n; ++i) row.push_back(cell_from(v[i]));
-    static_cast<std::vector<Row>*>(user)->push_back(std::move(row));
-    return 0;
-  };
-  sink_->check(api_.query(sink_->self(), sql.c_str(), values.data(), static_cast<uint32_t>(values.size()), on_row,
-                          &rows),
+  sink_->check(api_.query(sink_->self(), sql.c_str(), values.data(), static_cast<uint32_t>(values.size()),
+                          collect_rows, &rows),
                "query");
   return rows;
 }
 
+int collect_rows(void* user, const analytica_value* values, uint32_t count) {
+  std::vector<Cell> row;
+  row.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) row.push_back(cell_from(values[i]));
+  static_cast<std::vector<std::vector<Cell>>*>(user)->push_back(std::move(row));
+  return 0;
+}
+
+SinkAdmin& Store::admin() {
+  if (!admin_) admin_ = std::make_unique<SinkAdmin>(*sink_);
+  return *admin_;
+}
+
 bool Store::has_table(const std::string& table) {
-  for (char c : table)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  if (!plain_name(table)) return false;
   try {
-    query("SELECT 1 FROM " + table + " WHERE 1 = 0");
+    query("SELECT 1 FROM " + quoted_name(table) + " WHERE 1 = 0");
     return true;
   } catch (const PluginError&) {
     return false;

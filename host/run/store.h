@@ -16,6 +16,13 @@
 
 namespace analytica {
 
+class SinkAdmin;
+
+// The row callback of the sink's query interface that appends each row, as
+// owned cells, to the std::vector<std::vector<Cell>> `user` points to. The
+// one query-to-rows adapter of the host.
+int collect_rows(void* user, const analytica_value* values, uint32_t count);
+
 class Store {
  public:
   using Row = std::vector<Cell>;
@@ -41,11 +48,16 @@ class Store {
   // "sqlite:<path>" or the sink's own description, for messages.
   const std::string& description() const { return description_; }
 
+  // The storage questions of the store's sink (analytica.sink.admin/1;
+  // admin().supported() says whether the sink answers them).
+  SinkAdmin& admin();
+
  private:
   std::unique_ptr<PluginCatalog> catalog_;
   std::unique_ptr<PluginInstance> sink_;
   analytica_sink_v1 api_{};
   std::string description_;
+  std::unique_ptr<SinkAdmin> admin_;
 };
 
 // Adds the --pipeline option every query command shares.

@@ -5,7 +5,11 @@
 // by plugin, live progress) if the pipeline runs that monitor.
 #include "serve/dashboard.h"
 
+#include "read/runs.h"
+#include "read/store_facts.h"
 #include "run/store.h"
+
+#include <analytica_store.h>
 
 #include <cmath>
 #include <fstream>
@@ -68,7 +72,7 @@ class Exposition {
 
 struct PipelineRuns {
   std::map<std::string, double> by_status;
-  double records = 0, ingested = 0, skipped = 0, failed = 0;
+  double records = 0, ingested = 0, unchanged = 0, failed = 0;
   std::vector<double> durations;
   double last_end = 0, last_duration = NAN, last_success = NAN;
   std::string last_started;
@@ -87,42 +91,34 @@ std::string Dashboard::metrics() {
 
   // Run history, from governance.
   std::map<std::string, PipelineRuns> runs;
-  std::map<std::string, double> table_rows;
+  std::map<std::string, double> row_counts;
   const std::string& prefix = options_.health.table_prefix;
   try {
     with_store([&](Store& store) {
-      if (store.has_table("governance_runs")) {
-        const auto rows = store.query(
-            "SELECT pipeline, status, started_at, ended_at, records, sources_ingested, sources_skipped, "
-            "sources_failed FROM governance_runs ORDER BY started_at");
-        for (const auto& r : rows) {
-          PipelineRuns& p = runs[cell_text(r[0])];
-          const std::string status = cell_text(r[1]);
-          p.by_status[status] += 1;
-          if (status == "running") continue;
-          p.records += cell_number(r[4]);
-          p.ingested += cell_number(r[5]);
-          p.skipped += cell_number(r[6]);
-          p.failed += cell_number(r[7]);
-          const auto start = parse_utc(cell_text(r[2])), end = parse_utc(cell_text(r[3]));
-          if (start && end) {
-            p.durations.push_back(*end - *start);
-            if (cell_text(r[2]) >= p.last_started) {
-              p.last_started = cell_text(r[2]);
-              p.last_end = *end;
-              p.last_duration = *end - *start;
-              p.last_success = status == "succeeded" ? 1 : 0;
-            }
+      const auto recorded = recent_runs(store);
+      for (auto it = recorded.rbegin(); it != recorded.rend(); ++it) {  // oldest first
+        const RunRecord& r = *it;
+        PipelineRuns& p = runs[r.pipeline];
+        p.by_status[r.status] += 1;
+        if (r.status == "running") continue;
+        p.records += static_cast<double>(r.records);
+        p.ingested += static_cast<double>(r.sources_ingested);
+        p.unchanged += static_cast<double>(r.sources_unchanged);
+        p.failed += static_cast<double>(r.sources_failed);
+        if (const auto duration = r.duration_seconds()) {
+          p.durations.push_back(*duration);
+          if (r.started_at >= p.last_started) {
+            p.last_started = r.started_at;
+            p.last_end = *parse_utc(*r.ended_at);
+            p.last_duration = *duration;
+            p.last_success = r.status == "succeeded" ? 1 : 0;
           }
         }
       }
-      for (const std::string& t : {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
-                                   std::string("governance_sources"), std::string("governance_lineage_records"),
-                                   std::string("governance_lineage_cells"), std::string("review_queue")}) {
-        if (!store.has_table(t)) continue;
-        const auto rows = store.query("SELECT COUNT(*) FROM " + t);
-        table_rows[t] = rows.empty() ? 0 : cell_number(rows[0][0]);
-      }
+      for (const auto& [t, n] : table_rows(store, {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
+                                                   ANALYTICA_T_SOURCES, ANALYTICA_T_LINEAGE_RECORDS,
+                                                   ANALYTICA_T_LINEAGE_CELLS, ANALYTICA_T_REVIEW}))
+        row_counts[t] = static_cast<double>(n);
     });
   } catch (const HttpError&) {
     // analytica_health_check_status{check="database"} already reports it.
@@ -140,7 +136,7 @@ std::string Dashboard::metrics() {
   e.family("analytica_sources_total", "counter", "Source files handled by finished runs, by outcome.");
   for (const auto& [pipeline, p] : runs) {
     e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "ingested"}}, p.ingested);
-    e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "skipped"}}, p.skipped);
+    e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "unchanged"}}, p.unchanged);
     e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "failed"}}, p.failed);
   }
   e.family("analytica_run_duration_seconds", "histogram", "Wall time of finished runs.");
@@ -170,19 +166,29 @@ std::string Dashboard::metrics() {
   // Health facts.
   const auto& d = h.detail;
   const nlohmann::json fresh = d.value("freshness", nlohmann::json::object());
+  // One sample per declared dataset (view/dataset labels).
+  const nlohmann::json datasets = fresh.value("datasets", nlohmann::json::array());
   e.family("analytica_data_freshness_seconds", "gauge",
-           "Age of the newest data: seconds since the end of the newest report's month.");
-  if (fresh.contains("data_age_seconds"))
-    e.sample("analytica_data_freshness_seconds", {}, fresh["data_age_seconds"].get<double>());
-  e.family("analytica_data_reports_behind", "gauge", "Reports missing against the expected newest report month.");
-  if (fresh.contains("reports_behind")) e.sample("analytica_data_reports_behind", {}, fresh["reports_behind"].get<double>());
-  e.family("analytica_data_newest_report_timestamp_seconds", "gauge", "Start of the newest report's month.");
-  if (fresh.value("newest_report_month", nlohmann::json()).is_string())
-    if (auto t = parse_utc(fresh["newest_report_month"].get<std::string>() + "-01"))
-      e.sample("analytica_data_newest_report_timestamp_seconds", {}, *t);
+           "Age of the newest data: seconds since the end of the newest period (monthly datasets).");
+  for (const auto& ds : datasets)
+    if (ds.contains("data_age_seconds"))
+      e.sample("analytica_data_freshness_seconds", {{"view", ds.value("view", "")}, {"dataset", ds.value("dataset", "")}},
+               ds["data_age_seconds"].get<double>());
+  e.family("analytica_data_periods_behind", "gauge", "Periods missing against the expected newest period.");
+  for (const auto& ds : datasets)
+    if (ds.contains("periods_behind"))
+      e.sample("analytica_data_periods_behind", {{"view", ds.value("view", "")}, {"dataset", ds.value("dataset", "")}},
+               ds["periods_behind"].get<double>());
+  e.family("analytica_data_missing_periods", "gauge", "Periods missing between a dataset's first and newest.");
+  for (const auto& ds : datasets)
+    e.sample("analytica_data_missing_periods", {{"view", ds.value("view", "")}, {"dataset", ds.value("dataset", "")}},
+             static_cast<double>(ds.value("missing_periods", nlohmann::json::array()).size()));
   const nlohmann::json review = d.value("review", nlohmann::json::object());
   e.family("analytica_review_pending_items", "gauge", "Records waiting for human review.");
   e.sample("analytica_review_pending_items", {}, review.value("pending", 0.0));
+  e.family("analytica_review_superseded_items", "gauge",
+           "Pending records a newer report replaced (wait for no one; not in pending_items).");
+  e.sample("analytica_review_superseded_items", {}, review.value("superseded", 0.0));
   const nlohmann::json sources = d.value("sources", nlohmann::json::object());
   e.family("analytica_sources_changed_since_ingest", "gauge", "Ingested source files whose bytes changed on disk.");
   e.sample("analytica_sources_changed_since_ingest", {},
@@ -201,7 +207,7 @@ std::string Dashboard::metrics() {
   e.family("analytica_disk_available_bytes", "gauge", "Free bytes on the data directory's file system.");
   if (disk.contains("available_bytes")) e.sample("analytica_disk_available_bytes", {}, disk["available_bytes"].get<double>());
   e.family("analytica_table_rows", "gauge", "Rows per table of the store.");
-  for (const auto& [t, n] : table_rows) e.sample("analytica_table_rows", {{"table", t}}, n);
+  for (const auto& [t, n] : row_counts) e.sample("analytica_table_rows", {{"table", t}}, n);
 
   // monitor_metrics' textfile: appended as written (its names are prefixed
   // analytica_monitor_, so they never collide with the ones above).

@@ -179,7 +179,7 @@ TEST_CASE("serve: /metrics is Prometheus text with runs, records, failures, fres
   CHECK(metric(samples, "analytica_runs_total", {{"pipeline", "creb"}, {"status", "failed"}}) == 1);
   CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "failed"}}) == 1);
   CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "ingested"}}) == 3);
-  CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "skipped"}}) == 3);
+  CHECK(metric(samples, "analytica_sources_total", {{"pipeline", "creb"}, {"outcome", "unchanged"}}) == 3);
   const auto records = sql_rows(f.d.database, "SELECT SUM(records) FROM governance_runs");
   CHECK(metric(samples, "analytica_records_written_total", {{"pipeline", "creb"}}) == std::stod(records[0]));
   CHECK(metric(samples, "analytica_run_duration_seconds_count", {{"pipeline", "creb"}}) == 2);

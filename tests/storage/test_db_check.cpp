@@ -1,6 +1,7 @@
 // test_db_check.cpp — `analytica db check [--json] [--pipeline FILE]` on
-// SQLite (integrity_check, a damaged file, schema versions) and PostgreSQL
-// (a server that cannot be reached), through the real executable.
+// SQLite (the sink's integrity check, a damaged file, schema versions) and
+// PostgreSQL (a server that cannot be reached), through the real executable;
+// every answer comes from the sink's analytica.sink.admin/1.
 #include "support.h"
 
 #include <catch2/catch.hpp>
@@ -36,7 +37,7 @@ TEST_CASE("db check: a sound SQLite store passes with its row counts", "[db_chec
   INFO(text.out << text.err);
   REQUIRE(text.status == 0);
   CHECK(contains(text.out, "analytica db check: ok"));
-  CHECK(contains(text.out, "integrity  ok (PRAGMA integrity_check)"));
+  CHECK(contains(text.out, "integrity  ok (the sink's thorough check)"));
   CHECK(contains(text.out, "housing_city_monthly"));
 
   const CliResult r = run_cli({data, "db", "check", "--json"});
@@ -166,7 +167,7 @@ TEST_CASE("db check: a PostgreSQL store passes the catalog check", "[postgres]")
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
   const json report = json::parse(r.out);
-  CHECK(report["backend"] == "postgresql");
+  CHECK(report["backend"] == "postgres");
   CHECK(report["integrity"]["ok"] == true);
   CHECK(rows_of(report, "numbers") == 2);
   CHECK(report["schema"]["present"] == false);
@@ -176,5 +177,6 @@ TEST_CASE("db check: a PostgreSQL store passes the catalog check", "[postgres]")
   const CliResult bad = run_cli({"db", "check", "--json", "--pipeline", (dir / "p.json").string()});
   INFO(bad.out << bad.err);
   CHECK(bad.status == 1);
-  CHECK(contains(bad.out, "invalid index numbers_k_twice"));
+  CHECK(contains(bad.out, "numbers_k_twice"));
+  CHECK(contains(bad.out, "is invalid"));
 }

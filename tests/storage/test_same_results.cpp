@@ -147,7 +147,7 @@ void run_both_and_compare(nlohmann::json pipeline, const PgServer& server) {
   REQUIRE(b.status == 0);
   const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
   CHECK(ja["backend"] == "sqlite");
-  CHECK(jb["backend"] == "postgresql");
+  CHECK(jb["backend"] == "postgres");
   CHECK(ja["tables"] == jb["tables"]);
   CHECK(ja["schema"]["tables"] == jb["schema"]["tables"]);
 }

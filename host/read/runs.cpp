@@ -1,0 +1,136 @@
+#include "read/runs.h"
+
+#include "run/cell_format.h"
+#include "read/health.h"
+#include "run/store.h"
+
+#include <analytica_store.h>
+
+namespace analytica {
+
+namespace {
+
+const char* const kRunColumns =
+    "SELECT run_id, pipeline, status, started_at, ended_at, sources_ingested, sources_skipped, sources_failed, "
+    "records, config_sha256, plugins, message FROM " ANALYTICA_T_RUNS;
+
+std::optional<std::string> opt_text(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return std::nullopt;
+  return cell_text(c);
+}
+
+std::optional<int64_t> opt_int(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return std::nullopt;
+  return static_cast<int64_t>(cell_number(c));
+}
+
+std::optional<double> opt_real(const Cell& c) {
+  if (c.type == ANALYTICA_INT64 || c.type == ANALYTICA_DOUBLE) return cell_number(c);
+  return std::nullopt;
+}
+
+int64_t int_of(const Cell& c) {
+  if (c.type == ANALYTICA_TEXT) {
+    try {
+      return std::stoll(c.text);
+    } catch (...) {
+      return 0;
+    }
+  }
+  return static_cast<int64_t>(cell_number(c));
+}
+
+RunRecord run_of(const Store::Row& r) {
+  RunRecord run;
+  run.run_id = cell_text(r[0]);
+  run.pipeline = cell_text(r[1]);
+  run.status = cell_text(r[2]);
+  run.started_at = cell_text(r[3]);
+  run.ended_at = opt_text(r[4]);
+  run.sources_ingested = int_of(r[5]);
+  run.sources_unchanged = int_of(r[6]);
+  run.sources_failed = int_of(r[7]);
+  run.records = int_of(r[8]);
+  run.config_sha256 = cell_text(r[9]);
+  run.plugins = cell_text(r[10]);
+  run.message = opt_text(r[11]);
+  return run;
+}
+
+}  // namespace
+
+std::optional<double> RunRecord::duration_seconds() const {
+  if (!ended_at) return std::nullopt;
+  const auto start = parse_utc(started_at), end = parse_utc(*ended_at);
+  if (!start || !end) return std::nullopt;
+  return *end - *start;
+}
+
+bool runs_recorded(Store& store) { return store.has_table(ANALYTICA_T_RUNS); }
+
+std::vector<RunRecord> recent_runs(Store& store, int64_t limit) {
+  std::vector<RunRecord> out;
+  if (!runs_recorded(store)) return out;
+  std::string sql = std::string(kRunColumns) + " ORDER BY started_at DESC, run_id DESC";
+  std::vector<Cell> params;
+  if (limit > 0) {
+    sql += " LIMIT ?";
+    params.push_back(Cell::of(limit));
+  }
+  for (const auto& r : store.query(sql, params)) out.push_back(run_of(r));
+  return out;
+}
+
+int64_t count_runs(Store& store) {
+  if (!runs_recorded(store)) return 0;
+  const auto rows = store.query("SELECT COUNT(*) FROM " ANALYTICA_T_RUNS);
+  return rows.empty() ? 0 : static_cast<int64_t>(cell_number(rows[0][0]));
+}
+
+std::optional<RunRecord> find_run(Store& store, const std::string& run_id) {
+  if (!runs_recorded(store)) return std::nullopt;
+  const auto rows = store.query(std::string(kRunColumns) + " WHERE run_id = ?", {Cell::of(run_id)});
+  if (rows.empty()) return std::nullopt;
+  return run_of(rows[0]);
+}
+
+std::optional<RunQuality> run_quality(Store& store, const std::string& run_id) {
+  if (!store.has_table(ANALYTICA_T_QUALITY)) return std::nullopt;
+  const auto rows = store.query(
+      "SELECT records, cells, null_cells, scored_cells, confidence_min, confidence_mean, confidence_max, conf_lt_50, "
+      "conf_50_80, conf_80_95, conf_ge_95, validated, approved, auto_approved, pending, rejected "
+      "FROM " ANALYTICA_T_QUALITY " WHERE run_id = ? AND source_sha256 = ?",
+      {Cell::of(run_id), Cell::of(std::string())});
+  if (rows.empty()) return std::nullopt;
+  const auto& r = rows[0];
+  RunQuality q;
+  q.records = r[0].i;
+  q.cells = r[1].i;
+  q.null_cells = r[2].i;
+  q.scored_cells = r[3].i;
+  q.confidence_min = opt_real(r[4]);
+  q.confidence_mean = opt_real(r[5]);
+  q.confidence_max = opt_real(r[6]);
+  q.conf_lt_50 = r[7].i;
+  q.conf_50_80 = r[8].i;
+  q.conf_80_95 = r[9].i;
+  q.conf_ge_95 = r[10].i;
+  q.validated = r[11].i != 0;
+  q.approved = opt_int(r[12]);
+  q.auto_approved = opt_int(r[13]);
+  q.pending = opt_int(r[14]);
+  q.rejected = opt_int(r[15]);
+  return q;
+}
+
+std::vector<SchemaChange> run_schema_changes(Store& store, const std::string& run_id) {
+  std::vector<SchemaChange> out;
+  if (!store.has_table(ANALYTICA_T_SCHEMA_CHANGES)) return out;
+  for (const auto& r : store.query("SELECT table_name, kind, outcome, from_version, to_version, diff FROM " ANALYTICA_T_SCHEMA_CHANGES
+                                   " WHERE run_id = ? ORDER BY table_name",
+                                   {Cell::of(run_id)}))
+    out.push_back({cell_text(r[0]), cell_text(r[1]), cell_text(r[2]), opt_int(r[3]), opt_int(r[4]), cell_text(r[5])});
+  return out;
+}
+
+}  // namespace analytica

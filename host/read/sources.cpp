@@ -1,0 +1,104 @@
+#include "read/sources.h"
+
+#include "run/cell_format.h"
+#include "read/health.h"
+#include "run/store.h"
+#include "run/util.h"
+
+#include <analytica_store.h>
+
+#include <set>
+
+namespace analytica {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* const kSourceColumns =
+    "SELECT sha256, uri, path, name, size, version, first_seen, last_seen, status, message, run_id, supersedes, "
+    "superseded_by FROM " ANALYTICA_T_SOURCES;
+
+std::optional<std::string> opt_text(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return std::nullopt;
+  return cell_text(c);
+}
+
+SourceRecord source_of(const Store::Row& r) {
+  SourceRecord s;
+  s.sha256 = cell_text(r[0]);
+  s.uri = cell_text(r[1]);
+  s.path = cell_text(r[2]);
+  s.name = cell_text(r[3]);
+  s.size = static_cast<int64_t>(cell_number(r[4]));
+  s.version = static_cast<int64_t>(cell_number(r[5]));
+  s.first_seen = cell_text(r[6]);
+  s.last_seen = cell_text(r[7]);
+  s.status = cell_text(r[8]);
+  s.message = opt_text(r[9]);
+  s.run_id = opt_text(r[10]);
+  s.supersedes = opt_text(r[11]);
+  s.superseded_by = opt_text(r[12]);
+  return s;
+}
+
+std::vector<SourceRecord> sources_where(Store& store, const std::string& where, const std::vector<Cell>& params) {
+  std::vector<SourceRecord> out;
+  if (!sources_registered(store)) return out;
+  for (const auto& r : store.query(std::string(kSourceColumns) + where, params)) out.push_back(source_of(r));
+  return out;
+}
+
+}  // namespace
+
+fs::path SourceRecord::location() const {
+  return uri.rfind("file://", 0) == 0 ? fs::path(uri.substr(7)) : fs::path(path);
+}
+
+bool sources_registered(Store& store) { return store.has_table(ANALYTICA_T_SOURCES); }
+
+std::vector<SourceRecord> list_sources(Store& store) { return sources_where(store, " ORDER BY uri, version", {}); }
+
+std::optional<SourceRecord> find_source(Store& store, const std::string& sha256) {
+  auto rows = sources_where(store, " WHERE sha256 = ?", {Cell::of(sha256)});
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<SourceRecord> sources_with_prefix(Store& store, const std::string& prefix) {
+  return sources_where(store, " WHERE sha256 LIKE ? ORDER BY uri, version", {Cell::of(prefix + "%")});
+}
+
+std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, const std::string& path,
+                                          const std::string& name) {
+  std::vector<SourceRecord> out;
+  if (!sources_registered(store)) return out;
+  std::set<std::string> uris;
+  for (const auto& r : store.query("SELECT DISTINCT uri FROM " ANALYTICA_T_SOURCES " WHERE uri = ? OR path = ? OR name = ?",
+                                   {Cell::of(uri), Cell::of(path), Cell::of(name)}))
+    uris.insert(cell_text(r[0]));
+  for (const auto& u : uris)
+    for (auto& s : sources_where(store, " WHERE uri = ? ORDER BY version", {Cell::of(u)})) out.push_back(std::move(s));
+  return out;
+}
+
+SourceIntegrity source_integrity(const SourceRecord& source, SourceHashCache* cache) {
+  if (source.status == "superseded") return {"superseded", ""};
+  if (source.status != "ingested") return {"not checked", ""};
+  const fs::path file = source.location();
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return {"missing", ""};
+  std::string now;
+  if (cache) {
+    now = cache->sha256(file);
+  } else {
+    try {
+      now = sha256_file(file);
+    } catch (const std::exception&) {
+      now.clear();
+    }
+  }
+  if (now.empty()) return {"unreadable", ""};
+  return {now == source.sha256 ? "ok" : "changed", now};
+}
+
+}  // namespace analytica
