@@ -1,13 +1,23 @@
-// analytica extract FILE [--extractor NAME] [--format json|csv] [--provenance]
-#include "read/cell_format.h"
+// analytica extract FILE [--extractor NAME] [--format json|csv] [--out DIR] [--provenance]
+//
+// JSON goes to stdout (or DIR/<file>.json). CSV is one table per file: with
+// --out DIR each table goes to DIR/<table>.csv; on stdout only a file that
+// yields one table can be printed. --provenance adds each cell's page, box
+// and confidence (JSON: a "provenance" object per record; CSV: three columns
+// <column>:page, <column>:box, <column>:confidence after the data).
+#include "run/cell_format.h"
 #include "cli/commands.h"
 #include "run/plugin_instance.h"
 #include "run/util.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace analytica {
 namespace po = boost::program_options;
@@ -60,20 +70,49 @@ json render_json(const std::vector<Batch>& batches, json top, bool provenance) {
   return top;
 }
 
-void render_csv(const std::vector<Batch>& batches, std::ostream& out) {
-  bool first = true;
+std::string fixed2(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// The batches of one table, in the order the extractor emitted them.
+struct TableRows {
+  std::string table;
+  std::vector<const Batch*> batches;
+};
+
+std::vector<TableRows> by_table(const std::vector<Batch>& batches) {
+  std::vector<TableRows> out;
   for (const auto& b : batches) {
-    if (!first) out << "\n";
-    first = false;
-    if (batches.size() > 1) out << "# table: " << b.schema().table() << "\n";
-    const auto& cols = b.schema().columns();
-    for (size_t c = 0; c < cols.size(); ++c) out << (c ? "," : "") << cols[c].name;
-    out << "\n";
-    for (size_t r = 0; r < b.row_count(); ++r) {
-      for (size_t c = 0; c < cols.size(); ++c) out << (c ? "," : "") << csv_field(b.row(r)[c]);
+    auto it = std::find_if(out.begin(), out.end(), [&](const TableRows& t) { return t.table == b.schema().table(); });
+    if (it == out.end()) out.push_back({b.schema().table(), {&b}});
+    else it->batches.push_back(&b);
+  }
+  return out;
+}
+
+void render_csv(const TableRows& t, bool provenance, std::ostream& out) {
+  const auto& cols = t.batches.front()->schema().columns();
+  for (size_t c = 0; c < cols.size(); ++c) out << (c ? "," : "") << cols[c].name;
+  if (provenance)
+    for (const auto& col : cols) out << "," << col.name << ":page," << col.name << ":box," << col.name << ":confidence";
+  out << "\n";
+  for (const Batch* b : t.batches)
+    for (size_t r = 0; r < b->row_count(); ++r) {
+      const auto& row = b->row(r);
+      for (size_t c = 0; c < cols.size() && c < row.size(); ++c) out << (c ? "," : "") << csv_field(row[c]);
+      if (provenance)
+        for (size_t c = 0; c < cols.size() && c < row.size(); ++c) {
+          const auto& w = row[c].where;
+          if (w.page > 0)
+            out << "," << w.page << "," << fixed2(w.box.x0) << " " << fixed2(w.box.y0) << " " << fixed2(w.box.x1) << " "
+                << fixed2(w.box.y1) << "," << fixed2(w.confidence);
+          else
+            out << ",,,";
+        }
       out << "\n";
     }
-  }
 }
 
 }  // namespace
@@ -83,10 +122,12 @@ int cmd_extract(CommandContext& ctx) {
   opts.add_options()("file", po::value<std::string>()->required(), "input file")(
       "extractor", po::value<std::string>(), "extractor plugin (default: the one whose probe scores highest)")(
       "format", po::value<std::string>()->default_value("json"), "json | csv")(
-      "provenance", "add each cell's page, box and confidence to the JSON records");
+      "out", po::value<std::string>(), "write into this directory: DIR/<table>.csv per table (csv), DIR/<file>.json (json)")(
+      "provenance", "add each cell's page, box and confidence");
   po::positional_options_description pos;
   pos.add("file", 1);
-  auto vm = parse_command(ctx, "analytica extract FILE [--extractor NAME] [--format json|csv] [--provenance]", opts, pos);
+  auto vm = parse_command(ctx, "analytica extract FILE [--extractor NAME] [--format json|csv] [--out DIR] [--provenance]",
+                          opts, pos);
   if (!vm) return 0;
   const fs::path file = (*vm)["file"].as<std::string>();
   const std::string format = (*vm)["format"].as<std::string>();
@@ -96,7 +137,12 @@ int cmd_extract(CommandContext& ctx) {
   const std::string sha = sha256_file(file);
   const std::string uri = "file://" + fs::absolute(file).lexically_normal().string();
   const std::string path = file.string(), display = file.filename().string();
-  const analytica_input input{sizeof(analytica_input), uri.c_str(), path.c_str(), display.c_str(), sha.c_str()};
+  analytica_input input{};
+  input.struct_size = sizeof(analytica_input);
+  input.uri = uri.c_str();
+  input.path = path.c_str();
+  input.display_name = display.c_str();
+  input.sha256 = sha.c_str();
 
   PluginCatalog catalog(ctx.settings.plugin_dirs);
   std::vector<std::shared_ptr<LoadedPlugin>> candidates;
@@ -136,10 +182,41 @@ int cmd_extract(CommandContext& ctx) {
     throw UserError(file.string() + ": " + e.what());
   }
 
+  const bool provenance = vm->count("provenance") > 0;
+  const fs::path out_dir = vm->count("out") ? fs::path((*vm)["out"].as<std::string>()) : fs::path();
+  if (!out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (!fs::is_directory(out_dir, ec)) throw UserError("--out: " + out_dir.string() + " is not a directory");
+  }
+  auto write_file = [](const fs::path& to, const std::string& text) {
+    std::ofstream f(to, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f.flush()) throw UserError(to.string() + ": cannot write");
+    std::cout << to.string() << "\n";
+  };
   if (format == "csv") {
-    render_csv(batches, std::cout);
+    const auto tables = by_table(batches);
+    if (out_dir.empty()) {
+      if (tables.size() > 1) {
+        std::string names;
+        for (const auto& t : tables) names += (names.empty() ? "" : ", ") + t.table;
+        throw UserError(file.string() + " yields " + std::to_string(tables.size()) + " tables (" + names +
+                        "): give --out DIR for one CSV file per table");
+      }
+      if (!tables.empty()) render_csv(tables.front(), provenance, std::cout);
+      return 0;
+    }
+    for (const auto& t : tables) {
+      std::ostringstream text;
+      render_csv(t, provenance, text);
+      write_file(out_dir / (t.table + ".csv"), text.str());
+    }
   } else {
-    std::cout << render_json(batches, {{"source_file", display}, {"sha256", sha}}, vm->count("provenance")).dump(2) << "\n";
+    const std::string text =
+        render_json(batches, {{"source_file", display}, {"sha256", sha}}, provenance).dump(2) + "\n";
+    if (out_dir.empty()) std::cout << text;
+    else write_file(out_dir / (file.stem().string() + ".json"), text);
   }
   return 0;
 }
