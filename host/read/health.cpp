@@ -1,5 +1,8 @@
 #include "read/health.h"
 
+#include "read/runs.h"
+#include "read/sources.h"
+#include "read/store_facts.h"
 #include "run/plugin_instance.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -27,8 +30,6 @@ int64_t int_of(const Cell& c) {
   }
   return 0;
 }
-
-json nullable(const Cell& c) { return c.type == ANALYTICA_NULL ? json() : json(cell_text(c)); }
 
 std::string human_bytes(double b) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
@@ -86,34 +87,29 @@ void check_database(HealthReport& r, Store* store, const HealthOptions& o) {
     return;
   }
   d["store"] = store->description();
-  const bool sqlite = store->description().rfind("sink_sqlite", 0) == 0;
+  std::string why;
+  std::optional<std::vector<std::string>> problems;
   try {
-    const auto rows = store->query("PRAGMA quick_check");
-    std::vector<std::string> problems;
-    for (const auto& row : rows)
-      if (!row.empty() && cell_text(row[0]) != "ok") problems.push_back(cell_text(row[0]));
-    d["integrity"] = problems.empty() ? "ok" : "errors";
-    d["problems"] = problems;
-    r.detail["database"] = d;
-    if (problems.empty())
-      add_check(r, "database", HealthLevel::healthy, store->description() + ": integrity check ok");
-    else
-      add_check(r, "database", HealthLevel::failing,
-                store->description() + ": integrity check failed: " + problems.front() +
-                    (problems.size() > 1 ? " (+" + std::to_string(problems.size() - 1) + " more)" : ""));
+    problems = store_integrity(*store, /*thorough=*/false, &why);
   } catch (const std::exception& e) {
-    if (sqlite) {
-      d["integrity"] = "errors";
-      d["problems"] = {e.what()};
-      r.detail["database"] = d;
-      add_check(r, "database", HealthLevel::failing, std::string("integrity check failed: ") + e.what());
-    } else {
-      d["integrity"] = "skipped";
-      r.detail["database"] = d;
-      add_check(r, "database", HealthLevel::healthy,
-                store->description() + ": reachable (integrity check not supported by this sink)");
-    }
+    problems = std::vector<std::string>{e.what()};
   }
+  if (!problems) {
+    d["integrity"] = "skipped";
+    r.detail["database"] = d;
+    add_check(r, "database", HealthLevel::healthy,
+              store->description() + ": reachable (integrity check not supported by this sink)");
+    return;
+  }
+  d["integrity"] = problems->empty() ? "ok" : "errors";
+  d["problems"] = *problems;
+  r.detail["database"] = d;
+  if (problems->empty())
+    add_check(r, "database", HealthLevel::healthy, store->description() + ": integrity check ok");
+  else
+    add_check(r, "database", HealthLevel::failing,
+              store->description() + ": integrity check failed: " + problems->front() +
+                  (problems->size() > 1 ? " (+" + std::to_string(problems->size() - 1) + " more)" : ""));
 }
 
 void check_runs(HealthReport& r, Store* store, double now) {
@@ -123,24 +119,27 @@ void check_runs(HealthReport& r, Store* store, double now) {
     add_check(r, "runs", HealthLevel::failing, "no store: cannot read the run history");
     return;
   }
-  if (!store->has_table("governance_runs")) {
+  if (!runs_recorded(*store)) {
     r.detail["runs"] = runs;
     add_check(r, "runs", HealthLevel::failing, "no runs recorded yet (run a pipeline: analytica run PIPELINE.json)");
     return;
   }
-  const auto rows = store->query(
-      "SELECT run_id, pipeline, started_at, ended_at, status, sources_ingested, sources_skipped, sources_failed, "
-      "records FROM governance_runs ORDER BY started_at DESC, ended_at DESC");
   std::map<std::string, json> last;  // finished run per pipeline
   std::map<std::string, json> running;
   std::vector<std::string> order;
-  for (const auto& row : rows) {
-    const std::string pipeline = cell_text(row[1]), status = cell_text(row[4]);
-    json run = {{"run_id", cell_text(row[0])}, {"pipeline", pipeline},     {"started_at", nullable(row[2])},
-                {"ended_at", nullable(row[3])}, {"status", status},      {"sources_ingested", int_of(row[5])},
-                {"sources_skipped", int_of(row[6])}, {"sources_failed", int_of(row[7])}, {"records", int_of(row[8])}};
-    const auto start = parse_utc(cell_text(row[2])), end = parse_utc(cell_text(row[3]));
-    if (start && end) run["duration_seconds"] = *end - *start;
+  for (const auto& rec : recent_runs(*store)) {
+    const std::string& pipeline = rec.pipeline;
+    const std::string& status = rec.status;
+    json run = {{"run_id", rec.run_id},
+                {"pipeline", pipeline},
+                {"started_at", rec.started_at},
+                {"ended_at", rec.ended_at ? json(*rec.ended_at) : json()},
+                {"status", status},
+                {"sources_ingested", rec.sources_ingested},
+                {"sources_skipped", rec.sources_unchanged},
+                {"sources_failed", rec.sources_failed},
+                {"records", rec.records}};
+    if (const auto duration = rec.duration_seconds()) run["duration_seconds"] = *duration;
     if (!last.count(pipeline) && !running.count(pipeline)) order.push_back(pipeline);
     if (status == "running") {
       if (!last.count(pipeline) && !running.count(pipeline)) running[pipeline] = run;
@@ -265,32 +264,33 @@ void check_review(HealthReport& r, Store* store) {
 
 void check_sources(HealthReport& r, Store* store, const HealthOptions& o, SourceHashCache* cache) {
   json d = {{"checked", 0}, {"changed", json::array()}, {"missing", json::array()}};
-  if (!store || !store->has_table("governance_sources")) {
+  if (!store || !sources_registered(*store)) {
     r.detail["sources"] = d;
     add_check(r, "sources", HealthLevel::healthy, "no sources registered");
     return;
   }
-  const auto rows =
-      store->query("SELECT sha256, path, name FROM governance_sources WHERE status = 'ingested' ORDER BY name");
+  std::vector<SourceRecord> ingested;
+  for (auto& s : list_sources(*store))
+    if (s.status == "ingested") ingested.push_back(std::move(s));
+  std::stable_sort(ingested.begin(), ingested.end(),
+                   [](const SourceRecord& a, const SourceRecord& b) { return a.name < b.name; });
   if (!o.hash_sources) {
     d["skipped"] = true;
     r.detail["sources"] = d;
-    add_check(r, "sources", HealthLevel::healthy, std::to_string(rows.size()) + " sources (not hashed)");
+    add_check(r, "sources", HealthLevel::healthy, std::to_string(ingested.size()) + " sources (not hashed)");
     return;
   }
   SourceHashCache local;
   SourceHashCache& hashes = cache ? *cache : local;
   int64_t checked = 0;
-  for (const auto& row : rows) {
-    const std::string sha = cell_text(row[0]), path = cell_text(row[1]), name = cell_text(row[2]);
+  for (const auto& s : ingested) {
     ++checked;
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) {
-      d["missing"].push_back({{"name", name}, {"path", path}, {"sha256", sha}});
-      continue;
-    }
-    const std::string now = hashes.sha256(path);
-    if (now != sha) d["changed"].push_back({{"name", name}, {"path", path}, {"sha256", sha}, {"sha256_now", now}});
+    const SourceIntegrity integrity = source_integrity(s, &hashes);
+    const std::string path = s.location().string();
+    if (integrity.state == "missing")
+      d["missing"].push_back({{"name", s.name}, {"path", path}, {"sha256", s.sha256}});
+    else if (integrity.state != "ok")
+      d["changed"].push_back({{"name", s.name}, {"path", path}, {"sha256", s.sha256}, {"sha256_now", integrity.sha256_now}});
   }
   d["checked"] = checked;
   r.detail["sources"] = d;
