@@ -62,7 +62,7 @@ std::string render_preview(const xlsx::Workbook& wb, const Report& report, int s
     int left = minc;
     for (int c = minc; c > lay->label_col; --c)
       if (!s.text(c, lay->group_row).empty()) { left = c; break; }
-    left = std::min(left, std::max(lay->label_col + 1, minc - 4));
+    if (minc - left > 8) left = std::max(lay->label_col + 1, minc - 4);  // a very wide group: its neighbourhood only
     const int right = std::min(std::max(lay->last_col, maxc), maxc + 4);
     for (int c = left; c <= right; ++c) cols.insert(c);
     for (const auto& [c, r] : cells) {
