@@ -339,6 +339,7 @@ RunSummary PipelineRunner::run() {
   }
 
   for (auto& src : sources_) {
+    const uint64_t inputs_before = summary.inputs;
     for (;;) {
       if (g_cancelled.load()) {
         summary.cancelled = true;
@@ -352,6 +353,8 @@ RunSummary PipelineRunner::run() {
       process_input(read_sized(&in), summary);
       ++sources_done_;
     }
+    if (!summary.cancelled && summary.inputs == inputs_before)
+      logging::write(logging::Level::warn, src->name(), "found no input (an empty inbox?): nothing to ingest");
   }
 
   const analytica_status outcome = summary.cancelled ? ANALYTICA_ERR_CANCELLED
@@ -370,7 +373,7 @@ RunSummary PipelineRunner::run() {
   raise(ANALYTICA_EVENT_RUN_END, "", "", summary.ok() ? "" : "run finished with failures", summary.records,
         summary.ok() ? ANALYTICA_OK : outcome);
   logging::write(summary.ok() ? logging::Level::info : logging::Level::warn, "", "run finished",
-                 {{"inputs", summary.inputs}, {"ingested", summary.ingested}, {"skipped", summary.skipped},
+                 {{"inputs", summary.inputs}, {"ingested", summary.ingested}, {"unchanged", summary.skipped},
                   {"failed", summary.failed}, {"records", summary.records}});
   logging::set_run_id("");
   return summary;
@@ -399,7 +402,7 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     if (decision == ANALYTICA_SOURCE_SKIP) {
       each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
       ++summary.skipped;
-      logging::write(logging::Level::info, "", input.display_name + ": unchanged, skipped", {{"sha256", input.sha256}});
+      logging::write(logging::Level::info, "", input.display_name + ": unchanged", {{"sha256", input.sha256}});
       raise(ANALYTICA_EVENT_SOURCE_SKIPPED, input.display_name, "", "unchanged since last ingest", 0, ANALYTICA_OK);
       return;
     }
