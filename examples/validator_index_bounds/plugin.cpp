@@ -129,8 +129,8 @@ analytica_status validate(void* self, const analytica_batch* batch) {
       const double d = x.type == ANALYTICA_DOUBLE ? x.as.d : static_cast<double>(x.as.i);
       const bool in_range = d >= v->minimum && d <= v->maximum;
       report(*v, r, "index_bounds.range", in_range,
-             in_range ? "" : analytica::check_reason(v->column + " out of range", format(d),
-                                                     "[" + format(v->minimum) + ", " + format(v->maximum) + "]"),
+             in_range ? "" : v->column + " " + format(d) + " outside [" + format(v->minimum) + ", " +
+                                 format(v->maximum) + "]",
              cv);
       if (period < 0) continue;
       std::string key;
@@ -155,9 +155,8 @@ analytica_status validate(void* self, const analytica_batch* batch) {
       jump.minimum = number(it->second * (1 - v->max_change / 100));
       jump.maximum = number(it->second * (1 + v->max_change / 100));
       report(*v, r, "index_bounds.jump", ok,
-             ok ? "" : analytica::check_reason(v->column + " moved " + format(change) + " % from " + prev,
-                                               format(d), "within " + format(v->max_change) + " % of " +
-                                                              format(it->second)),
+             ok ? "" : v->column + " moved " + format(change) + " % from " + prev + " (" + format(it->second) +
+                           " -> " + format(d) + "; at most " + format(v->max_change) + " %)",
              jump);
     }
     return ANALYTICA_OK;
