@@ -50,6 +50,16 @@ fi
 
 for deb in "$runtime" "$dev"; do dpkg-deb -x "$deb" "$work/root"; done
 root="$work/root"
+# The systemd unit and timer parse (the host is not installed at /usr/bin here:
+# that one complaint is expected).
+if command -v systemd-analyze >/dev/null; then
+  units="$root/usr/lib/systemd/system"
+  out=$(systemd-analyze verify --man=no "$units/analytica-monthly.timer" "$units/analytica-monthly.service" 2>&1 || true)
+  out=$(grep -v "Command /usr/bin/analytica is not executable" <<<"$out" || true)
+  if [ -n "$out" ]; then echo "FAIL: systemd-analyze verify:"; echo "$out"; fail=1; else echo "ok: systemd units verify"; fi
+fi
+grep -qx "u analytica - \"Calgary Analytica\" /var/lib/analytica" "$root/usr/lib/sysusers.d/analytica.conf" ||
+  { echo "FAIL: sysusers entry"; fail=1; }
 # The demo: three months of synthetic CREB reports, the packaged pipeline.
 "$root/usr/bin/creb-synth" --quiet --out "$work/data/inbox" \
   --months "$(date -d "$(date +%Y-%m-15) -3 month" +%Y-%m)..$(date -d "$(date +%Y-%m-15) -1 month" +%Y-%m)"
