@@ -31,8 +31,9 @@ for p in extractor_statcan source_manifest validator_index_bounds; do
   (cd "$work" && "$host" --plugin-dir "$work/build-$p" plugins inspect "$p") >"$work/$p.inspect" 2>&1 ||
     { echo "FAIL: installed host cannot load $p"; cat "$work/$p.inspect"; exit 1; }
   t3=$(now)
-  printf 'SDK-TIME %-24s find_package+configure %.2fs, build %.2fs, load %.2fs: find_package -> loaded plugin %.2fs\n' \
-    "$p" "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$t3 - $t2" | bc)" "$(echo "$t3 - $t0" | bc)"
+  awk -v p="$p" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
+    printf "SDK-TIME %-24s find_package+configure %.2fs, build %.2fs, load %.2fs: find_package -> loaded plugin %.2fs\n",
+           p, b - a, c - b, d - c, d - a }'
   grep -q "ABI 1\." "$work/$p.inspect" || { echo "FAIL: $p inspect:"; cat "$work/$p.inspect"; fail=1; }
   # Exactly one exported symbol: the export map of the installed package applied.
   syms=$(nm -D --defined-only "$work/build-$p/lib$p.so" | awk '{print $3}')
