@@ -7,6 +7,7 @@
 // versions are expected to differ on disk and failed ones left no records:
 // neither is checked.
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "read/sources.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -20,18 +21,10 @@ namespace analytica {
 namespace po = boost::program_options;
 using json = nlohmann::ordered_json;
 
-namespace {
-
-std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
-}  // namespace
+int cmd_sources_ignore(CommandContext& ctx);  // cmd_sources_ignore.cpp
 
 int cmd_sources(CommandContext& ctx) {
+  if (!ctx.args.empty() && (ctx.args[0] == "ignore" || ctx.args[0] == "unignore")) return cmd_sources_ignore(ctx);
   po::options_description opts("sources options");
   opts.add_options()("json", "print JSON")("check", "exit with status 1 if a source changed or went missing");
   add_store_option(opts);
@@ -61,10 +54,10 @@ int cmd_sources(CommandContext& ctx) {
                 {"integrity", integrity.state},
                 {"first_seen", s.first_seen},
                 {"last_seen", s.last_seen},
-                {"run_id", opt(s.run_id)},
-                {"supersedes", opt(s.supersedes)},
-                {"superseded_by", opt(s.superseded_by)},
-                {"message", opt(s.message)}};
+                {"run_id", json_or_null(s.run_id)},
+                {"supersedes", json_or_null(s.supersedes)},
+                {"superseded_by", json_or_null(s.superseded_by)},
+                {"message", json_or_null(s.message)}};
     if (integrity.state == "changed") {
       row["sha256_now"] = integrity.sha256_now;
       row["now_matches_version"] = version_of.count(integrity.sha256_now) ? json(version_of[integrity.sha256_now]) : json(nullptr);

@@ -14,7 +14,7 @@ void add_health_options(po::options_description& options) {
   add_store_option(options);
   options.add_options()
       ("table-prefix", po::value<std::string>(),
-       "prefix of the data tables (default: the pipeline's table_prefix, else housing_)")
+       "prefix of the data tables (default: the pipeline's table_prefix)")
       ("grace-days", po::value<int>()->default_value(7),
        "days into a month after which last month's report must be in (0..27)")
       ("min-free-mb", po::value<double>()->default_value(100), "less free disk space than this is failing")

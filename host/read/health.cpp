@@ -1,4 +1,9 @@
 #include "read/health.h"
+#include "read/review.h"
+
+#include "read/datasets.h"
+#include "read/ignored.h"
+#include "run/sql.h"
 
 #include "read/runs.h"
 #include "read/sources.h"
@@ -18,18 +23,6 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t int_of(const Cell& c) {
-  if (c.type == ANALYTICA_INT64) return c.i;
-  if (c.type == ANALYTICA_DOUBLE) return static_cast<int64_t>(c.d);
-  if (c.type == ANALYTICA_TEXT) {
-    try {
-      return std::stoll(c.text);
-    } catch (...) {
-    }
-  }
-  return 0;
-}
 
 std::string human_bytes(double b) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
@@ -193,50 +186,111 @@ void check_runs(HealthReport& r, Store* store, double now) {
   add_check(r, "runs", worst, message);
 }
 
+// "YYYY-MM" -> months since year 0, "YYYY" -> the year; -1 otherwise.
+int period_index(const std::string& period, bool yearly) {
+  if (!yearly) return month_index(period);
+  if (period.size() != 4 || period.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(period);
+}
+
+std::string period_text(int index, bool yearly) { return yearly ? std::to_string(index) : month_text(index); }
+
+// Freshness of one declared dataset: its newest approved period against
+// the period its cadence says should be in by today, and the periods
+// missing between its first and its newest.
+json dataset_freshness(Store& store, const View& view, const Dataset& ds, const HealthOptions& o, const Civil& today,
+                       double now, HealthLevel& level, std::string& message) {
+  const bool yearly = ds.cadence.kind == "yearly";
+  const int this_month = today.year * 12 + (today.month - 1);
+  int expected;
+  if (yearly) {
+    // The report on month M of year Y is due within due_months after M.
+    expected = today.year;
+    while (expected * 12 + (ds.cadence.month - 1) + ds.cadence.due_months > this_month) --expected;
+  } else {
+    // The report for month M appears in the first days of M+1: past the
+    // grace days of this month, last month's report is due.
+    expected = this_month - (today.day - 1 >= o.grace_days ? 1 : 2);
+  }
+  const std::string name = view.id + "/" + ds.id;
+  json d = {{"view", view.id}, {"dataset", ds.id}, {"table", ds.table}, {"cadence", ds.cadence.kind},
+            {"expected_period", period_text(expected, yearly)}};
+  const std::string source = !ds.validated.empty() && store.has_table(ds.validated) ? ds.validated : ds.table;
+  std::vector<int> periods;
+  if (store.has_table(source))
+    for (const auto& row : store.query("SELECT DISTINCT " + quoted_name(ds.period_column) + " FROM " + quoted_name(source))) {
+      const int i = period_index(cell_text(row[0]), yearly);
+      if (i >= 0) periods.push_back(i);
+    }
+  std::sort(periods.begin(), periods.end());
+  if (periods.empty()) {
+    d["newest_period"] = nullptr;
+    level = HealthLevel::failing;
+    message = name + ": no approved figures yet (" + source + (store.has_table(source) ? " is empty)" : " is missing)");
+    return d;
+  }
+  const int newest = periods.back();
+  d["newest_period"] = period_text(newest, yearly);
+  const int behind = std::max(0, expected - newest);
+  d["periods_behind"] = behind;
+  d["stale"] = behind > 0;
+  json missing = json::array();
+  for (size_t i = 1; i < periods.size(); ++i)
+    for (int p = periods[i - 1] + 1; p < periods[i]; ++p) missing.push_back(period_text(p, yearly));
+  d["missing_periods"] = missing;
+  if (!yearly) {
+    const double data_end = epoch_of((newest + 1) / 12, (newest + 1) % 12 + 1, 1);
+    d["data_age_seconds"] = std::max(0.0, now - data_end);
+    const int next = newest + 2;  // the month in which the next report appears
+    char due[48];
+    std::snprintf(due, sizeof due, "%04d-%02d-%02d", next / 12, next % 12 + 1, std::min(28, o.grace_days + 1));
+    d["next_report_due"] = due;
+  }
+  message = name + ": newest " + period_text(newest, yearly) + ", expected " + period_text(expected, yearly);
+  level = behind == 0 ? HealthLevel::healthy : behind == 1 ? HealthLevel::degraded : HealthLevel::failing;
+  message += behind == 0 ? ": fresh"
+                         : ": stale, " + std::to_string(behind) + (yearly ? (behind == 1 ? " year" : " years")
+                                                                          : (behind == 1 ? " report" : " reports")) +
+                               " behind";
+  if (!missing.empty()) {
+    level = std::max(level, HealthLevel::degraded);
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m.get<std::string>();
+    message += "; missing " + list;
+  }
+  return d;
+}
+
 void check_freshness(HealthReport& r, Store* store, const HealthOptions& o, const Civil& today, double now) {
-  const std::string table = o.table_prefix + "document";
-  json d = {{"table", table}, {"grace_days", o.grace_days}};
   char today_text[48];
   std::snprintf(today_text, sizeof today_text, "%04d-%02d-%02d", today.year, today.month, today.day);
-  d["today"] = today_text;
-  // The report for month M appears in the first days of M+1: past the
-  // grace days of this month, last month's report is due.
-  const int this_month = today.year * 12 + (today.month - 1);
-  const int expected = this_month - (today.day - 1 >= o.grace_days ? 1 : 2);
-  d["expected_report_month"] = month_text(expected);
-  if (!store || !store->has_table(table)) {
-    d["newest_report_month"] = nullptr;
+  json d = {{"today", today_text}, {"grace_days", o.grace_days}, {"datasets", json::array()}};
+  if (!store) {
     r.detail["freshness"] = d;
-    add_check(r, "freshness", HealthLevel::failing, "no reports ingested yet (" + table + " is missing)");
+    add_check(r, "freshness", HealthLevel::failing, "store not available");
     return;
   }
-  const auto rows = store->query("SELECT MAX(report_month) FROM " + table);
-  const std::string newest = rows.empty() || rows[0].empty() ? "" : cell_text(rows[0][0]);
-  const int n = month_index(newest);
-  if (n < 0) {
-    d["newest_report_month"] = nullptr;
-    r.detail["freshness"] = d;
-    add_check(r, "freshness", HealthLevel::failing, "no reports ingested yet (" + table + " is empty)");
-    return;
-  }
-  d["newest_report_month"] = newest;
-  const int behind = std::max(0, expected - n);
-  d["reports_behind"] = behind;
-  // The data run through the end of the newest month.
-  const double data_end = epoch_of((n + 1) / 12, (n + 1) % 12 + 1, 1);
-  d["data_age_seconds"] = std::max(0.0, now - data_end);
-  const int next = n + 2;  // the month in which the next report appears
-  char due[48];
-  std::snprintf(due, sizeof due, "%04d-%02d-%02d", next / 12, next % 12 + 1, std::min(28, o.grace_days + 1));
-  d["next_report_due"] = due;
-  d["stale"] = behind > 0;
+  const std::vector<View> views = o.views ? *o.views : declared_views(*store, nullptr);
+  HealthLevel worst = HealthLevel::healthy;
+  std::string message;
+  for (const auto& v : views)
+    for (const auto& ds : v.datasets) {
+      HealthLevel level = HealthLevel::healthy;
+      std::string part;
+      json one = dataset_freshness(*store, v, ds, o, today, now, level, part);
+      // The first dataset's facts also at the top, as the overview shows them.
+      if (d["datasets"].empty())
+        for (auto it = one.begin(); it != one.end(); ++it) d[it.key()] = it.value();
+      d["datasets"].push_back(one);
+      worst = std::max(worst, level);
+      message += (message.empty() ? "" : "; ") + part;
+    }
   r.detail["freshness"] = d;
-  const std::string facts = "newest report " + newest + ", expected " + month_text(expected) + " by " + today_text +
-                            " (grace " + std::to_string(o.grace_days) + " days)";
-  if (behind == 0) add_check(r, "freshness", HealthLevel::healthy, facts + ": fresh");
-  else
-    add_check(r, "freshness", behind == 1 ? HealthLevel::degraded : HealthLevel::failing,
-              facts + ": stale, " + std::to_string(behind) + (behind == 1 ? " report" : " reports") + " behind");
+  if (d["datasets"].empty()) {
+    add_check(r, "freshness", HealthLevel::healthy, "no views declared: freshness is not judged (see docs/views.md)");
+    return;
+  }
+  add_check(r, "freshness", worst, message + " (as of " + today_text + ", grace " + std::to_string(o.grace_days) + " days)");
 }
 
 void check_review(HealthReport& r, Store* store) {
@@ -248,12 +302,13 @@ void check_review(HealthReport& r, Store* store) {
     add_check(r, "review", HealthLevel::healthy, "no review queue");
     return;
   }
-  // Only current items: a pending item whose record a newer report has
-  // since replaced (is_current = 0) no longer waits for anyone.
-  const auto rows = store->query("SELECT COUNT(*) FROM review_queue WHERE status = 'pending' AND is_current = 1");
-  const int64_t pending = rows.empty() ? 0 : int_of(rows[0][0]);
+  // Only waiting items (read/review.h): a pending item whose record a newer
+  // report has since replaced (is_current = 0) is superseded.
+  const ReviewCounts counts = review_counts(*store);
+  const int64_t pending = counts.waiting;
   d["available"] = true;
   d["pending"] = pending;
+  d["superseded"] = counts.superseded;
   r.detail["review"] = d;
   if (pending == 0) add_check(r, "review", HealthLevel::healthy, "no records waiting for review");
   else
@@ -293,11 +348,20 @@ void check_sources(HealthReport& r, Store* store, const HealthOptions& o, Source
       d["changed"].push_back({{"name", s.name}, {"path", path}, {"sha256", s.sha256}, {"sha256_now", integrity.sha256_now}});
   }
   d["checked"] = checked;
+  // Inputs a person set aside: listed, not a problem in themselves.
+  json ignored = json::array();
+  std::string ignored_note;
+  for (const auto& i : ignored_inputs(*store)) {
+    ignored.push_back({{"name", i.name}, {"reason", i.reason}, {"decided_by", i.decided_by}, {"decided_at", i.decided_at}});
+    ignored_note += (ignored_note.empty() ? "; ignored: " : ", ") + i.name + " (" + i.reason + ")";
+  }
+  d["ignored"] = ignored;
   r.detail["sources"] = d;
   const size_t changed = d["changed"].size(), missing = d["missing"].size();
   if (!changed && !missing) {
     add_check(r, "sources", HealthLevel::healthy,
-              std::to_string(checked) + (checked == 1 ? " source" : " sources") + " unchanged since ingest");
+              std::to_string(checked) + (checked == 1 ? " source" : " sources") + " unchanged since ingest" +
+                  ignored_note);
     return;
   }
   std::string message;
@@ -311,7 +375,7 @@ void check_sources(HealthReport& r, Store* store, const HealthOptions& o, Source
                (missing == 1 ? " source file" : " source files") + " missing (" +
                d["missing"][0]["name"].get<std::string>() + (missing > 1 ? ", ..." : "") + ")";
   }
-  add_check(r, "sources", HealthLevel::degraded, message);
+  add_check(r, "sources", HealthLevel::degraded, message + ignored_note);
 }
 
 uintmax_t tree_size(const fs::path& dir) {

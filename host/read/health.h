@@ -6,7 +6,8 @@
 // read interface), plus the data directory and the source files themselves.
 #pragma once
 
-#include "read/cell_format.h"
+#include "run/cell_format.h"
+#include "run/views.h"
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,10 @@ const char* level_name(HealthLevel level);
 struct HealthOptions {
   std::filesystem::path data_dir;
   std::filesystem::path database;  // the embedded database, for disk use
-  std::string table_prefix = "housing_";  // the data tables' prefix (pipeline table_prefix)
+  std::string table_prefix;  // the data tables' prefix (pipeline table_prefix)
+  // The views whose datasets freshness judges: a given pipeline's; unset =
+  // every pipeline's as recorded in the store (read/datasets.h).
+  std::optional<std::vector<View>> views;
   // Days into a month after which the previous month's report must be in
   // (CREB publishes in the first days of each month).
   int grace_days = 7;

@@ -1,4 +1,5 @@
 #include "run/pipeline_runner.h"
+#include "run/review_state.h"
 #include "run/sink_admin.h"
 
 #include "run/logging.h"
@@ -39,10 +40,11 @@ void require(const std::string& plugin, const char* id, Fns... fns) {
 }
 
 struct OwnedInput {
-  std::string uri, path, display_name, sha256;
+  std::string uri, path, display_name, sha256, bookmark_key, bookmark_value;
   analytica_input view() const {
     return {sizeof(analytica_input), uri.c_str(), path.c_str(), display_name.c_str(),
-            sha256.empty() ? nullptr : sha256.c_str()};
+            sha256.empty() ? nullptr : sha256.c_str(), bookmark_key.empty() ? nullptr : bookmark_key.c_str(),
+            bookmark_key.empty() ? nullptr : bookmark_value.c_str()};
   }
 };
 
@@ -145,6 +147,11 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
       case ANALYTICA_KIND_SOURCE:
         stage->source = stage->instance->interface<analytica_source_v1>(ANALYTICA_SOURCE_V1);
         require(n, ANALYTICA_SOURCE_V1, stage->source.next);
+        // Sources read the store between inputs (a resuming source's bookmark).
+        stage->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
+                                              analytica_row_fn fn, void* user) {
+          return query_primary(sql, params, k, fn, user);
+        };
         sources_.push_back(std::move(stage));
         break;
       case ANALYTICA_KIND_EXTRACTOR: {
@@ -372,15 +379,26 @@ RunSummary PipelineRunner::run() {
   }
   raise(ANALYTICA_EVENT_RUN_END, "", "", summary.ok() ? "" : "run finished with failures", summary.records,
         summary.ok() ? ANALYTICA_OK : outcome);
+  if (validation_->enabled()) {
+    try {  // the one definition of "waiting" (run/review_state.h), through the primary sink
+      const ReviewBacklog backlog = count_review_backlog(primary_access().query);
+      summary.review_waiting = backlog.waiting;
+      summary.review_superseded = backlog.superseded;
+    } catch (const std::exception& e) {
+      logging::write(logging::Level::warn, "", std::string("cannot count review items: ") + e.what());
+    }
+  }
   logging::write(summary.ok() ? logging::Level::info : logging::Level::warn, "", "run finished",
                  {{"inputs", summary.inputs}, {"ingested", summary.ingested}, {"unchanged", summary.skipped},
-                  {"failed", summary.failed}, {"records", summary.records}});
+                  {"failed", summary.failed}, {"records", summary.records},
+                  {"review_waiting", summary.review_waiting}});
   logging::set_run_id("");
   return summary;
 }
 
 void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summary) {
-  OwnedInput input{str(raw.uri), str(raw.path), str(raw.display_name), ""};
+  OwnedInput input{str(raw.uri), str(raw.path), str(raw.display_name), "", str(raw.bookmark_key),
+                    str(raw.bookmark_value)};
   if (input.display_name.empty()) input.display_name = input.path;
   ++summary.inputs;
   raise(ANALYTICA_EVENT_SOURCE_START, input.display_name, "", "", 0, ANALYTICA_OK);

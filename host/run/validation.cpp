@@ -315,8 +315,9 @@ analytica_status Validation::report(const std::string& validator, uint64_t row, 
   if (reason && *reason) result.reasons.push_back(reason);
   if (values) {
     // The observed/expected of the first failure (or of the first report).
+    const bool first = inserted;  // (a structured binding cannot be captured in C++17)
     const auto take = [&](const analytica_value& v, std::string& into) {
-      if (v.type != ANALYTICA_NULL && (inserted || (!passed && into.empty()))) into = value_text(v);
+      if (v.type != ANALYTICA_NULL && (first || (!passed && into.empty()))) into = value_text(v);
     };
     take(values->observed, result.observed);
     take(values->expected, result.expected);

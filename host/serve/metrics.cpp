@@ -5,6 +5,7 @@
 // by plugin, live progress) if the pipeline runs that monitor.
 #include "serve/dashboard.h"
 
+#include "read/datasets.h"
 #include "read/runs.h"
 #include "read/store_facts.h"
 #include "run/store.h"
@@ -92,7 +93,6 @@ std::string Dashboard::metrics() {
   // Run history, from governance.
   std::map<std::string, PipelineRuns> runs;
   std::map<std::string, double> row_counts;
-  const std::string& prefix = options_.health.table_prefix;
   try {
     with_store([&](Store& store) {
       const auto recorded = recent_runs(store);
@@ -115,9 +115,7 @@ std::string Dashboard::metrics() {
           }
         }
       }
-      for (const auto& [t, n] : table_rows(store, {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
-                                                   ANALYTICA_T_SOURCES, ANALYTICA_T_LINEAGE_RECORDS,
-                                                   ANALYTICA_T_LINEAGE_CELLS, ANALYTICA_T_REVIEW}))
+      for (const auto& [t, n] : watched_table_rows(store, declared_views(store, pipeline_.get())))
         row_counts[t] = static_cast<double>(n);
     });
   } catch (const HttpError&) {

@@ -223,6 +223,21 @@ void Registry::write_source(const SourceVersion& s, const std::string& status, c
   store_.write(b);
 }
 
+// Why the input was set aside, or "" when it was not (or no one ever set
+// anything aside: the host creates ANALYTICA_T_IGNORED on first use, so a
+// failed read means none).
+std::string Registry::ignored_reason(const SourceVersion& s) const {
+  try {
+    const auto rows = store_.query("SELECT reason, decided_by FROM " ANALYTICA_T_IGNORED
+                                   " WHERE name = ? AND active = 1 AND (sha256 = '' OR sha256 = ?)",
+                                   {text(s.name), text(s.sha256)});
+    if (rows.empty()) return "";
+    return "ignored by " + rows[0][1].text + ": " + rows[0][0].text;
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 analytica_source_decision Registry::register_source(const analytica_input& input, std::string& sha256) {
   current_ = Current{};
   SourceVersion& s = current_.source;
@@ -233,6 +248,15 @@ analytica_source_decision Registry::register_source(const analytica_input& input
   s.first_seen = now_utc();
   s.run_id = run_id_;
   sha256 = s.sha256;
+
+  // Set aside by a person (`analytica sources ignore`): never extracted
+  // while the decision stands, and said so in the registry.
+  if (const std::string reason = ignored_reason(s); !reason.empty()) {
+    const std::optional<SourceVersion> seen = read_source(s.sha256);
+    write_source(seen ? *seen : s, "ignored", reason);
+    ++skipped_;
+    return ANALYTICA_SOURCE_SKIP;
+  }
 
   const std::optional<SourceVersion> known = read_source(s.sha256);
   if (known && known->status == "ingested") {

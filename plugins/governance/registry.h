@@ -65,6 +65,7 @@ class Registry {
   };
 
   std::optional<SourceVersion> read_source(const std::string& sha256) const;
+  std::string ignored_reason(const SourceVersion& s) const;
   void write_source(const SourceVersion& s, const std::string& status, const std::string& message);
   void write_run(const std::string& status, const std::string& ended_at, uint64_t records, const std::string& message);
   void write_quality(const std::string& sha256, const Quality& q);

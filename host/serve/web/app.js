@@ -327,12 +327,15 @@
           el('td', {text: c.name}), el('td', {class: 'wrap', text: c.message}))))));
       const fresh = h.freshness || {};
       const freshCard = el('section', {class: 'card', id: 'freshness'}, el('h2', null, 'Freshness'),
-        el('dl', {class: 'kv'},
-          el('dt', {text: 'newest report'}), el('dd', {id: 'newest-report', text: fresh.newest_report_month || '–'}),
-          el('dt', {text: 'expected'}), el('dd', {text: fresh.expected_report_month || '–'}),
-          el('dt', {text: 'reports behind'}), el('dd', {text: fresh.reports_behind ?? '–'}),
-          el('dt', {text: 'next report due'}), el('dd', {text: fresh.next_report_due || '–'}),
-          el('dt', {text: 'grace'}), el('dd', {text: (fresh.grace_days ?? '–') + ' days'})));
+        (fresh.datasets || []).length ? el('table', null, el('thead', null, el('tr', null,
+          ['dataset', 'newest', 'expected', 'behind', 'missing'].map((t) => el('th', {scope: 'col', text: t})))),
+        el('tbody', null, fresh.datasets.map((d) => el('tr', {dataset: {dataset: d.view + '/' + d.dataset}},
+          el('td', {text: d.view + ' / ' + d.dataset}),
+          el('td', {class: 'newest-period', text: d.newest_period || '–'}),
+          el('td', {text: d.expected_period || '–'}),
+          el('td', {class: 'num', text: d.periods_behind ?? '–'}),
+          el('td', {class: 'wrap', text: (d.missing_periods || []).join(', ') || 'none'})))))
+          : el('p', {class: 'muted', text: 'No views declared: freshness is not judged.'}));
       const progress = data.in_progress.map((p) => el('div', {class: 'card'},
         el('h2', null, `Run in progress: ${p.pipeline}`),
         el('p', null, `${p.sources_done} sources done · ${int(p.records)} records · ${p.source || ''}`)));
@@ -481,37 +484,152 @@
     view.replaceChildren(el('h1', null, 'Lineage'), el('div', {class: 'card'}, renderLineage(data, column)));
   }
 
+  // "showing 1–50 of 120" with previous/next links that keep the other
+  // query parameters.
+  function pager(id, offset, count, total, limit) {
+    const link = (to, text) => {
+      const q = new URLSearchParams(location.search);
+      q.set('offset', String(to));
+      return el('a', {href: location.pathname + '?' + q.toString(), class: 'pager-link', text});
+    };
+    return el('p', {class: 'pager muted', id},
+      count ? `showing ${offset + 1}–${offset + count} of ${total}` : `showing 0 of ${total}`,
+      offset > 0 ? [' · ', link(Math.max(0, offset - limit), '← previous')] : null,
+      offset + count < total ? [' · ', link(offset + count, 'next →')] : null);
+  }
+
   async function reviewPage(view) {
     const q = new URLSearchParams(location.search);
     const status = q.get('status') || 'pending';
-    const data = await getJSON('/api/review?' + new URLSearchParams({status}).toString());
+    const offset = Math.max(0, parseInt(q.get('offset') || '0', 10) || 0);
+    const limit = 50;
+    const data = await getJSON('/api/review?' + new URLSearchParams({status, offset, limit}).toString());
     if (!data.available) {
       view.replaceChildren(el('h1', null, 'Review queue'), el('div', {class: 'card'},
         el('p', {class: 'muted', text: 'No review queue in this store (no validators have run).'})));
       return;
     }
-    const statuses = ['pending', 'all', ...Object.keys(data.counts).filter((s) => s !== 'pending')];
+    const statuses = ['pending', 'superseded', 'all', 'auto_approved', 'approved', 'rejected'];
     const select = el('select', {id: 'review-status'}, statuses.map((s) => el('option', {value: s, text: s})));
     select.value = status;
     select.addEventListener('change', () => { location.search = '?status=' + encodeURIComponent(select.value); });
-    const counts = Object.entries(data.counts).map(([s, n]) => el('span', {class: 'badge ' + s, text: `${s}: ${n}`}));
+    const counts = [el('span', {class: 'badge pending', id: 'review-waiting', text: `waiting: ${data.waiting}`}),
+      el('span', {class: 'badge superseded', title: 'pending, but a newer report replaced the figures',
+        text: `superseded: ${data.superseded}`}),
+      ...Object.entries(data.counts).filter(([s]) => s !== 'pending')
+        .map(([s, n]) => el('span', {class: 'badge ' + s, text: `${s}: ${n}`}))];
     view.replaceChildren(el('h1', null, 'Review queue'),
       el('div', {class: 'card'}, el('div', {class: 'controls'}, el('label', null, 'Status ', select), ...counts),
         data.items.length ? sortableTable([
-          {label: 'id', value: (r) => r.id, num: true},
+          {label: 'id', value: (r) => r.id, num: true,
+            render: (r) => el('a', {href: '/review/item?id=' + r.id, class: 'review-item-link'}, String(r.id))},
           {label: 'table', value: (r) => r.table},
-          {label: 'record', value: (r) => r.key, render: (r) => el('a', {href: '/lineage?' + lineageURL(r.table, r.key)}, r.key)},
+          {label: 'record', value: (r) => r.key, render: (r) => el('a', {href: '/review/item?id=' + r.id}, r.key)},
           {label: 'report', value: (r) => r.source || r.source_sha256},
-          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status, text: r.status})},
+          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status,
+            text: r.status === 'pending' && !r.current ? 'superseded' : r.status})},
           {label: 'confidence', value: (r) => r.confidence, render: (r) => (r.confidence === null ? '–' : (r.confidence * 100).toFixed(0) + '%'), num: true},
           {label: 'reasons', value: (r) => r.reasons, render: (r) => el('td', {class: 'wrap', text: r.reasons || ''})},
-        ], data.items) : el('p', {class: 'muted', text: 'Nothing to review.'})),
-      el('p', {class: 'muted', text: 'Read-only: decide with `analytica review`.'}));
+        ], data.items) : el('p', {class: 'muted', text: 'Nothing to review.'}),
+        pager('review-pager', offset, data.items.length, data.total, limit)),
+      el('p', {class: 'muted', text: 'Open an item to see its checks, crops and history, and to decide it.'}));
+  }
+
+  function cookie(name) {
+    for (const part of document.cookie.split(';')) {
+      const [k, ...v] = part.trim().split('=');
+      if (k === name) return v.join('=');
+    }
+    return '';
+  }
+
+  const shellQuote = (s) => "'" + String(s).replace(/'/g, "'\\''") + "'";
+
+  async function reviewItemPage(view) {
+    const id = parseInt(new URLSearchParams(location.search).get('id') || '', 10);
+    if (!(id > 0)) throw new Error('No review item given (?id=N).');
+    const item = await getJSON('/api/review/' + id);
+    const failed = item.checks.filter((c) => c.passed !== 1);
+    const flagged = new Set(failed.map((c) => c.column_name).filter((c) => c));
+    const record = item.record && typeof item.record === 'object' ? item.record : {};
+    const prev = item.previous && item.previous.record && typeof item.previous.record === 'object' ? item.previous.record : null;
+    const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'number' ? decFmt.format(v).replace(/\.00$/, '') : String(v));
+    const state = item.waiting ? 'waits for review' : item.superseded ? 'superseded by a newer report (waits for no one)' : item.status;
+
+    const figures = el('table', {id: 'review-record'}, el('thead', null, el('tr', null,
+      ['column', 'this report', prev ? 'previous report' : null].filter((t) => t).map((t) => el('th', {scope: 'col', text: t})))),
+    el('tbody', null, Object.keys(record).map((k) => el('tr', {class: flagged.has(k) ? 'flagged' : null, dataset: {column: k}},
+      el('td', {text: k}), el('td', {class: 'num', text: show(record[k])}),
+      prev ? el('td', {class: 'num' + (prev[k] !== record[k] ? ' changed' : ''), text: show(prev[k])}) : null))));
+
+    const checks = failed.length ? el('table', {id: 'review-checks'}, el('thead', null, el('tr', null,
+      ['check', 'column', 'observed', 'expected', 'reason'].map((t) => el('th', {scope: 'col', text: t})))),
+    el('tbody', null, failed.map((c) => el('tr', null, el('td', {text: c.check_name}), el('td', {text: c.column_name || '–'}),
+      el('td', {class: 'num observed', text: c.observed || '–'}), el('td', {class: 'num expected', text: c.expected || '–'}),
+      el('td', {class: 'wrap', text: c.reason || ''})))))
+      : el('p', {class: 'muted', text: 'No failed checks (the record waits for its extraction confidence).'});
+
+    const cellsWithPage = new Set((item.lineage.cells || []).filter((c) => c.page > 0).map((c) => c.column));
+    const cropColumns = [...flagged].filter((c) => cellsWithPage.has(c));
+    const crops = el('div', {class: 'crops'}, cropColumns.length ? cropColumns.map((c) => el('figure', null,
+      el('img', {class: 'crop flagged', alt: `${c} on the page`, loading: 'lazy',
+        src: '/api/crop?' + new URLSearchParams({table: item.table_name, key: item.record_key, column: c,
+          source: item.source_sha256}).toString()}),
+      el('figcaption', {text: c}))) : el('p', {class: 'muted', text: 'No page position recorded for the flagged cells.'}));
+
+    const audit = item.audit.length ? el('table', {id: 'review-audit'}, el('thead', null, el('tr', null,
+      ['when', 'decision', 'was', 'by', 'reason'].map((t) => el('th', {scope: 'col', text: t})))),
+    el('tbody', null, item.audit.map((a) => el('tr', null, el('td', {text: a.decided_at}), el('td', {text: a.decision}),
+      el('td', {text: a.previous_status}), el('td', {text: a.decided_by}), el('td', {class: 'wrap', text: a.reason || ''})))))
+      : el('p', {class: 'muted', id: 'review-audit-empty', text: 'No decision yet.'});
+
+    const cli = el('code', {id: 'review-cli', text: `analytica review approve ${id} --reason ${shellQuote('checked against the PDF')}` +
+      `   |   analytica review reject ${id} --reason ${shellQuote('why it is wrong')}`});
+    const result = el('p', {id: 'review-result', role: 'status'});
+    let form = null;
+    if (item.decisions) {
+      const secret = el('input', {type: 'password', id: 'review-secret', autocomplete: 'off', placeholder: 'review secret'});
+      const reason = el('textarea', {id: 'review-reason', rows: 2, placeholder: 'reason (required to reject)'});
+      const send = async (decision) => {
+        result.textContent = '…';
+        const res = await fetch(`/api/review/${id}/decision`, {method: 'POST', credentials: 'same-origin',
+          headers: {'Content-Type': 'application/json', 'X-Analytica-CSRF': cookie('analytica_csrf'), Accept: 'application/json'},
+          body: JSON.stringify({decision, reason: reason.value, secret: secret.value})});
+        let body = null;
+        try { body = await res.json(); } catch (e) { body = null; }
+        if (!res.ok) {
+          result.className = 'error';
+          result.textContent = (body && body.error) || `${res.status}`;
+          result.dataset.status = String(res.status);
+          return;
+        }
+        result.className = '';
+        result.dataset.status = '200';
+        result.textContent = `${body.status} by ${body.decided_by}`;
+        setTimeout(() => location.reload(), 300);
+      };
+      form = el('form', {id: 'review-decision', onsubmit: (e) => e.preventDefault()},
+        el('label', null, 'Secret ', secret), el('label', null, 'Reason ', reason),
+        el('button', {type: 'button', id: 'review-approve', onclick: () => send('approve')}, 'Approve'),
+        el('button', {type: 'button', id: 'review-reject', onclick: () => send('reject')}, 'Reject'));
+    }
+    const source = item.lineage.source ? item.lineage.source.name : item.source_sha256;
+    view.replaceChildren(el('h1', null, `Review item ${id} `, el('span', {class: 'badge ' + item.status, id: 'review-state', text: state})),
+      el('p', null, el('a', {href: '/review'}, '← review queue'), ` · ${item.table_name} · ${item.record_key} · report ${source}`,
+        ` · confidence ${item.confidence === null ? '–' : (item.confidence * 100).toFixed(0) + '%'}`),
+      el('section', {class: 'card'}, el('h2', null, 'Failed checks: observed against expected'), checks),
+      el('section', {class: 'card'}, el('h2', null, 'Flagged cells on the page'), crops),
+      el('section', {class: 'card'}, el('h2', null, 'Figures' + (item.previous ? ` (previous report: item ${item.previous.id}, ${item.previous.source || item.previous.source_sha256}, ${item.previous.status})` : '')), figures),
+      el('section', {class: 'card'}, el('h2', null, 'Decision history'), audit),
+      el('section', {class: 'card'}, el('h2', null, 'Decide'), form,
+        el('p', {class: 'muted'}, item.decisions ? 'The secret is printed by `analytica serve` on start. Or on the command line: '
+          : 'This server takes no decisions from the browser. On the command line: '), cli, result));
   }
 
   // ------------------------------------------------------------- start
 
-  const pages = {'/': ['overview', overviewPage], '/lineage': ['lineage', lineagePage], '/review': ['review', reviewPage]};
+  const pages = {'/': ['overview', overviewPage], '/lineage': ['lineage', lineagePage], '/review': ['review', reviewPage],
+    '/review/item': ['review-item', reviewItemPage]};
 
   // The declared views become pages /view/<id> (and /market, /view/market).
   async function addViewLinks() {
