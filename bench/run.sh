@@ -35,9 +35,10 @@ want() { [[ " $ONLY " == *" $1 "* ]]; }
 step() {  # name, command...
   local name=$1; shift
   echo; echo "== $name"
-  local out; out=$("$@" 2>&1 | tee /dev/stderr); local rc=${PIPESTATUS[0]}
+  local log="$WORK/${name// /_}.log"
+  "$@" 2>&1 | tee "$log"; local rc=${PIPESTATUS[0]}
   (( rc == 0 )) || status=1
-  while IFS= read -r line; do results+=("$line"); done < <(grep '^RESULT' <<<"$out")
+  while IFS= read -r line; do results+=("$line"); done < <(grep '^RESULT' "$log")
 }
 
 if want single; then
