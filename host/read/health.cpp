@@ -187,10 +187,13 @@ void check_runs(HealthReport& r, Store* store, double now) {
 }
 
 // "YYYY-MM" -> months since year 0, "YYYY" -> the year; -1 otherwise.
+// A yearly dataset may name its period by year or by the month surveyed
+// ("2022-10"): the year counts.
 int period_index(const std::string& period, bool yearly) {
   if (!yearly) return month_index(period);
-  if (period.size() != 4 || period.find_first_not_of("0123456789") != std::string::npos) return -1;
-  return std::stoi(period);
+  const std::string year = period.size() == 7 && month_index(period) >= 0 ? period.substr(0, 4) : period;
+  if (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(year);
 }
 
 std::string period_text(int index, bool yearly) { return yearly ? std::to_string(index) : month_text(index); }
@@ -217,8 +220,20 @@ json dataset_freshness(Store& store, const View& view, const Dataset& ds, const 
             {"expected_period", period_text(expected, yearly)}};
   const std::string source = !ds.validated.empty() && store.has_table(ds.validated) ? ds.validated : ds.table;
   std::vector<int> periods;
+  // The dataset's fixed filters narrow what counts (one table may hold
+  // several datasets).
+  std::string where;
+  std::vector<Cell> params;
+  for (auto it = ds.where.begin(); it != ds.where.end(); ++it) {
+    where += (where.empty() ? " WHERE " : " AND ") + quoted_name(it.key()) + " = ?";
+    params.push_back(it->is_string() ? Cell::of(it->get<std::string>())
+                     : it->is_number_integer() ? Cell::of(it->get<int64_t>())
+                                               : Cell::of(it->get<double>()));
+  }
   if (store.has_table(source))
-    for (const auto& row : store.query("SELECT DISTINCT " + quoted_name(ds.period_column) + " FROM " + quoted_name(source))) {
+    for (const auto& row : store.query("SELECT DISTINCT " + quoted_name(ds.period_column) + " FROM " +
+                                           quoted_name(source) + where,
+                                       params)) {
       const int i = period_index(cell_text(row[0]), yearly);
       if (i >= 0) periods.push_back(i);
     }

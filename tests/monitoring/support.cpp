@@ -100,7 +100,10 @@ fs::path DataDir::report_path(const std::string& month) const {
 }
 
 void DataDir::write_pipeline(const nlohmann::json& monitors) {
-  const nlohmann::json p = {
+  // The shipped CREB pipeline's views (the Market page) and review block.
+  const nlohmann::json shipped =
+      nlohmann::json::parse(read_text(std::filesystem::path(SOURCE_DIR) / "config/pipelines/creb.json"));
+  nlohmann::json p = {
       {"name", "creb"},
       {"table_prefix", "housing_"},
       {"sources", {{{"plugin", "source_directory"}, {"settings", {{"path", "${data_dir}/inbox"}, {"pattern", "*.pdf"}}}}}},
@@ -108,6 +111,8 @@ void DataDir::write_pipeline(const nlohmann::json& monitors) {
       {"validators", nlohmann::json::array()},
       {"sinks", {{{"plugin", "sink_sqlite"}, {"settings", {{"path", "${database}"}}}}}},
       {"monitors", monitors}};
+  p["views"] = shipped["views"];
+  p["review"] = shipped["review"];
   write_text(pipeline, p.dump(2));
 }
 
@@ -150,6 +155,7 @@ Server::Server(const fs::path& data_dir, const std::vector<std::string>& extra_a
     line.append(buf, static_cast<size_t>(n));
   }
   close(out[0]);
+  line = line.substr(0, line.find('\n'));  // more lines follow (the review secret)
   const size_t colon = line.rfind(':');
   if (line.find("listening on http://127.0.0.1:") == std::string::npos || colon == std::string::npos) {
     stop();
