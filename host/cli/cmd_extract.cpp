@@ -160,7 +160,14 @@ int cmd_extract(CommandContext& ctx) {
   analytica_extractor_v1 api{};
   int32_t best = 0;
   for (const auto& p : candidates) {
-    auto inst = std::make_unique<PluginInstance>(p, complete_settings(*p, json::object(), "defaults", p->name()), "");
+    json settings;
+    try {
+      settings = complete_settings(*p, json::object(), "defaults", p->name());
+    } catch (const UserError&) {
+      if (vm->count("extractor")) throw;
+      continue;  // an extractor that cannot run without settings is not probed
+    }
+    auto inst = std::make_unique<PluginInstance>(p, settings, "");
     const auto table = inst->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
     const int32_t score = table.probe ? table.probe(inst->self(), &input) : 0;
     if (score > best || (vm->count("extractor") && !chosen)) {

@@ -6,6 +6,7 @@
 // status, and per column the value, page, box and confidence. Reads the
 // governance tables through the store's sink, so it works on any backend.
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "run/cell_format.h"
 #include "read/lineage.h"
 #include "run/store.h"
@@ -34,14 +35,6 @@ json typed(const Cell& value, const std::string& type) {
   }
   return text;
 }
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
 
 // The answer of read/lineage.h as the command's JSON.
 json record_json(const RecordLineage& rec) {

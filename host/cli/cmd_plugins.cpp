@@ -71,6 +71,7 @@ int cmd_plugins(CommandContext& ctx) {
       std::cout << all.dump(2) << "\n";
     } else {
       if (all.empty()) std::cout << "no plugins found\n";
+      else std::cout << "NAME" << std::string(18, ' ') << "KIND" << std::string(8, ' ') << "VERSION  DESCRIPTION\n";
       for (const auto& p : all) {
         if (p.contains("error")) {
           std::cout << "REFUSED  " << p["error"].get<std::string>() << "\n";

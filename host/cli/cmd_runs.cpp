@@ -6,6 +6,7 @@
 // configuration hash, every plugin's name, version and file SHA-256, and
 // the schema changes the run detected.
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "read/runs.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -21,13 +22,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
-
-template <typename T>
-json opt(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
 json quality_json(const std::optional<RunQuality>& quality) {
   if (!quality) return nullptr;
   const RunQuality& q = *quality;
@@ -35,14 +29,14 @@ json quality_json(const std::optional<RunQuality>& quality) {
               {"cells", q.cells},
               {"null_cells", q.null_cells},
               {"scored_cells", q.scored_cells},
-              {"confidence", {{"min", opt(q.confidence_min)}, {"mean", opt(q.confidence_mean)}, {"max", opt(q.confidence_max)}}},
+              {"confidence", {{"min", json_or_null(q.confidence_min)}, {"mean", json_or_null(q.confidence_mean)}, {"max", json_or_null(q.confidence_max)}}},
               {"confidence_buckets",
                {{"lt_0.50", q.conf_lt_50}, {"0.50_0.80", q.conf_50_80}, {"0.80_0.95", q.conf_80_95}, {"ge_0.95", q.conf_ge_95}}}};
   if (q.validated)
-    out["validation"] = {{"approved", opt(q.approved)},
-                         {"auto_approved", opt(q.auto_approved)},
-                         {"pending", opt(q.pending)},
-                         {"rejected", opt(q.rejected)}};
+    out["validation"] = {{"approved", json_or_null(q.approved)},
+                         {"auto_approved", json_or_null(q.auto_approved)},
+                         {"pending", json_or_null(q.pending)},
+                         {"rejected", json_or_null(q.rejected)}};
   else
     out["validation"] = "not validated";
   return out;
@@ -55,8 +49,8 @@ json schema_changes_json(const std::vector<SchemaChange>& changes) {
     out.push_back({{"table", c.table},
                    {"kind", c.kind},
                    {"outcome", c.outcome},
-                   {"from_version", opt(c.from_version)},
-                   {"to_version", opt(c.to_version)},
+                   {"from_version", json_or_null(c.from_version)},
+                   {"to_version", json_or_null(c.to_version)},
                    {"diff", diff.is_discarded() ? json(c.diff) : diff}});
   }
   return out;
@@ -82,10 +76,10 @@ int cmd_runs(CommandContext& ctx) {
                 {"pipeline", r.pipeline},
                 {"status", r.status},
                 {"started_at", r.started_at},
-                {"ended_at", opt(r.ended_at)},
+                {"ended_at", json_or_null(r.ended_at)},
                 {"sources", {{"ingested", r.sources_ingested}, {"unchanged", r.sources_unchanged}, {"failed", r.sources_failed}}},
                 {"records", r.records},
-                {"message", opt(r.message)},
+                {"message", json_or_null(r.message)},
                 {"config_sha256", r.config_sha256},
                 {"plugins", plugins.is_discarded() ? json::array() : plugins}};
     run["quality"] = quality_json(run_quality(store, r.run_id));

@@ -32,11 +32,6 @@ std::string recorded_text(const Cell& c) {
   return analytica::value_text(value_of(c));
 }
 
-std::optional<double> opt_real(const Cell& c) {
-  if (c.type == ANALYTICA_INT64 || c.type == ANALYTICA_DOUBLE) return cell_number(c);
-  return std::nullopt;
-}
-
 // Whether the lineage cells carry their values (stores written before they did not).
 bool cells_have_value(Store& store) {
   try {
@@ -100,7 +95,7 @@ std::optional<LineageValidation> validation_of(Store& store, bool have_reviews, 
   if (rows.empty()) return std::nullopt;
   LineageValidation v;
   v.status = cell_text(rows[0][0]);
-  v.confidence = opt_real(rows[0][1]);
+  v.confidence = cell_opt_number(rows[0][1]);
   if (rows[0][2].type != ANALYTICA_NULL) v.reasons = cell_text(rows[0][2]);
   return v;
 }
@@ -114,7 +109,7 @@ LineageCell cell_of(const Store::Row& c, bool with_value) {
   cell.y0 = cell_number(c[3]);
   cell.x1 = cell_number(c[4]);
   cell.y1 = cell_number(c[5]);
-  cell.confidence = opt_real(c[6]);
+  cell.confidence = cell_opt_number(c[6]);
   cell.value_recorded = with_value;
   if (with_value) cell.value = c[7];
   return cell;

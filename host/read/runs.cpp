@@ -14,30 +14,9 @@ const char* const kRunColumns =
     "SELECT run_id, pipeline, status, started_at, ended_at, sources_ingested, sources_skipped, sources_failed, "
     "records, config_sha256, plugins, message FROM " ANALYTICA_T_RUNS;
 
-std::optional<std::string> opt_text(const Cell& c) {
-  if (c.type == ANALYTICA_NULL) return std::nullopt;
-  return cell_text(c);
-}
-
 std::optional<int64_t> opt_int(const Cell& c) {
   if (c.type == ANALYTICA_NULL) return std::nullopt;
-  return static_cast<int64_t>(cell_number(c));
-}
-
-std::optional<double> opt_real(const Cell& c) {
-  if (c.type == ANALYTICA_INT64 || c.type == ANALYTICA_DOUBLE) return cell_number(c);
-  return std::nullopt;
-}
-
-int64_t int_of(const Cell& c) {
-  if (c.type == ANALYTICA_TEXT) {
-    try {
-      return std::stoll(c.text);
-    } catch (...) {
-      return 0;
-    }
-  }
-  return static_cast<int64_t>(cell_number(c));
+  return cell_int(c);
 }
 
 RunRecord run_of(const Store::Row& r) {
@@ -46,14 +25,14 @@ RunRecord run_of(const Store::Row& r) {
   run.pipeline = cell_text(r[1]);
   run.status = cell_text(r[2]);
   run.started_at = cell_text(r[3]);
-  run.ended_at = opt_text(r[4]);
-  run.sources_ingested = int_of(r[5]);
-  run.sources_unchanged = int_of(r[6]);
-  run.sources_failed = int_of(r[7]);
-  run.records = int_of(r[8]);
+  run.ended_at = cell_opt_text(r[4]);
+  run.sources_ingested = cell_int(r[5]);
+  run.sources_unchanged = cell_int(r[6]);
+  run.sources_failed = cell_int(r[7]);
+  run.records = cell_int(r[8]);
   run.config_sha256 = cell_text(r[9]);
   run.plugins = cell_text(r[10]);
-  run.message = opt_text(r[11]);
+  run.message = cell_opt_text(r[11]);
   return run;
 }
 
@@ -108,9 +87,9 @@ std::optional<RunQuality> run_quality(Store& store, const std::string& run_id) {
   q.cells = r[1].i;
   q.null_cells = r[2].i;
   q.scored_cells = r[3].i;
-  q.confidence_min = opt_real(r[4]);
-  q.confidence_mean = opt_real(r[5]);
-  q.confidence_max = opt_real(r[6]);
+  q.confidence_min = cell_opt_number(r[4]);
+  q.confidence_mean = cell_opt_number(r[5]);
+  q.confidence_max = cell_opt_number(r[6]);
   q.conf_lt_50 = r[7].i;
   q.conf_50_80 = r[8].i;
   q.conf_80_95 = r[9].i;

@@ -18,11 +18,6 @@ const char* const kSourceColumns =
     "SELECT sha256, uri, path, name, size, version, first_seen, last_seen, status, message, run_id, supersedes, "
     "superseded_by FROM " ANALYTICA_T_SOURCES;
 
-std::optional<std::string> opt_text(const Cell& c) {
-  if (c.type == ANALYTICA_NULL) return std::nullopt;
-  return cell_text(c);
-}
-
 SourceRecord source_of(const Store::Row& r) {
   SourceRecord s;
   s.sha256 = cell_text(r[0]);
@@ -34,10 +29,10 @@ SourceRecord source_of(const Store::Row& r) {
   s.first_seen = cell_text(r[6]);
   s.last_seen = cell_text(r[7]);
   s.status = cell_text(r[8]);
-  s.message = opt_text(r[9]);
-  s.run_id = opt_text(r[10]);
-  s.supersedes = opt_text(r[11]);
-  s.superseded_by = opt_text(r[12]);
+  s.message = cell_opt_text(r[9]);
+  s.run_id = cell_opt_text(r[10]);
+  s.supersedes = cell_opt_text(r[11]);
+  s.superseded_by = cell_opt_text(r[12]);
   return s;
 }
 

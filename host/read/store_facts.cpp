@@ -7,6 +7,8 @@
 
 #include <analytica_store.h>
 
+#include <algorithm>
+
 namespace analytica {
 
 namespace {
@@ -90,6 +92,25 @@ std::vector<std::pair<std::string, int64_t>> table_rows(Store& store, const std:
     out.emplace_back(t, rows.empty() ? 0 : static_cast<int64_t>(cell_number(rows[0][0])));
   }
   return out;
+}
+
+std::vector<std::pair<std::string, int64_t>> watched_table_rows(Store& store, const std::vector<View>& views) {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& t) {
+    if (!t.empty() && std::find(names.begin(), names.end(), t) == names.end()) names.push_back(t);
+  };
+  for (const auto& v : views)
+    for (const auto& d : v.datasets) add(d.table);
+  if (names.empty() && store.admin().supported()) {
+    try {
+      return store.admin().tables();
+    } catch (const std::exception&) {
+      // Fall back to governance's tables below.
+    }
+  }
+  for (const char* t : {ANALYTICA_T_SOURCES, ANALYTICA_T_LINEAGE_RECORDS, ANALYTICA_T_LINEAGE_CELLS, ANALYTICA_T_REVIEW})
+    add(t);
+  return table_rows(store, names);
 }
 
 }  // namespace analytica

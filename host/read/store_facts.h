@@ -6,6 +6,8 @@
 #ifndef ANALYTICA_HOST_READ_STORE_FACTS_H
 #define ANALYTICA_HOST_READ_STORE_FACTS_H
 
+#include "run/views.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -42,8 +44,14 @@ StoreFacts store_facts(Store& store, bool thorough);
 // nullopt when the sink does not offer the check (*why says why).
 std::optional<std::vector<std::string>> store_integrity(Store& store, bool thorough, std::string* why = nullptr);
 
-// Rows per table, for the tables among `names` that exist ("" rows: skip).
+// Rows per table, for the tables among `names` that exist.
 std::vector<std::pair<std::string, int64_t>> table_rows(Store& store, const std::vector<std::string>& names);
+
+// Row counts of the tables people watch: each declared dataset's table (in
+// declaration order, once each), then governance's sources, lineage and
+// the review queue. Without declared datasets, every table the sink lists
+// (analytica.sink.admin/1), else governance's alone.
+std::vector<std::pair<std::string, int64_t>> watched_table_rows(Store& store, const std::vector<View>& views);
 
 }  // namespace analytica
 

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace analytica {
@@ -37,6 +39,30 @@ inline double cell_number(const Cell& c) {
   if (c.type == ANALYTICA_INT64) return static_cast<double>(c.i);
   if (c.type == ANALYTICA_DOUBLE) return c.d;
   return 0;
+}
+
+// The cell as text, or nullopt for NULL.
+inline std::optional<std::string> cell_opt_text(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return std::nullopt;
+  return cell_text(c);
+}
+
+// The cell as a number, or nullopt for text and NULL.
+inline std::optional<double> cell_opt_number(const Cell& c) {
+  if (c.type == ANALYTICA_INT64 || c.type == ANALYTICA_DOUBLE) return cell_number(c);
+  return std::nullopt;
+}
+
+// The cell as an integer: numbers truncated, decimal text parsed; 0 otherwise.
+inline int64_t cell_int(const Cell& c) {
+  if (c.type == ANALYTICA_TEXT) {
+    try {
+      return std::stoll(c.text);
+    } catch (...) {
+      return 0;
+    }
+  }
+  return static_cast<int64_t>(cell_number(c));
 }
 
 }  // namespace analytica

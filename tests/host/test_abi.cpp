@@ -57,6 +57,7 @@ TEST_CASE("a library without the entry symbol is refused", "[abi]") {
 TEST_CASE("plugins list shows loaded plugins and the refused ones with their reason", "[abi][cli]") {
   const auto r = run_cli({"plugins", "list"});
   CHECK(r.status == 1);  // some test plugins are refused on purpose
+  CHECK(r.out.rfind("NAME ", 0) == 0);  // a header row first
   CHECK(r.out.find("test_c_extractor") != std::string::npos);
   CHECK(r.out.find("governance") != std::string::npos);
   CHECK(r.out.find("REFUSED") != std::string::npos);

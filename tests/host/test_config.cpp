@@ -114,5 +114,22 @@ TEST_CASE("every command has --help and unknown commands fail", "[cli]") {
   CHECK(v.out.find("plugin ABI 1.") != std::string::npos);
   const auto bad = run_cli({"frobnicate"});
   CHECK(bad.status == 2);
-  CHECK(bad.err == "analytica: unknown command 'frobnicate' (see analytica --help)\n");
+  CHECK(bad.err == "analytica: unknown command 'frobnicate' (see analytica help)\n");
+  // A near miss is named; `help` lists the commands or shows one command's options.
+  const auto near = run_cli({"lineag"});
+  CHECK(near.status == 2);
+  CHECK(near.err == "analytica: unknown command 'lineag'; did you mean 'lineage'? (see analytica help)\n");
+  const auto help = run_cli({"help"});
+  CHECK(help.status == 0);
+  CHECK(help.out.find("Commands:") != std::string::npos);
+  const auto one = run_cli({"help", "extract"});
+  CHECK(one.status == 0);
+  CHECK(one.out.find("Usage: analytica extract FILE") != std::string::npos);
+  CHECK(one.out.find("--file") == std::string::npos);  // a positional argument is not an option
+  CHECK(run_cli({"help", "extrct"}).err.find("did you mean 'extract'?") != std::string::npos);
+  // Errors name a missing positional argument as the usage line does, never as its internal option.
+  const auto missing = run_cli({"run"});
+  CHECK(missing.status == 2);
+  CHECK(missing.err.find("missing PIPELINE") != std::string::npos);
+  CHECK(missing.err.find("--pipeline") == std::string::npos);
 }

@@ -46,9 +46,10 @@ struct Corpus {
   std::vector<std::pair<std::string, std::string>> masks;  // (text, label), longest first
   std::vector<CliResult> runs;
 
-  CliResult cli(const std::vector<std::string>& args) const {
+  // analytica ARGS on this store (or on the data directory `data`).
+  CliResult cli(const std::vector<std::string>& args, const fs::path& data = {}) const {
     std::vector<std::string> words = {exe(), "--plugin-dir", plugin_dir(), "--log-file", "", "--log-level", "warn",
-                                      "--data-dir", dir.path.string()};
+                                      "--data-dir", (data.empty() ? dir.path : data).string()};
     words.insert(words.end(), args.begin(), args.end());
     return run_shell(shell_command(words, "ANALYTICA_CONFIG= ANALYTICA_PLUGIN_PATH="));
   }
@@ -177,9 +178,20 @@ TEST_CASE("transcript: the runs that built the store", "[transcript]") {
   check_golden("run", text);
 }
 
+TEST_CASE("transcript: a run on an empty inbox warns", "[transcript]") {
+  const Corpus& c = corpus();
+  TempDir empty;
+  fs::create_directories(empty / "inbox");
+  const std::vector<std::string> args = {"run", std::string(SOURCE_DIR) + "/config/pipelines/creb.json"};
+  std::string text = transcript(args, c.cli(args, empty.path));
+  replace_all(text, empty.path.string(), "<empty>");
+  check_golden("run-empty-inbox", text);
+}
+
 TEST_CASE("transcript: runs", "[transcript]") {
   check_command("runs", {"runs"});
   check_command("runs-json", {"runs", "--json", "--limit", "2"});
+  check_command("runs-limit", {"runs", "--limit", "2"});  // a cut list says "showing N of M"
 }
 
 TEST_CASE("transcript: sources", "[transcript]") {
@@ -203,9 +215,26 @@ TEST_CASE("transcript: db check", "[transcript]") {
   check_command("db-check-json", {"db", "check", "--json"});
 }
 
+TEST_CASE("transcript: extract as CSV, one file per table", "[transcript]") {
+  const Corpus& c = corpus();
+  const std::string feb = c.report("2024-02").string();
+  check_command("extract-csv-several", {"extract", feb, "--extractor", "extractor_creb", "--format", "csv"});
+  const std::vector<std::string> args = {"extract", feb, "--extractor", "extractor_creb", "--format", "csv",
+                                         "--provenance", "--out", (c.dir / "csv").string()};
+  std::string text = transcript(args, c.cli(args));
+  text += "--- document.csv\n" + c.mask(read_text(c.dir / "csv" / "document.csv"));
+  check_golden("extract-csv-out", text);
+}
+
+TEST_CASE("transcript: help", "[transcript]") {
+  check_command("help-lineage", {"help", "lineage"});
+  check_command("help-near-miss", {"help", "linage"});
+}
+
 TEST_CASE("transcript: errors people see", "[transcript]") {
   check_command("error-unknown-command", {"runz"});
   check_command("error-lineage-no-table", {"lineage"});
+  check_command("error-run-no-pipeline", {"run"});
   check_command("error-lineage-unknown-table", {"lineage", "no_such_table", "id=1"});
   check_command("error-db-action", {"db", "fix"});
   check_command("error-impact-unknown", {"impact", "/no/such/file.pdf"});
