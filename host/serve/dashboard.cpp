@@ -100,7 +100,6 @@ HealthReport Dashboard::health() {
 json Dashboard::overview() {
   json out = {{"health", health().to_json()}, {"generated_at", now_iso8601()}};
   json runs = json::array(), tables = json::array();
-  const std::string& prefix = options_.health.table_prefix;
   try {
     with_store([&](Store& store) {
       for (const auto& r : recent_runs(store, 20)) {
@@ -116,8 +115,7 @@ json Dashboard::overview() {
         if (const auto d = r.duration_seconds()) run["duration_seconds"] = *d;
         runs.push_back(run);
       }
-      for (const auto& [t, n] : table_rows(store, {prefix + "document", prefix + "city_monthly", prefix + "district_monthly",
-                                                   ANALYTICA_T_SOURCES, ANALYTICA_T_LINEAGE_CELLS, ANALYTICA_T_REVIEW}))
+      for (const auto& [t, n] : watched_table_rows(store, declared_views(store, pipeline_.get())))
         tables.push_back({{"table", t}, {"rows", n}});
     });
   } catch (const HttpError&) {
