@@ -21,7 +21,13 @@ int cmd_run(CommandContext& ctx) {
   const RunSummary s = runner.run();
   std::cout << "run " << s.run_id << " (" << pipeline.name << "): " << s.inputs << " input(s), " << s.ingested
             << " ingested, " << s.skipped << " unchanged, " << s.failed << " failed; " << s.records
-            << " records written\n";
+            << " records written";
+  if (s.review_waiting >= 0)
+    std::cout << "; " << s.review_waiting << (s.review_waiting == 1 ? " record waits" : " records wait")
+              << " for review"
+              << (s.review_superseded > 0 ? " (" + std::to_string(s.review_superseded) + " superseded)" : "")
+              << (s.review_waiting > 0 ? " (analytica review list)" : "");
+  std::cout << "\n";
   for (const auto& f : s.failures) std::cerr << "analytica: " << f << "\n";
   if (s.cancelled) std::cerr << "analytica: run cancelled\n";
   return s.ok() ? 0 : 1;

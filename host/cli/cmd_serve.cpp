@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 namespace analytica {
@@ -45,9 +46,21 @@ int cmd_serve(CommandContext& ctx) {
 
   Dashboard dashboard(options);
   DashboardServer server(dashboard);
+  // Review decisions from the browser need this secret (and a page of this
+  // server: http.cpp checks Origin and a SameSite cookie token).
+  const char* env_secret = std::getenv("ANALYTICA_REVIEW_SECRET");
+  const bool chosen = env_secret && *env_secret;
+  const std::string secret = chosen ? std::string(env_secret) : DashboardServer::random_secret();
+  server.set_review_secret(secret);
   const int bound = server.bind(host, port);
   const std::string shown_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   std::cout << "analytica serve: listening on http://" << shown_host << ":" << bound << "/" << std::endl;
+  if (chosen)
+    std::cout << "analytica serve: review decisions in the browser take the secret in ANALYTICA_REVIEW_SECRET"
+              << std::endl;
+  else
+    std::cout << "analytica serve: review decisions in the browser take the secret " << secret
+              << " (set ANALYTICA_REVIEW_SECRET to choose one)" << std::endl;
   logging::write(logging::Level::info, "serve", "listening", {{"host", host}, {"port", bound}});
   server.serve([] { return g_cancelled.load(); });
   logging::write(logging::Level::info, "serve", "stopped");

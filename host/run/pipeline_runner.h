@@ -21,6 +21,9 @@ struct RunSummary {
   std::string run_id;
   uint64_t inputs = 0, ingested = 0, skipped = 0, failed = 0, records = 0;
   std::vector<std::string> failures;  // one line per failed input
+  // Review items waiting for a person after the run (run/review_state.h),
+  // and pending ones a newer report superseded; -1 = no review queue.
+  int64_t review_waiting = -1, review_superseded = 0;
   bool cancelled = false;
   bool ok() const { return failed == 0 && !cancelled; }
 };

@@ -5,6 +5,7 @@
 
 #include "serve/crop.h"
 #include "read/lineage.h"
+#include "read/review.h"
 #include "read/runs.h"
 #include "read/store_facts.h"
 #include "run/sql.h"
@@ -220,35 +221,61 @@ json Dashboard::lineage(const std::string& table, const std::string& key, const 
   return out;
 }
 
-json Dashboard::review(const std::string& status, int limit) {
-  json out = {{"available", false}, {"status", status}, {"counts", json::object()}, {"items", json::array()}};
+json Dashboard::review(const std::string& status, int64_t offset, int limit) {
+  json out = {{"available", false}, {"status", status}, {"counts", json::object()}, {"items", json::array()},
+              {"total", 0}, {"offset", offset}, {"limit", limit}, {"waiting", 0}, {"superseded", 0}};
   with_store([&](Store& store) {
-    if (!store.has_table("review_queue")) return;
+    ReviewListQuery q;
+    q.status = status;
+    q.offset = offset;
+    q.limit = limit;
+    q.newest_first = true;
+    const ReviewList page = list_review(store, q);
+    if (!page.available) return;
     out["available"] = true;
-    for (const auto& r : store.query("SELECT status, COUNT(*) FROM review_queue GROUP BY status"))
-      out["counts"][cell_text(r[0])] = cell_json(r[1]);
-    std::map<std::string, std::string> names;
-    if (store.has_table("governance_sources"))
-      for (const auto& r : store.query("SELECT sha256, name FROM governance_sources")) names[cell_text(r[0])] = cell_text(r[1]);
-    std::string sql = "SELECT id, table_name, record_key, source_sha256, status, confidence, reasons FROM review_queue";
-    std::vector<Cell> params;
-    if (status != "all") {
-      sql += " WHERE status = ?";
-      params.push_back(Cell::of(status));
-    }
-    sql += " ORDER BY id DESC LIMIT " + std::to_string(limit);
-    for (const auto& r : store.query(sql, params)) {
-      const std::string sha = cell_text(r[3]);
-      out["items"].push_back({{"id", cell_json(r[0])},
-                              {"table", cell_json(r[1])},
-                              {"key", cell_json(r[2])},
-                              {"source_sha256", sha},
-                              {"source", names.count(sha) ? json(names[sha]) : json()},
-                              {"status", cell_json(r[4])},
-                              {"confidence", cell_json(r[5])},
-                              {"reasons", cell_json(r[6])}});
+    for (const auto& [k, v] : page.counts.by_status) out["counts"][k] = v;
+    out["waiting"] = page.counts.waiting;
+    out["superseded"] = page.counts.superseded;
+    out["total"] = page.total;
+    for (const auto& i : page.items)
+      out["items"].push_back({{"id", i.id},
+                              {"table", i.table},
+                              {"key", i.record_key},
+                              {"source_sha256", i.source_sha256},
+                              {"source", i.source_name.empty() ? json() : json(i.source_name)},
+                              {"status", i.status},
+                              {"current", i.current},
+                              {"confidence", i.confidence ? json(*i.confidence) : json()},
+                              {"reasons", i.reasons}});
+  });
+  return out;
+}
+
+json Dashboard::review_item(int64_t id) {
+  json out;
+  with_store([&](Store& store) {
+    const auto item = ::analytica::review_item(store, id);
+    if (!item) throw HttpError(404, "no review item " + std::to_string(id));
+    out = json::parse(item->dump());
+  });
+  return out;
+}
+
+json Dashboard::decide_review(int64_t id, const std::string& decision, const std::string& reason,
+                              const std::string& who) {
+  json out;
+  with_store([&](Store& store) {
+    if (!review_available(store) || !::analytica::review_item(store, id))
+      throw HttpError(404, "no review item " + std::to_string(id));
+    try {
+      const ReviewDecision d = ::analytica::decide_review(store, id, decision, reason, who);
+      out = {{"id", id}, {"status", decision}, {"previous_status", d.previous_status}, {"decided_by", who}};
+    } catch (const UserError& e) {
+      throw HttpError(409, e.what());
     }
   });
+  std::lock_guard<std::mutex> lock(health_mutex_);
+  health_.reset();  // the waiting count changed
   return out;
 }
 

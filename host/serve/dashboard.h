@@ -71,8 +71,15 @@ class Dashboard {
   // ("" = all). Throws HttpError 404 if nothing is known about the record.
   nlohmann::json lineage(const std::string& table, const std::string& key, const std::string& column);
 
-  // Review items with the given status ("all" for every one), newest first.
-  nlohmann::json review(const std::string& status, int limit);
+  // Review items matching a status filter (read/review.h: "pending" means
+  // waiting), newest first, one page of them with the total and the counts.
+  nlohmann::json review(const std::string& status, int64_t offset, int limit);
+  // One review item in full; HttpError 404 if there is none.
+  nlohmann::json review_item(int64_t id);
+  // Approves or rejects an item for `who`; HttpError 404/409 if unknown or
+  // already so decided.
+  nlohmann::json decide_review(int64_t id, const std::string& decision, const std::string& reason,
+                               const std::string& who);
 
   // Prometheus text exposition (format 0.0.4).
   std::string metrics();

@@ -5,11 +5,16 @@
 #include "serve/dashboard.h"
 #include "run/util.h"
 
+#include "read/review.h"
+
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -21,7 +26,42 @@ namespace {
 constexpr size_t kMaxParamLength = 2048;  // bytes of one decoded query parameter
 
 // The pages: each is the same shell; app.js renders the view by path.
-const std::set<std::string> kPages = {"/", "/market", "/lineage", "/review"};
+const std::set<std::string> kPages = {"/", "/market", "/lineage", "/review", "/review/item"};
+
+// The one address that takes a POST: a review decision.
+const std::regex kDecisionPath("^/api/review/([0-9]{1,18})/decision$");
+const std::regex kItemPath("^/api/review/([0-9]{1,18})$");
+constexpr const char* kCsrfCookie = "analytica_csrf";
+
+std::string random_hex(size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) throw std::runtime_error("no random bytes");
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : buf) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+bool same_secret(const std::string& a, const std::string& b) {
+  return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The value of one cookie of the request ("" if absent).
+std::string cookie_of(const httplib::Request& req, const std::string& name) {
+  const std::string header = req.get_header_value("Cookie");
+  size_t at = 0;
+  while (at < header.size()) {
+    const size_t end = std::min(header.find(';', at), header.size());
+    std::string part = header.substr(at, end - at);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    at = end + 1;
+  }
+  return "";
+}
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -76,6 +116,7 @@ std::string reason_phrase(int status) {
   switch (status) {
     case 400: return "bad request";
     case 404: return "not found";
+    case 403: return "forbidden";
     case 405: return "method not allowed";
     case 408: return "request timeout";
     case 413: return "payload too large";
@@ -95,15 +136,54 @@ struct DashboardServer::Impl {
   Dashboard& dashboard;
   httplib::Server server;
   std::thread listener;
+  std::string review_secret;  // "" = no decisions from the browser
   explicit Impl(Dashboard& d) : dashboard(d) {}
+
+  // POST /api/review/<id>/decision: only from a page of this server (Origin
+  // is this server, the X-Analytica-CSRF header repeats the SameSite=Strict
+  // cookie the page got) and with the server's review secret. Anything else
+  // is refused with 403 and changes nothing.
+  void decision(const httplib::Request& req, httplib::Response& res, int64_t id) {
+    params_of(req, {});
+    const std::string origin = req.get_header_value("Origin");
+    if (origin.empty() || origin != "http://" + req.get_header_value("Host"))
+      throw HttpError(403, "refused: a decision must come from a page of this server (Origin)");
+    const std::string cookie = cookie_of(req, kCsrfCookie);
+    if (cookie.size() != 32 || !same_secret(cookie, req.get_header_value("X-Analytica-CSRF")))
+      throw HttpError(403, "refused: the page's token does not match (reload the page)");
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
+      throw HttpError(415, "expected a JSON body");
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) throw HttpError(400, "expected a JSON object");
+    const std::string secret = body.value("secret", json("")).is_string() ? body.value("secret", std::string()) : "";
+    if (review_secret.empty()) throw HttpError(403, "refused: this server takes no review decisions");
+    if (!same_secret(secret, review_secret))
+      throw HttpError(403, "refused: wrong or missing review secret (printed by `analytica serve` on start)");
+    const std::string decision = body.value("decision", json("")).is_string() ? body.value("decision", std::string()) : "";
+    const std::string reason = body.value("reason", json("")).is_string() ? body.value("reason", std::string()) : "";
+    if (decision != "approve" && decision != "reject") throw HttpError(400, "decision: expected approve or reject");
+    if (reason.size() > 2000) throw HttpError(400, "reason: at most 2000 bytes");
+    if (decision == "reject" && reason.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw HttpError(400, "reason: say why the record is wrong");
+    const std::string who = os_user_name() + " (web)";
+    json out = dashboard.decide_review(id, decision == "approve" ? "approved" : "rejected", reason, who);
+    logging::write(logging::Level::info, "serve", "review decision from the web",
+                   {{"item", id}, {"decision", decision}, {"by", who}});
+    send_json(res, 200, out);
+  }
 
   void route(const httplib::Request& req, httplib::Response& res) {
     const std::string& path = req.path;
     if (kPages.count(path) || path.rfind("/view/", 0) == 0) {
-      params_of(req, {"table", "key", "column", "source", "status", "include", "page", "id"});
+      params_of(req, {"table", "key", "column", "source", "status", "include", "page", "id", "offset"});
       const WebAsset* page = find_web_asset("/index.html");
       if (!page) throw HttpError(500, "the dashboard's index.html was not embedded");
       res.set_header("Cache-Control", "no-cache");
+      // The token a page repeats in X-Analytica-CSRF when it posts a review
+      // decision (double submit; SameSite=Strict keeps other sites' requests
+      // from carrying it).
+      if (cookie_of(req, kCsrfCookie).size() != 32)
+        res.set_header("Set-Cookie", std::string(kCsrfCookie) + "=" + random_hex(16) + "; Path=/; SameSite=Strict");
       res.set_content(reinterpret_cast<const char*>(page->data), page->size, page->content_type);
       return;
     }
@@ -148,14 +228,27 @@ struct DashboardServer::Impl {
       return;
     }
     if (path == "/api/review") {
-      const auto p = params_of(req, {"status", "limit"});
+      const auto p = params_of(req, {"status", "limit", "offset"});
       std::string status = p.count("status") ? get(p, "status") : "pending";
-      if (status.empty() || status.size() > 32 || status.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
-        throw HttpError(400, "status: expected a review status such as pending, or all");
-      const int limit = static_cast<int>(number_param(p, "limit", 200, 1, 1000));
+      if (!review_status_filter_valid(status))
+        throw HttpError(400, "status: expected pending, superseded, auto_approved, approved, rejected or all");
+      const int limit = static_cast<int>(number_param(p, "limit", 50, 1, 1000));
       if (p.count("limit") && get(p, "limit").find_first_not_of("0123456789") != std::string::npos)
         throw HttpError(400, "limit: expected a whole number in 1..1000");
-      send_json(res, 200, dashboard.review(status, limit));
+      const auto offset = static_cast<int64_t>(number_param(p, "offset", 0, 0, 1e12));
+      if (p.count("offset") && get(p, "offset").find_first_not_of("0123456789") != std::string::npos)
+        throw HttpError(400, "offset: expected a whole number");
+      json out = dashboard.review(status, offset, limit);
+      out["decisions"] = !review_secret.empty();
+      send_json(res, 200, out);
+      return;
+    }
+    std::smatch m;
+    if (std::regex_match(path, m, kItemPath)) {
+      params_of(req, {});
+      json out = dashboard.review_item(std::stoll(m[1].str()));
+      out["decisions"] = !review_secret.empty();
+      send_json(res, 200, out);
       return;
     }
     if (path == "/api/crop") {
@@ -196,7 +289,9 @@ DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<
   svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
   svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("Allow", "GET, HEAD");
+    if (req.method == "POST" && std::regex_match(req.path, kDecisionPath))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("Allow", std::regex_match(req.path, kDecisionPath) ? "POST" : "GET, HEAD");
     send_error(res, 405, "method " + req.method.substr(0, 16) + " not allowed: the dashboard is read-only");
     return httplib::Server::HandlerResponse::Handled;
   });
@@ -204,6 +299,20 @@ DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<
   svr.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) {
     try {
       impl->route(req, res);
+    } catch (const HttpError& e) {
+      send_error(res, e.status(), e.what());
+    } catch (const UserError& e) {
+      send_error(res, 400, e.what());
+    } catch (const std::exception& e) {
+      logging::write(logging::Level::error, "serve", req.method + " " + req.path + ": " + e.what());
+      send_error(res, 500, e.what());
+    }
+  });
+  svr.Post(".*", [impl](const httplib::Request& req, httplib::Response& res) {
+    std::smatch m;
+    try {
+      if (!std::regex_match(req.path, m, kDecisionPath)) throw HttpError(405, "method not allowed");
+      impl->decision(req, res, std::stoll(m[1].str()));
     } catch (const HttpError& e) {
       send_error(res, e.status(), e.what());
     } catch (const UserError& e) {
@@ -227,6 +336,10 @@ DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<
 }
 
 DashboardServer::~DashboardServer() { stop(); }
+
+void DashboardServer::set_review_secret(const std::string& secret) { impl_->review_secret = secret; }
+
+std::string DashboardServer::random_secret() { return random_hex(16); }
 
 int DashboardServer::bind(const std::string& host, int port) {
   auto& svr = impl_->server;

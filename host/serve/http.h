@@ -26,6 +26,12 @@ class DashboardServer {
   // Serves until stop() (from another thread) or until should_stop()
   // returns true (polled every 100 ms).
   void serve(const std::function<bool()>& should_stop);
+
+  // The secret a browser must send with a review decision (POST
+  // /api/review/<id>/decision); "" (the default) refuses every decision.
+  void set_review_secret(const std::string& secret);
+  // 32 random hex digits.
+  static std::string random_secret();
   void stop();
 
  private:

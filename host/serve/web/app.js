@@ -550,8 +550,12 @@
     if (!(id > 0)) throw new Error('No review item given (?id=N).');
     const item = await getJSON('/api/review/' + id);
     const failed = item.checks.filter((c) => c.passed !== 1);
-    const flagged = new Set(failed.map((c) => c.column_name).filter((c) => c));
     const record = item.record && typeof item.record === 'object' ? item.record : {};
+    // A check's columns: the one it names, else the record's columns its
+    // reason mentions (validators word problems as "column value but ...").
+    const columnsOf = (c) => (c.column_name ? [c.column_name]
+      : Object.keys(record).filter((k) => new RegExp('(^|[^A-Za-z0-9_])' + k + '([^A-Za-z0-9_]|$)').test(c.reason || '')));
+    const flagged = new Set(failed.flatMap(columnsOf));
     const prev = item.previous && item.previous.record && typeof item.previous.record === 'object' ? item.previous.record : null;
     const show = (v) => (v === null || v === undefined ? '–' : typeof v === 'number' ? decFmt.format(v).replace(/\.00$/, '') : String(v));
     const state = item.waiting ? 'waits for review' : item.superseded ? 'superseded by a newer report (waits for no one)' : item.status;
@@ -564,7 +568,7 @@
 
     const checks = failed.length ? el('table', {id: 'review-checks'}, el('thead', null, el('tr', null,
       ['check', 'column', 'observed', 'expected', 'reason'].map((t) => el('th', {scope: 'col', text: t})))),
-    el('tbody', null, failed.map((c) => el('tr', null, el('td', {text: c.check_name}), el('td', {text: c.column_name || '–'}),
+    el('tbody', null, failed.map((c) => el('tr', null, el('td', {text: c.check_name}), el('td', {text: columnsOf(c).join(', ') || '–'}),
       el('td', {class: 'num observed', text: c.observed || '–'}), el('td', {class: 'num expected', text: c.expected || '–'}),
       el('td', {class: 'wrap', text: c.reason || ''})))))
       : el('p', {class: 'muted', text: 'No failed checks (the record waits for its extraction confidence).'});

@@ -1,0 +1,98 @@
+// One waiting count: after a scenario with superseded items, the run
+// summary, `review list`, `status`, /api/review, /health and /metrics all
+// report the same number of items waiting (pending and current), and the
+// superseded ones (pending, replaced by a newer report) apart.
+#include "../monitoring/support.h"
+#include "../validation/support.h"
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+using nlohmann::json;
+
+namespace {
+
+int64_t count_of(const TempDir& t, const std::string& where) {
+  return std::stoll(sql_rows(db_of(t), "SELECT count(*) FROM review_queue WHERE " + where).at(0));
+}
+
+// The value of a Prometheus sample without labels; -1 if absent.
+double metric(const std::string& text, const std::string& name) {
+  std::smatch m;
+  const std::regex re("(^|\n)" + name + " ([0-9.eE+-]+)");
+  return std::regex_search(text, m, re) ? std::stod(m[2].str()) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("the run summary, review list, status, /api/review, /health and /metrics agree on the waiting count",
+          "[review][counts]") {
+  TempDir t;
+  // 2024-05 prints a wrong April Detached benchmark: its item waits.
+  synth(t, "2024-05", {{"city_monthly/Detached/2024-04/benchmark_price", 2500000}});
+  REQUIRE(run_pipeline(t).status == 0);
+  // 2024-06 reprints April (the 2024-05 item is superseded) and plants
+  // North's Detached sales (more items wait).
+  synth(t, "2024-06", {{"district_monthly/Detached/North/sales", 999}});
+  const CliResult run = run_pipeline(t);
+  INFO(run.out << run.err);
+  REQUIRE(run.status == 0);
+
+  const int64_t waiting = count_of(t, "status = 'pending' AND is_current = 1");
+  const int64_t superseded = count_of(t, "status = 'pending' AND is_current = 0");
+  REQUIRE(superseded >= 1);
+  REQUIRE(waiting >= 3);
+  // A count of every pending item would be another number.
+  REQUIRE(count_of(t, "status = 'pending'") == waiting + superseded);
+  const std::string n = std::to_string(waiting);
+  CAPTURE(waiting, superseded);
+
+  // 1. the run summary
+  CHECK(run.out.find("; " + n + " records wait for review (" + std::to_string(superseded) + " superseded)") !=
+        std::string::npos);
+
+  // 2. review list: the "N of M" line, the JSON, the superseded filter, paging
+  const CliResult list = review(t, {"list"});
+  INFO(list.out);
+  REQUIRE(list.status == 0);
+  CHECK(list.out.rfind("ID\tSTATUS\t", 0) == 0);
+  CHECK(list.out.find("showing 1-" + n + " of " + n + " pending review items\n") != std::string::npos);
+  CHECK(list.out.find(std::to_string(superseded) + " pending item(s) superseded") != std::string::npos);
+  CHECK(static_cast<int64_t>(json_of(review(t, {"list", "--json", "--limit", "1000"})).size()) == waiting);
+  const json old = json_of(review(t, {"list", "--status", "superseded", "--json"}));
+  CHECK(static_cast<int64_t>(old.size()) == superseded);
+  for (const auto& i : old) CHECK(i["is_current"] == 0);
+  const CliResult page = review(t, {"list", "--limit", "1", "--offset", "1"});
+  CHECK(page.out.find("showing 2-2 of " + n + " pending review items (next: --offset 2)") != std::string::npos);
+
+  // 3. status
+  const CliResult status = run_cli({"--data-dir", t.path.string(), "status", "--json"});
+  INFO(status.out << status.err);
+  json st;
+  REQUIRE_NOTHROW(st = json::parse(status.out));
+  CHECK(st["review"]["pending"] == waiting);
+  CHECK(st["review"]["superseded"] == superseded);
+
+  // 4-6. serve: /api/review, /health, /metrics
+  montest::Server server(t.path);
+  const json api = json::parse(montest::http(server.port(), "/api/review?limit=2").body);
+  CHECK(api["total"] == waiting);
+  CHECK(api["waiting"] == waiting);
+  CHECK(api["superseded"] == superseded);
+  CHECK(static_cast<int64_t>(api["items"].size()) == std::min<int64_t>(2, waiting));
+  CHECK(json::parse(montest::http(server.port(), "/api/review?status=superseded").body)["total"] == superseded);
+  const json health = json::parse(montest::http(server.port(), "/health").body);
+  CHECK(health["review"]["pending"] == waiting);
+  const std::string metrics = montest::http(server.port(), "/metrics").body;
+  CHECK(metric(metrics, "analytica_review_pending_items") == static_cast<double>(waiting));
+  CHECK(metric(metrics, "analytica_review_superseded_items") == static_cast<double>(superseded));
+
+  // A decision moves every count together.
+  const int64_t north = item_id(t, "housing_district_monthly", district_key("2024-06", "Detached", "North"));
+  REQUIRE(north > 0);
+  REQUIRE(review(t, {"approve", std::to_string(north), "--reason", "fine"}).status == 0);
+  CHECK(review(t, {"list"}).out.find("of " + std::to_string(waiting - 1) + " pending review items") !=
+        std::string::npos);
+  CHECK(json::parse(montest::http(server.port(), "/api/review").body)["total"] == waiting - 1);
+}
