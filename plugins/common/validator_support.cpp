@@ -65,11 +65,13 @@ void Instance::report(uint64_t row, const std::string& check, bool passed, doubl
   const char* why = reason.empty() ? nullptr : reason.c_str();
   analytica_status s;
   if (host->struct_size > offsetof(analytica_host, report_check_values) && host->report_check_values) {
-    const auto text = [](const std::string& v) { return v.empty() ? value_of(Cell::null()) : value_of(Cell::of(v)); };
+    // The cells must outlive the call: value_of() borrows their text.
+    const Cell observed_cell = observed.empty() ? Cell::null() : Cell::of(observed);
+    const Cell expected_cell = expected.empty() ? Cell::null() : Cell::of(expected);
     analytica_check_values values{};
     values.struct_size = sizeof values;
-    values.observed = text(observed);
-    values.expected = text(expected);
+    values.observed = value_of(observed_cell);
+    values.expected = value_of(expected_cell);
     s = host->report_check_values(host->ctx, row, check.c_str(), passed ? 1 : 0, confidence, why, &values);
   } else {
     s = host->report_check(host->ctx, row, check.c_str(), passed ? 1 : 0, confidence, why);  // a 1.1 host
