@@ -3,8 +3,8 @@
 #include "support/support.h"
 
 #include <analytica_cpp.hpp>
-#include <plugin_loader.h>
-#include <util.h>
+#include "run/plugin_loader.h"
+#include "run/util.h"
 
 #include <catch2/catch.hpp>
 

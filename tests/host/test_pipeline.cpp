@@ -2,7 +2,7 @@
 // SQLite file: directory source -> CSV extractor -> SQLite sink, governed.
 #include "support/support.h"
 
-#include <util.h>
+#include "run/util.h"
 
 #include <catch2/catch.hpp>
 
