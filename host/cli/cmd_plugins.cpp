@@ -30,7 +30,7 @@ json describe(const LoadedPlugin& p, bool with_settings) {
     j["settings"] = settings;
     json interfaces = json::array();
     for (const char* id : {ANALYTICA_SOURCE_V1, ANALYTICA_EXTRACTOR_V1, ANALYTICA_VALIDATOR_V1, ANALYTICA_SINK_V1,
-                           ANALYTICA_MONITOR_V1, ANALYTICA_GOVERNANCE_V1})
+                           ANALYTICA_MONITOR_V1, ANALYTICA_GOVERNANCE_V1, ANALYTICA_SINK_ADMIN_V1, ANALYTICA_PREVIEW_V1})
       if (d.get_interface(id)) interfaces.push_back(id);
     j["interfaces"] = interfaces;
   }

@@ -7,6 +7,8 @@
 #include <boost/dll/shared_library_load_mode.hpp>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <set>
 
 namespace analytica {
@@ -39,6 +41,11 @@ LoadedPlugin::LoadedPlugin(const fs::path& file) : file_(file) {
     throw UserError(where + ": not an analytica plugin (no " ANALYTICA_ENTRY " symbol)");
   auto& entry = library_.get<const analytica_plugin_descriptor*()>(ANALYTICA_ENTRY);
   const analytica_plugin_descriptor* d = entry();
+  descriptor_ = check_descriptor(d, where);
+  name_ = descriptor_.name;
+}
+
+analytica_plugin_descriptor check_descriptor(const analytica_plugin_descriptor* d, const std::string& where) {
   if (!d) throw UserError(where + ": " ANALYTICA_ENTRY " returned no descriptor");
   // Check the version fields before trusting the rest of the struct.
   const std::string host_version = std::to_string(ANALYTICA_ABI_MAJOR) + "." + std::to_string(ANALYTICA_ABI_MINOR);
@@ -49,12 +56,32 @@ LoadedPlugin::LoadedPlugin(const fs::path& file) : file_(file) {
   if (d->abi_minor > ANALYTICA_ABI_MINOR)
     throw UserError(where + ": plugin ABI " + plugin_version + " is newer than host ABI " +
                     host_version + " (upgrade analytica)");
-  descriptor_ = read_sized(d);
-  if (!descriptor_.name || !descriptor_.create || !descriptor_.destroy || !descriptor_.get_interface)
+  // The kind as the integer it is, before it is taken for an enum value.
+  uint32_t kind = 0;
+  std::memcpy(&kind, reinterpret_cast<const char*>(d) + offsetof(analytica_plugin_descriptor, kind), sizeof kind);
+  if (kind < ANALYTICA_KIND_SOURCE || kind > ANALYTICA_KIND_GOVERNANCE)
+    throw UserError(where + ": plugin has unknown kind " + std::to_string(kind));
+  const analytica_plugin_descriptor out = read_sized(d);
+  if (!out.name || !out.create || !out.destroy || !out.get_interface)
     throw UserError(where + ": plugin descriptor is incomplete (name, create, destroy, get_interface required)");
-  name_ = descriptor_.name;
-  if (analytica::kind_name(descriptor_.kind) == std::string("unknown"))
-    throw UserError(where + ": plugin " + name_ + " has unknown kind " + std::to_string(descriptor_.kind));
+  const auto plain = [](const char* s) {
+    if (!s || !*s) return false;
+    for (const char* c = s; *c; ++c)
+      if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
+    return true;
+  };
+  if (!plain(out.name)) throw UserError(where + ": plugin name is not [a-z0-9_]+");
+  if (out.setting_count > 0 && !out.settings)
+    throw UserError(where + ": plugin " + out.name + " declares " + std::to_string(out.setting_count) +
+                    " settings but no settings table");
+  static const std::set<std::string> types = {"string", "integer", "number", "boolean", "array", "object"};
+  for (uint32_t i = 0; i < out.setting_count; ++i) {
+    const analytica_setting& st = out.settings[i];
+    if (!plain(st.name) || !st.type || !types.count(st.type))
+      throw UserError(where + ": plugin " + out.name + ": setting " + std::to_string(i) +
+                      " needs a name [a-z0-9_]+ and a type (string, integer, number, boolean, array, object)");
+  }
+  return out;
 }
 
 std::string LoadedPlugin::kind_name() const { return analytica::kind_name(descriptor_.kind); }

@@ -38,6 +38,12 @@ class LoadedPlugin {
 const char* kind_name(analytica_plugin_kind kind);
 
 // The plugin directories of the configuration.
+// Checks a descriptor a plugin's entry returned, before anything else of it
+// is used: versions first, then the kind (as an integer), the required
+// members, the name and every setting's name and type. Returns the
+// descriptor copied at the host's size; throws UserError naming `where`.
+analytica_plugin_descriptor check_descriptor(const analytica_plugin_descriptor* d, const std::string& where);
+
 class PluginCatalog {
  public:
   explicit PluginCatalog(std::vector<std::filesystem::path> dirs);

@@ -263,24 +263,16 @@ void destroy(void* self) {
   }
 }
 
-const void* get_interface(const char* id) {
-  if (id && std::strcmp(id, ANALYTICA_SINK_V1) == 0) return &kSinkV1;
-  return nullptr;
-}
+const void* get_interface(const char* id) { return find_interface(id, {{ANALYTICA_SINK_V1, &kSinkV1}}); }
 
-const void* get_locking_interface(const char* id) {
-  if (id && std::strcmp(id, ANALYTICA_SINK_V1) == 0) return &kLockingSinkV1;
-  return nullptr;
-}
+const void* get_locking_interface(const char* id) { return find_interface(id, {{ANALYTICA_SINK_V1, &kLockingSinkV1}}); }
 
 const void* get_admin_interface(const char* id) {
-  if (id && std::strcmp(id, ANALYTICA_SINK_ADMIN_V1) == 0) return &kAdminV1;
-  return get_interface(id);
+  return find_interface(id, {{ANALYTICA_SINK_V1, &kSinkV1}, {ANALYTICA_SINK_ADMIN_V1, &kAdminV1}});
 }
 
 const void* get_locking_admin_interface(const char* id) {
-  if (id && std::strcmp(id, ANALYTICA_SINK_ADMIN_V1) == 0) return &kAdminV1;
-  return get_locking_interface(id);
+  return find_interface(id, {{ANALYTICA_SINK_V1, &kLockingSinkV1}, {ANALYTICA_SINK_ADMIN_V1, &kAdminV1}});
 }
 
 }  // namespace analytica::sink

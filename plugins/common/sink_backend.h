@@ -16,6 +16,7 @@
 #define ANALYTICA_SINK_BACKEND_H
 
 #include "analytica.h"
+#include "analytica_cpp.hpp"
 #include "sink_schema.h"
 
 #include <cstddef>
@@ -146,19 +147,10 @@ template <Open Make, size_t N>
 constexpr analytica_plugin_descriptor descriptor(const char* name, const char* version, const char* description,
                                                  const analytica_setting (&settings)[N], bool lock_source,
                                                  bool admin = false) {
-  return {sizeof(analytica_plugin_descriptor),
-          ANALYTICA_ABI_MAJOR,
-          ANALYTICA_ABI_MINOR,
-          ANALYTICA_KIND_SINK,
-          name,
-          version,
-          description,
-          settings,
-          static_cast<uint32_t>(N),
-          &create<Make>,
-          &destroy,
-          lock_source ? (admin ? &get_locking_admin_interface : &get_locking_interface)
-                      : (admin ? &get_admin_interface : &get_interface)};
+  return analytica::describe_plugin(ANALYTICA_KIND_SINK, name, version, description, settings, &create<Make>,
+                         &destroy,
+                         lock_source ? (admin ? &get_locking_admin_interface : &get_locking_interface)
+                      : (admin ? &get_admin_interface : &get_interface));
 }
 
 }  // namespace analytica::sink

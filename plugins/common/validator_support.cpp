@@ -133,8 +133,6 @@ const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), valid
 
 }  // namespace
 
-const void* get_interface(const char* id) {
-  return id && std::strcmp(id, ANALYTICA_VALIDATOR_V1) == 0 ? &kValidator : nullptr;
-}
+const void* get_interface(const char* id) { return find_interface(id, {{ANALYTICA_VALIDATOR_V1, &kValidator}}); }
 
 }  // namespace analytica::validator

@@ -136,8 +136,8 @@ analytica_status create(const analytica_host* host, const char* settings_json, v
 template <Factory Make, size_t N>
 constexpr analytica_plugin_descriptor descriptor(const char* name, const char* version, const char* description,
                                                  const analytica_setting (&settings)[N]) {
-  return {sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_VALIDATOR,
-          name, version, description, settings, static_cast<uint32_t>(N), create<Make>, destroy, get_interface};
+  return describe_plugin(ANALYTICA_KIND_VALIDATOR, name, version, description, settings, create<Make>, destroy,
+                         get_interface);
 }
 
 }  // namespace analytica::validator

@@ -80,15 +80,13 @@ analytica_status extract(void* self, const analytica_input* in) {
 
 const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
 
-const void* get_interface(const char* id) {
-  return std::string(id) == ANALYTICA_EXTRACTOR_V1 ? &kExtractor : nullptr;
-}
+const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}}); }
 
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_EXTRACTOR,
+constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+    ANALYTICA_KIND_EXTRACTOR,
     "extractor_csv", "1.0.0", "CSV with a header row into one typed table",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings, create, destroy, get_interface);
 
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_DEFINE_ENTRY(kDescriptor)

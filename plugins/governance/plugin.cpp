@@ -127,17 +127,15 @@ analytica_status check_schema(void* self, const analytica_table_schema* schema) 
 const analytica_governance_v1 kGovernance = {sizeof(analytica_governance_v1), run_start, register_source,
                                              record_batch, source_end, run_end, check_schema};
 
-const void* get_interface(const char* id) {
-  return id && std::string(id) == ANALYTICA_GOVERNANCE_V1 ? &kGovernance : nullptr;
-}
+const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_GOVERNANCE_V1, &kGovernance}}); }
 
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_GOVERNANCE,
+constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+    ANALYTICA_KIND_GOVERNANCE,
     "governance", "1.1.0",
     "mandatory core: runs, source registry (SHA-256, versions, integrity), cell lineage, schema versions, quality, "
     "OpenLineage events",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings, create, destroy, get_interface);
 
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_DEFINE_ENTRY(kDescriptor)

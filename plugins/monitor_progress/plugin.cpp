@@ -292,15 +292,13 @@ analytica_status on_event(void* self, const analytica_event* raw) {
 
 const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 
-const void* get_interface(const char* id) {
-  return id && std::strcmp(id, ANALYTICA_MONITOR_V1) == 0 ? &kMonitor : nullptr;
-}
+const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_MONITOR_V1, &kMonitor}}); }
 
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_MONITOR,
+constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+    ANALYTICA_KIND_MONITOR,
     "monitor_progress", "1.0.0", "progress line on the terminal: sources by outcome, records, elapsed time",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings, create, destroy, get_interface);
 
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_DEFINE_ENTRY(kDescriptor)

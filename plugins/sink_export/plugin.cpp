@@ -25,6 +25,4 @@ constexpr analytica_plugin_descriptor kDescriptor = analytica::sink::descriptor<
 }  // namespace
 }  // namespace sink_export
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) {
-  return &sink_export::kDescriptor;
-}
+ANALYTICA_DEFINE_ENTRY(sink_export::kDescriptor)

@@ -26,6 +26,4 @@ constexpr analytica_plugin_descriptor kDescriptor = analytica::sink::descriptor<
 }  // namespace
 }  // namespace sink_postgres
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) {
-  return &sink_postgres::kDescriptor;
-}
+ANALYTICA_DEFINE_ENTRY(sink_postgres::kDescriptor)

@@ -26,6 +26,4 @@ constexpr analytica_plugin_descriptor kDescriptor = analytica::sink::descriptor<
 }  // namespace
 }  // namespace sink_sqlite
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) {
-  return &sink_sqlite::kDescriptor;
-}
+ANALYTICA_DEFINE_ENTRY(sink_sqlite::kDescriptor)

@@ -112,15 +112,13 @@ analytica_status next(void* self, analytica_input* out) {
 
 const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
-const void* get_interface(const char* id) {
-  return id && std::string(id) == ANALYTICA_SOURCE_V1 ? &kSource : nullptr;
-}
+const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_SOURCE_V1, &kSource}}); }
 
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_SOURCE,
+constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+    ANALYTICA_KIND_SOURCE,
     "source_directory", "1.1.0", "files of a local directory matching a glob, in name order",
-    kSettings, sizeof kSettings / sizeof kSettings[0], create, destroy, get_interface};
+    kSettings, create, destroy, get_interface);
 
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_DEFINE_ENTRY(kDescriptor)

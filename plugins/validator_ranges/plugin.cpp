@@ -294,4 +294,4 @@ constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
 
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_DEFINE_ENTRY(kDescriptor)
