@@ -4,7 +4,6 @@
 #include "cli/commands.h"
 #include "run/logging.h"
 #include "cli/store_options.h"
-#include "serve/crop.h"
 #include "serve/dashboard.h"
 #include "serve/http.h"
 #include "run/util.h"
@@ -40,7 +39,6 @@ int cmd_serve(CommandContext& ctx) {
   options.health = health_options(*vm, ctx.settings);
   options.metrics_dir = vm->count("metrics-dir") ? std::filesystem::path((*vm)["metrics-dir"].as<std::string>())
                                                  : ctx.settings.data_dir / "metrics";
-  silence_poppler();
   // A client hanging up mid-response must not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
 

@@ -53,7 +53,8 @@ json read_json(const fs::path& file) {
 
 }  // namespace
 
-Dashboard::Dashboard(DashboardOptions options) : options_(std::move(options)) {
+Dashboard::Dashboard(DashboardOptions options)
+    : options_(std::move(options)), renderer_(std::make_unique<CropRenderer>(options_.settings.plugin_dirs)) {
   if (!options_.pipeline_file.empty())
     pipeline_ = std::make_unique<Pipeline>(load_pipeline(options_.pipeline_file, options_.settings));
 }
@@ -306,13 +307,20 @@ std::string Dashboard::crop(const std::string& table, const std::string& key, co
     if (request.page < 1) throw HttpError(404, "this value has no position on a page");
     const auto src = find_source(store, sha);
     if (!src) throw HttpError(404, "source " + sha + " is not registered");
-    request.pdf = src->path;
+    request.file = src->path;
+    // The extractor that read the file draws the crop (analytica.preview/1).
+    if (store.has_table(ANALYTICA_T_LINEAGE_RECORDS)) {
+      const auto rec = store.query("SELECT extractor FROM " ANALYTICA_T_LINEAGE_RECORDS
+                                   " WHERE table_name = ? AND record_key = ? AND source_sha256 = ?",
+                                   {Cell::of(table), Cell::of(key), Cell::of(sha)});
+      if (!rec.empty()) request.extractor = cell_text(rec[0][0]);
+    }
   });
   std::error_code ec;
-  if (!fs::is_regular_file(request.pdf, ec))
-    throw HttpError(404, request.pdf.filename().string() + ": the source file is no longer at " + request.pdf.string());
-  if (hashes_.sha256(request.pdf) != sha)
-    throw HttpError(409, request.pdf.filename().string() +
+  if (!fs::is_regular_file(request.file, ec))
+    throw HttpError(404, request.file.filename().string() + ": the source file is no longer at " + request.file.string());
+  if (hashes_.sha256(request.file) != sha)
+    throw HttpError(409, request.file.filename().string() +
                              ": the file changed since ingest; the recorded position refers to the ingested version");
   char scale_text[32];
   std::snprintf(scale_text, sizeof scale_text, "%.3f", scale);
@@ -327,7 +335,7 @@ std::string Dashboard::crop(const std::string& table, const std::string& key, co
   }
   std::string png;
   try {
-    png = render_crop(request);
+    png = renderer_->render(request);
   } catch (const CropError& e) {
     throw HttpError(422, e.what());
   }

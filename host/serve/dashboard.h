@@ -27,6 +27,7 @@
 namespace analytica {
 
 class Store;
+class CropRenderer;
 
 // A request the dashboard cannot answer: carries the HTTP status to send.
 class HttpError : public std::runtime_error {
@@ -111,6 +112,7 @@ class Dashboard {
 
   std::mutex crop_mutex_;
   std::list<std::pair<std::string, std::string>> crops_;  // most recent first: (key, png)
+  std::unique_ptr<CropRenderer> renderer_;                 // the extractors' previews (serve/crop.h)
 };
 
 }  // namespace analytica
