@@ -134,3 +134,36 @@ TEST_CASE("review item page: a decision from the browser needs the secret and la
   // The refusals are logged by the browser as failed loads; nothing else.
   for (const auto& e : b.errors()) CHECK(e.find("403") != std::string::npos);
 }
+
+TEST_CASE("market view: a pending figure shows, marked, only with the show-pending toggle", "[review][browser]") {
+  const std::string chromium = montest::find_chromium();
+  INFO("Chromium is required (deployment/install-deps.sh installs the Debian package 'chromium')");
+  REQUIRE(!chromium.empty());
+  TempDir t;
+  synth(t, "2024-05");
+  synth(t, "2024-06", {{"district_monthly/Detached/North/sales", 999}});
+  REQUIRE(run_pipeline(t).status == 0);
+  REQUIRE(std::stoll(sql_rows(db_of(t), "SELECT count(*) FROM review_queue WHERE status = 'pending' AND "
+                                        "is_current = 1").at(0)) >= 1);
+
+  montest::Server server(t.path);
+  montest::Browser b(chromium, 1280, 1600);
+  const std::string marked = "document.querySelectorAll('td.fig.unapproved, circle.point.hollow').length";
+  const std::string planted = "[...document.querySelectorAll('td.fig')].filter((td) => td.textContent.trim() === '999').length";
+  b.navigate(server.base() + "/view/market");
+  b.wait_for("!!document.body.dataset.ready", "the market page");
+  INFO("page: " << b.eval("document.getElementById('view').innerText.slice(0, 2000)").dump() << "\nbrowser errors:\n"
+                << browser_errors(b));
+  REQUIRE(b.eval("document.body.dataset.ready") == "view:market");
+  CHECK(b.eval(marked) == 0);
+  CHECK(b.eval(planted) == 0);
+  CHECK(b.eval("document.getElementById('show-pending').checked") == false);
+
+  b.click("#show-pending");
+  b.wait_for("location.search.includes('include=pending') && document.body.dataset.ready === 'view:market'",
+             "the market page with pending figures");
+  b.wait_for(marked + " > 0", "marked pending figures");
+  CHECK(b.eval(planted + " > 0") == true);
+  CHECK(b.eval("[...document.querySelectorAll('td.fig.unapproved')].every((td) => (td.title || '').length > 0)") == true);
+  b.screenshot(fs::path(SCREENSHOT_DIR) / "market-pending.png", true);
+}
