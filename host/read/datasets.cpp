@@ -7,7 +7,10 @@
 #include "run/store.h"
 #include "run/util.h"
 
+#include <analytica_record_key.hpp>
 #include <analytica_store.h>
+
+#include <algorithm>
 
 namespace analytica {
 using nlohmann::json;
@@ -43,15 +46,41 @@ void sort_rows(json& rows, const Dataset& d) {
   });
 }
 
+// The key columns of a data table, in declared order, as governance
+// recorded its schema; empty when unknown.
+std::vector<std::string> key_columns(Store& store, const std::string& table) {
+  std::vector<std::string> out;
+  if (!store.has_table(ANALYTICA_T_SCHEMAS)) return out;
+  const auto rows = store.query("SELECT columns FROM " ANALYTICA_T_SCHEMAS " WHERE table_name = ? ORDER BY version DESC",
+                                {Cell::of(table)});
+  if (rows.empty()) return out;
+  const json columns = json::parse(cell_text(rows[0][0]), nullptr, false);
+  if (columns.is_array())
+    for (const auto& c : columns)
+      if (c.is_object() && c.value("key", false) && c.contains("name")) out.push_back(c["name"].get<std::string>());
+  return out;
+}
+
 json approved_rows(Store& store, const Dataset& d, const std::vector<std::string>& columns) {
   json rows = json::array();
   if (d.validated.empty() || !store.has_table(d.validated)) {
-    // No validation in this pipeline: the table as written is what there is.
+    // No validation in this pipeline: the table as written is what there is,
+    // each row named by its record key (analytica_store.h) for lineage.
     if (!store.has_table(d.table)) return rows;
+    std::vector<std::string> selected = columns;
+    const auto keys = key_columns(store, d.table);
+    for (const auto& k : keys)
+      if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
     std::string sql = "SELECT ";
-    for (size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quoted_name(columns[i]);
+    for (size_t i = 0; i < selected.size(); ++i) sql += (i ? ", " : "") + quoted_name(selected[i]);
     for (const auto& r : store.query(sql + " FROM " + quoted_name(d.table))) {
       json row = json::object();
+      std::string key;
+      for (const auto& k : keys) {
+        const size_t at = static_cast<size_t>(std::find(selected.begin(), selected.end(), k) - selected.begin());
+        key += (key.empty() ? "" : "|") + k + "=" + key_value_text(value_of(r[at]));
+      }
+      if (!keys.empty()) row["key"] = key;
       for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(r[i]);
       if (matches(row, d.where)) rows.push_back(std::move(row));
     }

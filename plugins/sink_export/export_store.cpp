@@ -270,14 +270,20 @@ void ExportStore::write(const analytica_batch& given) {
   const TableDef revisions = def.newest() >= 0 ? known_.at(def.table() + "_revisions") : TableDef{};
   for (uint64_t r = 0; r < batch.row_count; ++r) {
     const analytica_value* row = batch.values + static_cast<size_t>(r) * width;
-    stage(table, def, row);
-    if (def.newest() >= 0) stage(revisions, def.revisions(), row);
+    stage(table, def, row, nullptr);
+    if (def.newest() >= 0) stage(revisions, def, row, batch.source_id ? batch.source_id : "");
   }
 }
 
-void ExportStore::stage(const TableDef& table, const TableDef& batch_def, const analytica_value* row) {
+void ExportStore::stage(const TableDef& table, const TableDef& batch_def, const analytica_value* row,
+                        const char* source) {
   const size_t width = table.columns().size();
   Staged s{table.table(), std::vector<bool>(width, false), Row(width)};
+  if (source) {  // a revision row: the input it came from (TableDef::revisions)
+    const size_t at = static_cast<size_t>(table.index_of(analytica::sink::kRevisionSource));
+    s.present[at] = true;
+    s.row[at] = Cell::of(std::string(source));
+  }
   for (size_t c = 0; c < batch_def.columns().size(); ++c) {
     const size_t at = static_cast<size_t>(table.index_of(batch_def.columns()[c].name));
     s.present[at] = true;

@@ -78,7 +78,8 @@ class ExportStore : public analytica::sink::SinkBackend {
   TableDef& declare(const TableDef& wanted);
   std::filesystem::path file_of(const std::string& table) const;
   std::filesystem::path schema_file_of(const std::string& table) const;
-  void stage(const TableDef& table, const TableDef& batch_def, const analytica_value* row);
+  // source: for a revision row, the input it came from (else null).
+  void stage(const TableDef& table, const TableDef& batch_def, const analytica_value* row, const char* source);
   bool in_transaction() const override { return in_transaction_; }
 
   Settings settings_;

@@ -48,12 +48,12 @@ TEST_CASE("dashboard in headless Chromium: pages, charts, lineage drill-down", "
   const json health = json::parse(http(server.port(), "/api/health").body);
   CHECK(b.eval("document.getElementById('health-status').textContent") == health["status"]);
   CHECK(b.eval("document.querySelectorAll('#runs tbody tr').length") == 1);
-  CHECK(b.eval("document.getElementById('newest-report').textContent") == newest);
+  CHECK(b.eval("document.querySelector('#freshness .newest-period').textContent") == newest);
   b.screenshot(shots / "overview.png", true);
 
   // ---- market: the charts hold the database's figures
   b.navigate(server.base() + "/market");
-  b.wait_for("document.body.dataset.ready === 'market'", "the market page");
+  b.wait_for("document.body.dataset.ready === 'view:market'", "the market page");
   const auto city_points =
       sql_rows(d.database, "SELECT COUNT(*) FROM housing_city_monthly WHERE benchmark_price IS NOT NULL");
   CHECK(b.eval("document.querySelectorAll('#city-chart circle.point').length").dump() == city_points[0]);

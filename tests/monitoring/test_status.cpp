@@ -47,8 +47,8 @@ TEST_CASE("status: fresh data after a good run is healthy (exit 0)", "[status]")
   CHECK(j["exit_code"] == 0);
   for (const char* name : {"database", "runs", "freshness", "review", "sources", "disk"})
     CHECK(check(j, name)["status"] == "healthy");
-  CHECK(j["freshness"]["newest_report_month"] == "2024-12");
-  CHECK(j["freshness"]["expected_report_month"] == "2024-12");
+  CHECK(j["freshness"]["newest_period"] == "2024-12");
+  CHECK(j["freshness"]["expected_period"] == "2024-12");
   CHECK(j["database"]["integrity"] == "ok");
   CHECK(j["runs"][0]["pipeline"] == "creb");
   CHECK(j["runs"][0]["sources_ingested"] == 3);
@@ -72,7 +72,7 @@ TEST_CASE("status: freshness against the grace days", "[status]") {
   CHECK(late.status == 1);
   const json j = json::parse(late.out);
   CHECK(check(j, "freshness")["status"] == "degraded");
-  CHECK(j["freshness"]["reports_behind"] == 1);
+  CHECK(j["freshness"]["periods_behind"] == 1);
   CHECK(j["freshness"]["stale"] == true);
   CHECK(j["freshness"]["next_report_due"] == "2025-02-08");
   // Within a longer grace it is not late yet.
@@ -179,8 +179,8 @@ TEST_CASE("status: --pipeline reads that pipeline's store and table prefix", "[s
   const CliResult r = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--pipeline", f.d.pipeline.string()});
   INFO(r.err);
   CHECK(r.status == 0);
-  CHECK(json::parse(r.out)["freshness"]["table"] == "housing_document");
-  const CliResult other = analytica(f.d.data, {"status", "--json", "--today", "2025-01-20", "--table-prefix", "other_"});
-  CHECK(other.status == 2);  // no other_document table: no reports
+  // Freshness follows the pipeline's declared views (tables prefixed).
+  CHECK(json::parse(r.out)["freshness"]["table"] == "housing_city_monthly");
+  CHECK(json::parse(r.out)["freshness"]["datasets"].size() == 2);
   CHECK(analytica(f.d.data, {"status", "--help"}).status == 0);
 }

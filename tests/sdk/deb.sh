@@ -70,8 +70,11 @@ fi
 tail -n 3 "$work/run.out"
 rows=$(sqlite3 "$work/data/analytica.db" "SELECT count(*) FROM housing_city_monthly")
 status=$(sqlite3 "$work/data/analytica.db" "SELECT status FROM governance_runs ORDER BY started_at DESC LIMIT 1")
-[ "$rows" -gt 0 ] && [ "$status" = succeeded ] && echo "ok: demo wrote $rows city rows, run $status" ||
-  { echo "FAIL: demo wrote $rows rows, run '$status'"; fail=1; }
+if [ "$rows" -gt 0 ] && [ "$status" = succeeded ]; then
+  echo "ok: demo wrote $rows city rows, run $status"
+else
+  echo "FAIL: demo wrote $rows rows, run '$status'"; fail=1
+fi
 # The plugins it used are the packaged ones.
 grep -q "$root/usr/lib/analytica/plugins" <<<"$(cd "$work" && "$root/usr/bin/analytica" plugins inspect sink_sqlite)" ||
   { echo "FAIL: the unpacked host did not load its packaged plugins"; fail=1; }
