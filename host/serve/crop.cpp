@@ -46,12 +46,18 @@ std::string CropRenderer::render(const CropRequest& q) {
   if (q.extractor.empty()) throw CropError("the lineage names no extractor for this value");
   std::lock_guard<std::mutex> lock(impl_->mutex);
   auto& p = impl_->previewer(q.extractor);
-  analytica_provenance cell{};
-  cell.page = static_cast<int32_t>(q.page);
-  cell.box = {q.x0, q.y0, q.x1, q.y1};
-  cell.confidence = 1.0;
+  if (q.boxes.empty()) throw CropError("no cell to show");
+  std::vector<analytica_provenance> cells;
+  for (const auto& b : q.boxes) {
+    analytica_provenance cell{};
+    cell.page = static_cast<int32_t>(q.page);
+    cell.box = {b.x0, b.y0, b.x1, b.y1};
+    cell.confidence = 1.0;
+    cells.push_back(cell);
+  }
   const std::string path = q.file.string();
-  analytica_preview_request request{sizeof(analytica_preview_request), path.c_str(), &cell, 1, q.scale / 2.0};
+  analytica_preview_request request{sizeof(analytica_preview_request), path.c_str(), cells.data(),
+                                    static_cast<uint32_t>(cells.size()), q.scale / 2.0};
   const char* media_type = nullptr;
   const uint8_t* data = nullptr;
   uint64_t size = 0;

@@ -23,7 +23,10 @@ struct CropRequest {
   std::string extractor;                  // the plugin that read the file (lineage)
   std::filesystem::path file;             // the source file
   int page = 1;                           // 1-based
-  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // PDF points, origin top-left of the page
+  struct Box {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // PDF points, origin top-left of the page
+  };
+  std::vector<Box> boxes;                 // the cells to mark, all on `page`
   double scale = 2.0;                     // pixels per point (0.5..4)
 };
 

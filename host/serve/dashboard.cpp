@@ -283,13 +283,22 @@ json Dashboard::decide_review(int64_t id, const std::string& decision, const std
 std::string Dashboard::crop(const std::string& table, const std::string& key, const std::string& column,
                             const std::string& source, double scale) {
   if (!plain_name(table)) throw HttpError(400, "table: \"" + table + "\" is not a table name");
-  if (!plain_name(column)) throw HttpError(400, "column: \"" + column + "\" is not a column name");
+  // column: one name, or several separated by commas (marked on one crop).
+  std::vector<std::string> columns;
+  for (size_t at = 0; at <= column.size();) {
+    const size_t end = std::min(column.find(',', at), column.size());
+    columns.push_back(column.substr(at, end - at));
+    at = end + 1;
+  }
+  if (columns.size() > 16) throw HttpError(400, "column: at most 16 columns");
+  for (const auto& c : columns)
+    if (!plain_name(c)) throw HttpError(400, "column: \"" + c + "\" is not a column name");
   if (key.empty()) throw HttpError(400, "key: missing");
   if (!source.empty() && (source.size() != 64 || source.find_first_not_of("0123456789abcdef") != std::string::npos))
     throw HttpError(400, "source: expected a lowercase hex SHA-256");
   std::string sha = source;
   if (sha.empty()) {
-    const json l = lineage(table, key, column);
+    const json l = lineage(table, key, columns[0]);
     if (l["sources"].empty()) throw HttpError(404, "no lineage for " + table + " record " + key);
     sha = l["sources"][0]["sha256"].get<std::string>();
   }
@@ -297,13 +306,17 @@ std::string Dashboard::crop(const std::string& table, const std::string& key, co
   request.scale = scale;
   std::string recorded_sha;
   with_store([&](Store& store) {
-    const auto cell = lineage_cell(store, table, key, column, sha);
-    if (!cell) throw HttpError(404, "no lineage for " + table + " record " + key + " column " + column);
-    request.page = static_cast<int>(cell->page.value_or(0));
-    request.x0 = cell->x0;
-    request.y0 = cell->y0;
-    request.x1 = cell->x1;
-    request.y1 = cell->y1;
+    // The cells on the page of the first one that has a position.
+    request.page = 0;
+    for (const auto& c : columns) {
+      const auto cell = lineage_cell(store, table, key, c, sha);
+      if (!cell && columns.size() == 1)
+        throw HttpError(404, "no lineage for " + table + " record " + key + " column " + c);
+      const int page = cell ? static_cast<int>(cell->page.value_or(0)) : 0;
+      if (page < 1 || (request.page > 0 && page != request.page)) continue;
+      request.page = page;
+      request.boxes.push_back({cell->x0, cell->y0, cell->x1, cell->y1});
+    }
     if (request.page < 1) throw HttpError(404, "this value has no position on a page");
     const auto src = find_source(store, sha);
     if (!src) throw HttpError(404, "source " + sha + " is not registered");

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 
 using nlohmann::json;
@@ -31,6 +32,20 @@ std::string browser_errors(const montest::Browser& b) {
   std::string all;
   for (const auto& e : b.errors()) all += e + "\n";
   return all;
+}
+
+// wait_for across a page load: an evaluation that fails because the old
+// page is going away is tried again.
+void wait_across_load(montest::Browser& b, const std::string& expression, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    try {
+      b.wait_for(expression, what, std::chrono::seconds(5));
+      return;
+    } catch (const std::exception&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+    }
+  }
 }
 
 }  // namespace
@@ -126,7 +141,9 @@ TEST_CASE("review item page: a decision from the browser needs the secret and la
   CHECK(sql_rows(db, "SELECT item_id, decision, previous_status, decided_by, reason FROM review_audit") ==
         Rows{id + "|approved|pending|" + os_user() + " (web)|" + reason});
   // The page shows the decision in its history after reloading.
-  b.wait_for("!!document.querySelector('#review-audit tbody tr')", "the decision history");
+  wait_across_load(b, "(() => { try { return !!document.querySelector('#review-audit tbody tr'); } catch (e) { return false; } "
+             "})()",
+             "the decision history");
   CHECK(b.eval("document.querySelector('#review-audit tbody').innerText").get<std::string>().find(reason) !=
         std::string::npos);
   b.screenshot(shots / "review-item-decided.png", true);
@@ -160,7 +177,9 @@ TEST_CASE("market view: a pending figure shows, marked, only with the show-pendi
   CHECK(b.eval("document.getElementById('show-pending').checked") == false);
 
   b.click("#show-pending");
-  b.wait_for("location.search.includes('include=pending') && document.body.dataset.ready === 'view:market'",
+  // The page reloads: the expression may run while the old one goes away.
+  wait_across_load(b, "(() => { try { return location.search.includes('include=pending') && "
+             "document.body.dataset.ready === 'view:market'; } catch (e) { return false; } })()",
              "the market page with pending figures");
   b.wait_for(marked + " > 0", "marked pending figures");
   CHECK(b.eval(planted + " > 0") == true);

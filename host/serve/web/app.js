@@ -575,11 +575,14 @@
 
     const cellsWithPage = new Set((item.lineage.cells || []).filter((c) => c.page > 0).map((c) => c.column));
     const cropColumns = [...flagged].filter((c) => cellsWithPage.has(c));
-    const crops = el('div', {class: 'crops'}, cropColumns.length ? cropColumns.map((c) => el('figure', null,
-      el('img', {class: 'crop flagged', alt: `${c} on the page`, loading: 'lazy',
-        src: '/api/crop?' + new URLSearchParams({table: item.table_name, key: item.record_key, column: c,
-          source: item.source_sha256}).toString()}),
-      el('figcaption', {text: c}))) : el('p', {class: 'muted', text: 'No page position recorded for the flagged cells.'}));
+    // One crop with every flagged cell marked (the extractor draws it with
+    // the row label and column header in view).
+    const crops = el('div', {class: 'crops'}, cropColumns.length ? el('figure', null,
+      el('img', {class: 'crop flagged', alt: `${cropColumns.join(', ')} on the page`,
+        src: '/api/crop?' + new URLSearchParams({table: item.table_name, key: item.record_key,
+          column: cropColumns.join(','), source: item.source_sha256}).toString()}),
+      el('figcaption', {text: 'marked: ' + cropColumns.join(', ')}))
+      : el('p', {class: 'muted', text: 'No page position recorded for the flagged cells.'}));
 
     const audit = item.audit.length ? el('table', {id: 'review-audit'}, el('thead', null, el('tr', null,
       ['when', 'decision', 'was', 'by', 'reason'].map((t) => el('th', {scope: 'col', text: t})))),
