@@ -88,6 +88,17 @@ TEST_CASE("the run summary, review list, status, /api/review, /health and /metri
   CHECK(metric(metrics, "analytica_review_pending_items") == static_cast<double>(waiting));
   CHECK(metric(metrics, "analytica_review_superseded_items") == static_cast<double>(superseded));
 
+  // The item of the reprinted April figure names the previous report's
+  // value for the same key (the 2024-05 item it supersedes).
+  const int64_t april = item_id(t, "housing_city_monthly", city_key("2024-04", "Detached"), "2024-06");
+  REQUIRE(april > 0);
+  const json shown = json_of(review(t, {"show", std::to_string(april), "--json"}));
+  REQUIRE(shown["previous"].is_object());
+  CHECK(shown["previous"]["record"]["benchmark_price"] == 2500000);
+  CHECK(shown["previous"]["id"] == item_id(t, "housing_city_monthly", city_key("2024-04", "Detached"), "2024-05"));
+  CHECK(shown["waiting"] == (shown["status"] == "pending"));
+  CHECK(review(t, {"show", std::to_string(april)}).out.find("previous report (item ") != std::string::npos);
+
   // A decision moves every count together.
   const int64_t north = item_id(t, "housing_district_monthly", district_key("2024-06", "Detached", "North"));
   REQUIRE(north > 0);
