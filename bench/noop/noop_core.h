@@ -2,7 +2,8 @@
 // abi_bench can compare a chain through the plugin ABI with the same calls made
 // directly. Each function touches every cell once (so nothing is optimised away)
 // and does nothing else.
-#pragma once
+#ifndef ANALYTICA_BENCH_NOOP_NOOP_CORE_H
+#define ANALYTICA_BENCH_NOOP_NOOP_CORE_H
 
 #include <analytica.h>
 
@@ -30,3 +31,5 @@ uint64_t validate(const analytica_batch* batch);
 uint64_t write(const analytica_batch* batch);
 
 }  // namespace noop
+
+#endif  // ANALYTICA_BENCH_NOOP_NOOP_CORE_H

@@ -1,7 +1,8 @@
 // The CLI's subcommands. Each takes its own arguments (after the command
 // name), prints its results to stdout, and returns the process exit status.
 // Errors are thrown (UserError -> status 2, others -> 1) and printed by main.
-#pragma once
+#ifndef ANALYTICA_HOST_CLI_COMMANDS_H
+#define ANALYTICA_HOST_CLI_COMMANDS_H
 
 #include "run/config.h"
 
@@ -46,3 +47,5 @@ std::optional<boost::program_options::variables_map> parse_command(
     const boost::program_options::positional_options_description& positional);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_CLI_COMMANDS_H

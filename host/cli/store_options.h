@@ -1,6 +1,7 @@
 // Options `analytica status` and `analytica serve` share: which store to
 // read, the data tables' prefix, the freshness grace and the disk floor.
-#pragma once
+#ifndef ANALYTICA_HOST_CLI_STORE_OPTIONS_H
+#define ANALYTICA_HOST_CLI_STORE_OPTIONS_H
 
 #include "read/health.h"
 
@@ -29,3 +30,5 @@ std::string pipeline_option(const boost::program_options::variables_map& vm);
 std::unique_ptr<Store> open_store(const Settings& settings, const std::string& pipeline_file, std::string* error);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_CLI_STORE_OPTIONS_H

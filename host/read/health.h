@@ -4,7 +4,8 @@
 // changed on disk since ingest, database integrity and disk use. One code
 // path for both commands; everything is read through the Store (the sink's
 // read interface), plus the data directory and the source files themselves.
-#pragma once
+#ifndef ANALYTICA_HOST_READ_HEALTH_H
+#define ANALYTICA_HOST_READ_HEALTH_H
 
 #include "run/cell_format.h"
 #include "run/views.h"
@@ -95,3 +96,5 @@ std::string month_text(int index);
 std::optional<double> parse_utc(const std::string& text);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_READ_HEALTH_H

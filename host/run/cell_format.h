@@ -1,6 +1,7 @@
 // How the host shows a value read from the store: as JSON, as text, as a
 // number. One definition for every command and page that prints rows.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_CELL_FORMAT_H
+#define ANALYTICA_HOST_RUN_CELL_FORMAT_H
 
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
@@ -66,3 +67,5 @@ inline int64_t cell_int(const Cell& c) {
 }
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_CELL_FORMAT_H

@@ -3,7 +3,8 @@
 // pipeline files naming a chain of plugins. Everything is checked before
 // anything runs; errors throw UserError naming file, key path and what was
 // expected.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_CONFIG_H
+#define ANALYTICA_HOST_RUN_CONFIG_H
 
 #include "run/views.h"
 
@@ -87,3 +88,5 @@ bool has_json_type(const nlohmann::json& v, const std::string& type);
 nlohmann::json read_json_file(const std::filesystem::path& file);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_CONFIG_H

@@ -1,6 +1,7 @@
 // Host logging: readable lines (or JSON lines) on stderr, JSON lines in the
 // log file. Every entry carries the run id and the plugin it concerns.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_LOGGING_H
+#define ANALYTICA_HOST_RUN_LOGGING_H
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -27,3 +28,5 @@ void write(Level level, const std::string& plugin, const std::string& message,
 void write(Level level, const std::string& plugin, const std::string& message);
 
 }  // namespace analytica::logging
+
+#endif  // ANALYTICA_HOST_RUN_LOGGING_H

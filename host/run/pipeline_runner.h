@@ -1,7 +1,8 @@
 // Runs one pipeline: the source's inputs one at a time, each as one
 // transaction on the sinks — register with governance, extract, validate,
 // write records and lineage, commit — with run events to the monitors.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
+#define ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
 
 #include "run/config.h"
 #include "run/plugin_instance.h"
@@ -64,3 +65,5 @@ class PipelineRunner {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H

@@ -1,7 +1,8 @@
 // One created instance of a plugin, with the services table the host hands
 // it. Turns the plugin's status codes and fail() messages into exceptions
 // on the host side.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_PLUGIN_INSTANCE_H
+#define ANALYTICA_HOST_RUN_PLUGIN_INSTANCE_H
 
 #include "run/plugin_loader.h"
 
@@ -90,3 +91,5 @@ class PluginInstance {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_PLUGIN_INSTANCE_H

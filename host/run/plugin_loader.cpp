@@ -47,6 +47,9 @@ LoadedPlugin::LoadedPlugin(const fs::path& file) : file_(file) {
 
 analytica_plugin_descriptor check_descriptor(const analytica_plugin_descriptor* d, const std::string& where) {
   if (!d) throw UserError(where + ": " ANALYTICA_ENTRY " returned no descriptor");
+  // Only struct_size is read before it is known how much may be read.
+  if (d->struct_size < offsetof(analytica_plugin_descriptor, get_interface) + sizeof(void*))
+    throw UserError(where + ": plugin descriptor is too short (struct_size " + std::to_string(d->struct_size) + ")");
   // Check the version fields before trusting the rest of the struct.
   const std::string host_version = std::to_string(ANALYTICA_ABI_MAJOR) + "." + std::to_string(ANALYTICA_ABI_MINOR);
   const std::string plugin_version = std::to_string(d->abi_major) + "." + std::to_string(d->abi_minor);

@@ -1,6 +1,7 @@
 // Finds plugin libraries in the configured directories and loads them with
 // Boost.DLL, checking the ABI before anything else is touched.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_PLUGIN_LOADER_H
+#define ANALYTICA_HOST_RUN_PLUGIN_LOADER_H
 
 #include "analytica.h"
 #include "run/plugin_trust.h"
@@ -69,3 +70,5 @@ class PluginCatalog {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_PLUGIN_LOADER_H

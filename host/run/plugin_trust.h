@@ -20,7 +20,8 @@
 // check-then-swap of the path. The descriptor stays open as long as the
 // PluginFile lives (keep it as long as the library: the loader matches
 // libraries by that name).
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_PLUGIN_TRUST_H
+#define ANALYTICA_HOST_RUN_PLUGIN_TRUST_H
 
 #include <filesystem>
 #include <optional>
@@ -104,3 +105,5 @@ std::filesystem::path sign_file(const std::filesystem::path& file, const std::fi
 std::filesystem::path signature_path(const std::filesystem::path& file);
 
 }  // namespace analytica::trust
+
+#endif  // ANALYTICA_HOST_RUN_PLUGIN_TRUST_H

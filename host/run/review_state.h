@@ -4,7 +4,8 @@
 // the same items (analytica_store.h): an item *waits* when its status is
 // pending and is_current = 1; a pending item whose figures a newer report
 // replaced (is_current = 0) is *superseded* and waits for no one.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_REVIEW_STATE_H
+#define ANALYTICA_HOST_RUN_REVIEW_STATE_H
 
 #include <analytica_cpp.hpp>
 
@@ -34,3 +35,5 @@ using ReviewQueryFn =
 ReviewBacklog count_review_backlog(const ReviewQueryFn& query);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_REVIEW_STATE_H

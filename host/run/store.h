@@ -3,7 +3,8 @@
 // file, or by default sink_sqlite on the configured database. Every read and
 // write goes through the sink plugin's interface, so each question is one
 // code path on every backend.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_STORE_H
+#define ANALYTICA_HOST_RUN_STORE_H
 
 #include "run/config.h"
 #include "run/plugin_instance.h"
@@ -64,3 +65,5 @@ class Store {
 void add_store_option(boost::program_options::options_description& options);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_STORE_H

@@ -1,5 +1,6 @@
 // Small helpers shared by the host's parts: hashing, ids, time, JSON escaping.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_UTIL_H
+#define ANALYTICA_HOST_RUN_UTIL_H
 
 #include <cstdint>
 #include <filesystem>
@@ -36,3 +37,5 @@ std::string read_file(const std::filesystem::path& file);
 std::filesystem::path exe_dir();
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_UTIL_H

@@ -17,7 +17,8 @@
 // at its lowest confidence). At or above the pipeline's threshold the record
 // is auto-approved, below it waits for review. Reasons keep every failed
 // check and every note (e.g. a revision) of a passed one.
-#pragma once
+#ifndef ANALYTICA_HOST_RUN_VALIDATION_H
+#define ANALYTICA_HOST_RUN_VALIDATION_H
 
 #include "run/config.h"
 
@@ -124,3 +125,5 @@ class Validation {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_RUN_VALIDATION_H

@@ -1,6 +1,7 @@
 // The dashboard's static files (host/web), compiled into the executable by
 // host/web/embed.cmake.
-#pragma once
+#ifndef ANALYTICA_HOST_SERVE_ASSETS_H
+#define ANALYTICA_HOST_SERVE_ASSETS_H
 
 #include <cstddef>
 #include <string>
@@ -18,3 +19,5 @@ struct WebAsset {
 const WebAsset* find_web_asset(const std::string& path);
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_SERVE_ASSETS_H

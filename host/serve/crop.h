@@ -2,7 +2,8 @@
 // read the source (analytica.preview/1): the host loads that plugin through
 // its catalog and asks it for a picture of the cell with its row label and
 // column header in view. The host renders nothing itself (no PDF library).
-#pragma once
+#ifndef ANALYTICA_HOST_SERVE_CROP_H
+#define ANALYTICA_HOST_SERVE_CROP_H
 
 #include <filesystem>
 #include <memory>
@@ -47,3 +48,5 @@ class CropRenderer {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_SERVE_CROP_H

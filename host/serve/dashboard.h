@@ -6,7 +6,8 @@
 // Thread-safe: HTTP worker threads call in concurrently; store reads are
 // serialised (a plugin instance is called from one thread at a time), crops
 // are rendered outside the store lock.
-#pragma once
+#ifndef ANALYTICA_HOST_SERVE_DASHBOARD_H
+#define ANALYTICA_HOST_SERVE_DASHBOARD_H
 
 #include "run/config.h"
 #include "read/health.h"
@@ -116,3 +117,5 @@ class Dashboard {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_SERVE_DASHBOARD_H

@@ -1,7 +1,8 @@
 // The HTTP side of `analytica serve`: routes, parameter checks and error
 // responses over cpp-httplib (Debian's libcpp-httplib), in front of a
 // Dashboard. Kept out of every other header: httplib.h is large.
-#pragma once
+#ifndef ANALYTICA_HOST_SERVE_HTTP_H
+#define ANALYTICA_HOST_SERVE_HTTP_H
 
 #include <atomic>
 #include <functional>
@@ -40,3 +41,5 @@ class DashboardServer {
 };
 
 }  // namespace analytica
+
+#endif  // ANALYTICA_HOST_SERVE_HTTP_H

@@ -1,5 +1,6 @@
 // preview.h — a marked cell shown in a grid of its sheet (analytica.preview/1).
-#pragma once
+#ifndef ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_PREVIEW_H
+#define ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_PREVIEW_H
 
 #include "rmr.h"
 #include "xlsx.h"
@@ -19,3 +20,5 @@ std::string render_preview(const xlsx::Workbook& wb, const Report& report, int s
                            const std::vector<std::pair<int, int>>& cells, double scale);
 
 }  // namespace rmr
+
+#endif  // ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_PREVIEW_H

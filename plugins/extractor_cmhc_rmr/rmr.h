@@ -9,7 +9,8 @@
 // holds grades a-d is its reliability; the arrows, dashes and Δ after the
 // last value are the group's significance column. Markers are read as the
 // sheet's legend defines them (defaults where it is missing).
-#pragma once
+#ifndef ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_RMR_H
+#define ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_RMR_H
 
 #include "xlsx.h"
 
@@ -79,3 +80,5 @@ Report read_report(const std::string& path, const xlsx::Limits& limits = {});
 Report read_workbook(const xlsx::Workbook& wb);
 
 }  // namespace rmr
+
+#endif  // ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_RMR_H

@@ -6,7 +6,8 @@
 // Debian libraries); nothing here parses zip or XML by hand. Entries are
 // checked against a size limit before they are inflated (zip bombs), and
 // reading stops at the limit even if an entry's declared size lies.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_XLSX_H
+#define ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_XLSX_H
 
 #include <cstdint>
 #include <map>
@@ -87,3 +88,5 @@ std::string display_number(double value, const std::string& format_code);
 std::string collapse(const std::string& s);
 
 }  // namespace xlsx
+
+#endif  // ANALYTICA_PLUGINS_EXTRACTOR_CMHC_RMR_XLSX_H

@@ -1,5 +1,6 @@
 // RFC 4180 CSV reading with per-column type inference.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_EXTRACTOR_CSV_CSV_READER_H
+#define ANALYTICA_PLUGINS_EXTRACTOR_CSV_CSV_READER_H
 
 #include <analytica_cpp.hpp>
 
@@ -20,3 +21,5 @@ analytica::Batch to_batch(const std::string& table, const std::vector<std::vecto
                           const std::vector<std::string>& key);
 
 }  // namespace csv
+
+#endif  // ANALYTICA_PLUGINS_EXTRACTOR_CSV_CSV_READER_H

@@ -3,7 +3,8 @@
 // bookmark key holding the value reached by the last committed input. The
 // row is written inside the input's transaction, so it commits with the
 // input's records or rolls back with them.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_BOOKMARKS_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_BOOKMARKS_H
 
 #include "store.h"
 
@@ -23,3 +24,5 @@ void record_bookmark(const Store& store, const analytica_input& input, const std
                      const std::string& run_id);
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_BOOKMARKS_H

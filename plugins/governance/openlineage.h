@@ -4,7 +4,8 @@
 // path, facets dataSource and version = SHA-256); outputs are the tables
 // written (namespace of the primary store, facets schema and
 // dataQualityMetrics). Every facet carries _producer and _schemaURL.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_OPENLINEAGE_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_OPENLINEAGE_H
 
 #include "quality.h"
 
@@ -43,3 +44,5 @@ nlohmann::json run_event(const RunEventSpec& spec);
 void append_event(const std::string& path, const nlohmann::json& event);
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_OPENLINEAGE_H

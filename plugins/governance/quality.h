@@ -1,7 +1,8 @@
 // Quality metrics governance keeps while records pass through it: per
 // source and per run (table governance_quality), and per table for the
 // OpenLineage dataQualityMetrics facet.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_QUALITY_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_QUALITY_H
 
 #include <analytica_cpp.hpp>
 
@@ -102,3 +103,5 @@ struct TableStats {
 };
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_QUALITY_H

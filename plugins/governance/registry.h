@@ -8,7 +8,8 @@
 //                              validation outcomes
 // plus the schema versions of schemas.h. Everything is written through the
 // host into the primary sink's current transaction.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_REGISTRY_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_REGISTRY_H
 
 #include "openlineage.h"
 #include "quality.h"
@@ -85,3 +86,5 @@ class Registry {
 };
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_REGISTRY_H

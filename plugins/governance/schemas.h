@@ -5,7 +5,8 @@
 // the sinks add the columns inside the same transaction) and destructive
 // when it removes or retypes a column or changes the key (refused unless
 // the table is listed in the accept_schema_changes setting).
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_SCHEMAS_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_SCHEMAS_H
 
 #include "store.h"
 
@@ -66,3 +67,5 @@ class SchemaRegistry {
 };
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_SCHEMAS_H

@@ -1,7 +1,8 @@
 // Governance reaches the store only through the host: rows out through
 // host->emit() (written by the sink inside the host's transaction), reads
 // through host->query().
-#pragma once
+#ifndef ANALYTICA_PLUGINS_GOVERNANCE_STORE_H
+#define ANALYTICA_PLUGINS_GOVERNANCE_STORE_H
 
 #include <analytica_cpp.hpp>
 
@@ -39,3 +40,5 @@ std::string sha256_text(const std::string& text);
 std::string now_utc();
 
 }  // namespace governance
+
+#endif  // ANALYTICA_PLUGINS_GOVERNANCE_STORE_H

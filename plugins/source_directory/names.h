@@ -5,7 +5,8 @@
 // raises — goes through one of these two escapings, so it is valid UTF-8,
 // holds no control character (one message is one line) and still tells
 // distinct names apart. See README.md in this folder.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_SOURCE_DIRECTORY_NAMES_H
+#define ANALYTICA_PLUGINS_SOURCE_DIRECTORY_NAMES_H
 
 #include <string>
 #include <string_view>
@@ -29,3 +30,5 @@ std::string display_escape(std::string_view bytes);
 std::string file_uri(std::string_view absolute_path);
 
 }  // namespace source_directory
+
+#endif  // ANALYTICA_PLUGINS_SOURCE_DIRECTORY_NAMES_H

@@ -3,7 +3,8 @@
 // Nothing here throws for one bad entry: a symlink loop, a dangling link, a
 // FIFO, a device, an unreadable subdirectory each become one Unusable and the
 // listing goes on.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_SOURCE_DIRECTORY_SCAN_H
+#define ANALYTICA_PLUGINS_SOURCE_DIRECTORY_SCAN_H
 
 #include <filesystem>
 #include <string>
@@ -32,3 +33,5 @@ Listing scan_directory(const std::filesystem::path& dir, const std::string& patt
 std::string why_unusable(const std::filesystem::path& file);
 
 }  // namespace source_directory
+
+#endif  // ANALYTICA_PLUGINS_SOURCE_DIRECTORY_SCAN_H

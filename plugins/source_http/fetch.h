@@ -5,7 +5,8 @@
 // transfers, and the body written to a temporary file the caller renames
 // into place only when it is complete and of the expected type.
 // Compiled into source_http and source_socrata; never crosses the ABI.
-#pragma once
+#ifndef ANALYTICA_PLUGINS_SOURCE_HTTP_FETCH_H
+#define ANALYTICA_PLUGINS_SOURCE_HTTP_FETCH_H
 
 #include <analytica.h>
 
@@ -62,3 +63,5 @@ std::string user_agent(const std::string& plugin, const std::string& version);
 std::string now_utc();
 
 }  // namespace fetch
+
+#endif  // ANALYTICA_PLUGINS_SOURCE_HTTP_FETCH_H

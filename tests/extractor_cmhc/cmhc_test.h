@@ -1,7 +1,8 @@
 // cmhc_test.h — what the CMHC extractor's tests share: synthetic workbooks,
 // `analytica extract` as JSON, record-by-record comparison with an
 // expected.json, and the pipelines run from a temporary data directory.
-#pragma once
+#ifndef ANALYTICA_TESTS_EXTRACTOR_CMHC_CMHC_TEST_H
+#define ANALYTICA_TESTS_EXTRACTOR_CMHC_CMHC_TEST_H
 
 #include "support/support.h"
 
@@ -38,3 +39,5 @@ CliResult run_pipeline(const std::filesystem::path& data_dir, const std::string&
 std::string corpus_cmhc();
 
 }  // namespace cmhc_test
+
+#endif  // ANALYTICA_TESTS_EXTRACTOR_CMHC_CMHC_TEST_H

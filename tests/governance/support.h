@@ -1,7 +1,8 @@
 // Helpers for the governance tests: the real `analytica` executable with the
 // governance test plugins, and the pipelines the tests run. Temporary
 // directories, files and SQLite reads are tests/support/support.h's.
-#pragma once
+#ifndef ANALYTICA_TESTS_GOVERNANCE_SUPPORT_H
+#define ANALYTICA_TESTS_GOVERNANCE_SUPPORT_H
 
 #include "support/support.h"
 
@@ -35,3 +36,5 @@ std::filesystem::path db(const TempDir& dir);
 std::vector<nlohmann::json> openlineage_events(const TempDir& dir);
 
 }  // namespace govtest
+
+#endif  // ANALYTICA_TESTS_GOVERNANCE_SUPPORT_H

@@ -3,7 +3,8 @@
 // replies and events on fd 4, each a JSON text ended by NUL), opens one
 // page and drives it. Console errors, uncaught exceptions and failed
 // loads are collected as they arrive.
-#pragma once
+#ifndef ANALYTICA_TESTS_MONITORING_CDP_H
+#define ANALYTICA_TESTS_MONITORING_CDP_H
 
 #include "support/support.h"
 
@@ -77,3 +78,5 @@ class Browser {
 std::string base64_decode(const std::string& text);
 
 }  // namespace montest
+
+#endif  // ANALYTICA_TESTS_MONITORING_CDP_H

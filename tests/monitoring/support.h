@@ -2,7 +2,8 @@
 // reports ingested by the real `analytica run`, the real `analytica serve`
 // in a child process, and HTTP over a raw socket. Temporary directories,
 // files, shell commands and SQLite reads are tests/support/support.h's.
-#pragma once
+#ifndef ANALYTICA_TESTS_MONITORING_SUPPORT_H
+#define ANALYTICA_TESTS_MONITORING_SUPPORT_H
 
 #include "support/support.h"
 
@@ -83,3 +84,5 @@ HttpReply http(int port, const std::string& target, const std::string& method = 
 HttpReply http_raw(int port, const std::string& request);
 
 }  // namespace montest
+
+#endif  // ANALYTICA_TESTS_MONITORING_SUPPORT_H

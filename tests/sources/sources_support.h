@@ -1,7 +1,8 @@
 // Helpers of the sources tests: pipelines written into a temporary data
 // directory and `analytica run` on them, with the proxy variables cleared
 // so 127.0.0.1 is reached directly.
-#pragma once
+#ifndef ANALYTICA_TESTS_SOURCES_SOURCES_SUPPORT_H
+#define ANALYTICA_TESTS_SOURCES_SOURCES_SUPPORT_H
 
 #include "support/support.h"
 
@@ -28,3 +29,5 @@ std::string db(const TempDir& dir);
 nlohmann::json items_pipeline(const nlohmann::json& source_settings);
 
 }  // namespace srctest
+
+#endif  // ANALYTICA_TESTS_SOURCES_SOURCES_SUPPORT_H

@@ -1,7 +1,8 @@
 // A test HTTP server on 127.0.0.1 in the test process (cpp-httplib), with a
 // log of the requests it received. Register handlers on `http` before
 // start(); stop() (or the destructor) ends it.
-#pragma once
+#ifndef ANALYTICA_TESTS_SOURCES_TEST_SERVER_H
+#define ANALYTICA_TESTS_SOURCES_TEST_SERVER_H
 
 #include <httplib.h>
 
@@ -34,3 +35,5 @@ class TestServer {
   mutable std::mutex mu_;
   std::vector<SeenRequest> seen_;
 };
+
+#endif  // ANALYTICA_TESTS_SOURCES_TEST_SERVER_H

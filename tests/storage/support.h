@@ -3,7 +3,8 @@
 // starts for CTest (fixture "postgres"). Temporary directories, files, the
 // real `analytica` and `creb-synth` are tests/support/support.h's; sink
 // modules driven through the C ABI are tests/support/sink_module.h's.
-#pragma once
+#ifndef ANALYTICA_TESTS_STORAGE_SUPPORT_H
+#define ANALYTICA_TESTS_STORAGE_SUPPORT_H
 
 #include "support/sink_module.h"
 #include "support/support.h"
@@ -73,3 +74,5 @@ class PgSchema {
 };
 
 }  // namespace storage_test
+
+#endif  // ANALYTICA_TESTS_STORAGE_SUPPORT_H

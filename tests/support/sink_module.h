@@ -3,7 +3,8 @@
 // a minimal analytica_host table of the test's own that records fail() and
 // log() calls, typed cells and batches, and the two schemas the sink tests of
 // every store share.
-#pragma once
+#ifndef ANALYTICA_TESTS_SUPPORT_SINK_MODULE_H
+#define ANALYTICA_TESTS_SUPPORT_SINK_MODULE_H
 
 #include "analytica.h"
 #include "analytica_cpp.hpp"
@@ -121,3 +122,5 @@ Schema prices_schema();
 Schema benchmark_schema();
 
 }  // namespace sinktest
+
+#endif  // ANALYTICA_TESTS_SUPPORT_SINK_MODULE_H

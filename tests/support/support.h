@@ -6,7 +6,8 @@
 // The analytica_test_support library (tests/CMakeLists.txt) defines the paths
 // used here: ANALYTICA_EXE, PLUGIN_DIR, TEST_PLUGIN_DIR, CREB_SYNTH_EXE,
 // CORPUS_DIR and SOURCE_DIR.
-#pragma once
+#ifndef ANALYTICA_TESTS_SUPPORT_SUPPORT_H
+#define ANALYTICA_TESTS_SUPPORT_SUPPORT_H
 
 #include <filesystem>
 #include <string>
@@ -80,3 +81,5 @@ std::string corpus_dir();
 
 // The JSON string literal of s (quotes and backslashes escaped).
 std::string json_string(const std::string& s);
+
+#endif  // ANALYTICA_TESTS_SUPPORT_SUPPORT_H

@@ -1,6 +1,7 @@
 // Helpers of the validation tests: synthetic reports into an inbox, the CREB
 // pipeline and the review command run through the real executable.
-#pragma once
+#ifndef ANALYTICA_TESTS_VALIDATION_SUPPORT_H
+#define ANALYTICA_TESTS_VALIDATION_SUPPORT_H
 
 #include "support/support.h"
 
@@ -42,3 +43,5 @@ std::string write_pipeline(const TempDir& dir, const nlohmann::json& patch);
 std::string os_user();
 
 inline std::filesystem::path db_of(const TempDir& dir) { return dir / "analytica.db"; }
+
+#endif  // ANALYTICA_TESTS_VALIDATION_SUPPORT_H

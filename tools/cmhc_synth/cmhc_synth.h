@@ -6,7 +6,8 @@
 // binary noise under a number format instead of text cells, titles over
 // merged cells, headers starting on other rows, labels with line breaks, no
 // legend, no contents sheet.
-#pragma once
+#ifndef ANALYTICA_TOOLS_CMHC_SYNTH_CMHC_SYNTH_H
+#define ANALYTICA_TOOLS_CMHC_SYNTH_CMHC_SYNTH_H
 
 #include <nlohmann/json.hpp>
 
@@ -35,3 +36,5 @@ nlohmann::json write_workbook(const std::string& path, const Options& options);
 std::string sha256_file(const std::string& path);
 
 }  // namespace cmhc_synth
+
+#endif  // ANALYTICA_TOOLS_CMHC_SYNTH_CMHC_SYNTH_H

@@ -1,7 +1,8 @@
 // creb_synth: writes synthetic CREB-like "Monthly Statistics Package" PDFs with
 // invented, internally consistent numbers, plus the matching .expected.json
 // (same shape as the corpus files). Used by tests and for demo sample data.
-#pragma once
+#ifndef ANALYTICA_TOOLS_CREB_SYNTH_CREB_SYNTH_H
+#define ANALYTICA_TOOLS_CREB_SYNTH_CREB_SYNTH_H
 
 #include <functional>
 #include <map>
@@ -134,3 +135,5 @@ std::string drift_name(Drift d);
 std::string sha256_hex(const std::string& bytes);
 
 }  // namespace creb_synth
+
+#endif  // ANALYTICA_TOOLS_CREB_SYNTH_CREB_SYNTH_H

@@ -4,7 +4,8 @@
 //
 // Coordinates are PDF user space: origin at the bottom-left of the page,
 // y grows upwards, units are points (1/72 in).
-#pragma once
+#ifndef ANALYTICA_TOOLS_CREB_SYNTH_PDF_WRITER_H
+#define ANALYTICA_TOOLS_CREB_SYNTH_PDF_WRITER_H
 
 #include <cstddef>
 #include <deque>
@@ -91,3 +92,5 @@ std::string escape_literal(std::string_view bytes);
 std::string fmt_num(double v);
 
 }  // namespace pdfw
+
+#endif  // ANALYTICA_TOOLS_CREB_SYNTH_PDF_WRITER_H
