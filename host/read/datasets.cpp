@@ -73,7 +73,9 @@ json approved_rows(Store& store, const Dataset& d, const std::vector<std::string
       if (std::find(selected.begin(), selected.end(), k) == selected.end()) selected.push_back(k);
     std::string sql = "SELECT ";
     for (size_t i = 0; i < selected.size(); ++i) sql += (i ? ", " : "") + quoted_name(selected[i]);
-    for (const auto& r : store.query(sql + " FROM " + quoted_name(d.table))) {
+    std::vector<Cell> params;
+    sql += " FROM " + quoted_name(d.table) + dataset_where_sql(d, params);
+    for (const auto& r : store.query(sql, params)) {
       json row = json::object();
       std::string key;
       for (const auto& k : keys) {
@@ -82,17 +84,19 @@ json approved_rows(Store& store, const Dataset& d, const std::vector<std::string
       }
       if (!keys.empty()) row["key"] = key;
       for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(r[i]);
-      if (matches(row, d.where)) rows.push_back(std::move(row));
+      rows.push_back(std::move(row));
     }
     return rows;
   }
   std::string sql = "SELECT review_key, review_status, review_fallback, review_item";
   for (const auto& c : columns) sql += ", " + quoted_name(c);
-  for (const auto& r : store.query(sql + " FROM " + quoted_name(d.validated))) {
+  std::vector<Cell> params;
+  sql += " FROM " + quoted_name(d.validated) + dataset_where_sql(d, params);
+  for (const auto& r : store.query(sql, params)) {
     json row = {{"key", cell_json(r[0])}, {"status", cell_json(r[1])}, {"fallback", cell_number(r[2]) != 0},
                 {"item", cell_json(r[3])}};
     for (size_t i = 0; i < columns.size(); ++i) row[columns[i]] = cell_json(r[4 + i]);
-    if (matches(row, d.where)) rows.push_back(std::move(row));
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -109,10 +113,11 @@ json unapproved_rows(Store& store, const Dataset& d, const std::vector<std::stri
   for (const auto& r : items) {
     const json record = json::parse(cell_text(r[4]), nullptr, false);
     if (!record.is_object()) continue;
+    if (!matches(record, d.where)) continue;
     json row = {{"key", cell_json(r[0])}, {"status", cell_json(r[1])}, {"fallback", false},
                 {"item", cell_json(r[2])}, {"reasons", cell_json(r[3])}};
     for (const auto& c : columns) row[c] = record.contains(c) ? record[c] : json();
-    if (matches(row, d.where)) rows.push_back(std::move(row));
+    rows.push_back(std::move(row));
   }
   return rows;
 }
@@ -132,6 +137,19 @@ json dataset_json(const Dataset& d) {
 }
 
 }  // namespace
+
+// The dataset's fixed filters as SQL (" WHERE a = ? AND b = ?") and its
+// parameters.
+std::string dataset_where_sql(const Dataset& d, std::vector<Cell>& params) {
+  std::string sql;
+  for (auto it = d.where.begin(); it != d.where.end(); ++it) {
+    sql += (sql.empty() ? " WHERE " : " AND ") + quoted_name(it.key()) + " = ?";
+    params.push_back(it->is_string()            ? Cell::of(it->get<std::string>())
+                     : it->is_number_integer() ? Cell::of(it->get<int64_t>())
+                                               : Cell::of(it->get<double>()));
+  }
+  return sql;
+}
 
 std::vector<View> declared_views(Store& store, const Pipeline* pipeline) {
   if (pipeline) return pipeline->views;

@@ -9,6 +9,8 @@
 
 #include "run/views.h"
 
+#include <analytica_cpp.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -24,6 +26,10 @@ struct Pipeline;
 // in pipeline order. A recorded declaration that no longer parses is
 // skipped (and logged).
 std::vector<View> declared_views(Store& store, const Pipeline* pipeline);
+
+// The dataset's fixed filters ("where") as SQL — " WHERE a = ? AND b = ?",
+// or "" — with their values appended to params.
+std::string dataset_where_sql(const Dataset& dataset, std::vector<Cell>& params);
 
 // Finds a view by id; nullptr if none.
 const View* find_view(const std::vector<View>& views, const std::string& id);

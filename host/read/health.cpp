@@ -222,14 +222,8 @@ json dataset_freshness(Store& store, const View& view, const Dataset& ds, const 
   std::vector<int> periods;
   // The dataset's fixed filters narrow what counts (one table may hold
   // several datasets).
-  std::string where;
   std::vector<Cell> params;
-  for (auto it = ds.where.begin(); it != ds.where.end(); ++it) {
-    where += (where.empty() ? " WHERE " : " AND ") + quoted_name(it.key()) + " = ?";
-    params.push_back(it->is_string() ? Cell::of(it->get<std::string>())
-                     : it->is_number_integer() ? Cell::of(it->get<int64_t>())
-                                               : Cell::of(it->get<double>()));
-  }
+  const std::string where = dataset_where_sql(ds, params);
   if (store.has_table(source))
     for (const auto& row : store.query("SELECT DISTINCT " + quoted_name(ds.period_column) + " FROM " +
                                            quoted_name(source) + where,
