@@ -4,6 +4,7 @@
 // them over); the checks themselves are run/plugin_trust.h. None of these
 // loads a plugin: they only read its bytes.
 #include "cli/commands.h"
+#include "run/plugin_loader.h"
 #include "run/plugin_trust.h"
 #include "run/util.h"
 
@@ -17,29 +18,6 @@ namespace analytica {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-namespace {
-
-// lib*.so of the plugin directories, an earlier directory winning per name
-// (the order the loader uses).
-std::vector<fs::path> plugin_files(const std::vector<fs::path>& dirs) {
-  std::vector<fs::path> out;
-  std::set<std::string> seen;
-  for (const auto& dir : dirs) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().extension() == ".so" && e.path().filename().string().rfind("lib", 0) == 0)
-        files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (const auto& f : files)
-      if (seen.insert(f.filename().string()).second) out.push_back(f);
-  }
-  return out;
-}
-
-}  // namespace
 
 int cmd_plugins_trust(CommandContext& ctx) {
   po::options_description opts("plugins trust/verify/sign options");

@@ -109,10 +109,10 @@ std::shared_ptr<LoadedPlugin> PluginCatalog::load(const std::string& name) {
   throw UserError("plugin \"" + name + "\" not found (searched " + (searched.empty() ? "no directories" : searched) + ")");
 }
 
-std::vector<PluginCatalog::Entry> PluginCatalog::scan() {
-  std::vector<Entry> out;
+std::vector<fs::path> plugin_files(const std::vector<fs::path>& dirs) {
+  std::vector<fs::path> out;
   std::set<std::string> seen;
-  for (const auto& dir : dirs_) {
+  for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
     std::vector<fs::path> files;
@@ -120,14 +120,19 @@ std::vector<PluginCatalog::Entry> PluginCatalog::scan() {
       if (e.path().extension() == ".so" && e.path().filename().string().rfind("lib", 0) == 0)
         files.push_back(e.path());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      const std::string stem = f.stem().string().substr(3);
-      if (!seen.insert(stem).second) continue;  // an earlier directory wins
-      try {
-        out.push_back({f, load(stem), ""});
-      } catch (const std::exception& e) {
-        out.push_back({f, nullptr, e.what()});
-      }
+    for (const auto& f : files)
+      if (seen.insert(f.filename().string()).second) out.push_back(f);  // an earlier directory wins
+  }
+  return out;
+}
+
+std::vector<PluginCatalog::Entry> PluginCatalog::scan() {
+  std::vector<Entry> out;
+  for (const auto& f : plugin_files(dirs_)) {
+    try {
+      out.push_back({f, load(f.stem().string().substr(3)), ""});
+    } catch (const std::exception& e) {
+      out.push_back({f, nullptr, e.what()});
     }
   }
   return out;

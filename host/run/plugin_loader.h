@@ -45,6 +45,10 @@ const char* kind_name(analytica_plugin_kind kind);
 // descriptor copied at the host's size; throws UserError naming `where`.
 analytica_plugin_descriptor check_descriptor(const analytica_plugin_descriptor* d, const std::string& where);
 
+// The plugin files (lib*.so) of the directories, sorted by name within each,
+// an earlier directory winning per file name: the order the loader uses.
+std::vector<std::filesystem::path> plugin_files(const std::vector<std::filesystem::path>& dirs);
+
 class PluginCatalog {
  public:
   explicit PluginCatalog(std::vector<std::filesystem::path> dirs);

@@ -128,6 +128,22 @@ std::string reason_phrase(int status) {
   }
 }
 
+// Runs one request's handler and turns what it throws into the error
+// response: HttpError its status, UserError 400, anything else 500 (logged).
+template <typename F>
+void answer(const httplib::Request& req, httplib::Response& res, F&& handle) {
+  try {
+    handle();
+  } catch (const HttpError& e) {
+    send_error(res, e.status(), e.what());
+  } catch (const UserError& e) {
+    send_error(res, 400, e.what());
+  } catch (const std::exception& e) {
+    logging::write(logging::Level::error, "serve", req.method + " " + req.path + ": " + e.what());
+    send_error(res, 500, e.what());
+  }
+}
+
 int health_http_status(const HealthReport& h) { return h.level == HealthLevel::failing ? 503 : 200; }
 
 }  // namespace
@@ -297,30 +313,14 @@ DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<
   });
   Impl* impl = impl_.get();
   svr.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) {
-    try {
-      impl->route(req, res);
-    } catch (const HttpError& e) {
-      send_error(res, e.status(), e.what());
-    } catch (const UserError& e) {
-      send_error(res, 400, e.what());
-    } catch (const std::exception& e) {
-      logging::write(logging::Level::error, "serve", req.method + " " + req.path + ": " + e.what());
-      send_error(res, 500, e.what());
-    }
+    answer(req, res, [&] { impl->route(req, res); });
   });
   svr.Post(".*", [impl](const httplib::Request& req, httplib::Response& res) {
-    std::smatch m;
-    try {
+    answer(req, res, [&] {
+      std::smatch m;
       if (!std::regex_match(req.path, m, kDecisionPath)) throw HttpError(405, "method not allowed");
       impl->decision(req, res, std::stoll(m[1].str()));
-    } catch (const HttpError& e) {
-      send_error(res, e.status(), e.what());
-    } catch (const UserError& e) {
-      send_error(res, 400, e.what());
-    } catch (const std::exception& e) {
-      logging::write(logging::Level::error, "serve", req.method + " " + req.path + ": " + e.what());
-      send_error(res, 500, e.what());
-    }
+    });
   });
   // Errors httplib answers itself (bad request lines, 414 URI too long...)
   // get a JSON body too.
