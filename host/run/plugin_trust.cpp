@@ -214,7 +214,8 @@ Verdict check(const fs::path& file, const std::string& bytes, const Policy& p) {
   return v;
 }
 
-Verdict verify_file(const fs::path& file, const Policy& p) {
+// The whole file, opened and closed here; throws UserError naming it.
+std::string read_file_bytes(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw UserError(file.string() + ": cannot open plugin file (" + std::strerror(errno) + ")");
   std::string bytes;
@@ -225,8 +226,10 @@ Verdict verify_file(const fs::path& file, const Policy& p) {
     throw;
   }
   ::close(fd);
-  return check(file, bytes, p);
+  return bytes;
 }
+
+Verdict verify_file(const fs::path& file, const Policy& p) { return check(file, read_file_bytes(file), p); }
 
 PluginFile::PluginFile(PluginFile&& o) noexcept
     : fd_(o.fd_), load_path_(std::move(o.load_path_)), verdict_(std::move(o.verdict_)) {
@@ -307,16 +310,7 @@ std::string trust_file(const fs::path& file, const Policy& p) {
 
 fs::path sign_file(const fs::path& file, const fs::path& key_pem, const fs::path& signature_out) {
   PKey key = read_key(key_pem, true);
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw UserError(file.string() + ": cannot open (" + std::strerror(errno) + ")");
-  std::string bytes;
-  try {
-    bytes = read_fd(fd, file);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  const std::string bytes = read_file_bytes(file);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   unsigned char sig[64];
   size_t sig_len = sizeof sig;
