@@ -204,6 +204,16 @@ typedef struct analytica_input {
   ** from the last committed input. Read it back with host->query(). */
   const char *bookmark_key;
   const char *bookmark_value;
+  /* Since 1.2 (NULL or absent: none). What the publisher calls this
+  ** version of the input (an HTTP ETag, else its Last-Modified), kept by
+  ** governance with the input's uri and shown by `analytica sources`. */
+  const char *etag;
+  /* Since 1.2 (NULL or absent: usable). A source that found this input
+  ** but cannot hand it over (a fetch that failed after its retries, an
+  ** unreadable directory entry) says why in one line; path may then be
+  ** NULL. The host extracts nothing, records it as a failed input under
+  ** its uri, and goes on with the next. */
+  const char *error;
 } analytica_input;
 
 /* --------------------------------------------------------------- events */

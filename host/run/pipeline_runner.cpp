@@ -40,11 +40,13 @@ void require(const std::string& plugin, const char* id, Fns... fns) {
 }
 
 struct OwnedInput {
-  std::string uri, path, display_name, sha256, bookmark_key, bookmark_value;
+  std::string uri, path, display_name, sha256, bookmark_key, bookmark_value, etag, error;
   analytica_input view() const {
-    return {sizeof(analytica_input), uri.c_str(), path.c_str(), display_name.c_str(),
-            sha256.empty() ? nullptr : sha256.c_str(), bookmark_key.empty() ? nullptr : bookmark_key.c_str(),
-            bookmark_key.empty() ? nullptr : bookmark_value.c_str()};
+    auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
+    return {sizeof(analytica_input), uri.c_str(),         path.c_str(),
+            display_name.c_str(),    or_null(sha256),     or_null(bookmark_key),
+            bookmark_key.empty() ? nullptr : bookmark_value.c_str(),
+            or_null(etag),           or_null(error)};
   }
 };
 
@@ -374,8 +376,8 @@ RunSummary PipelineRunner::run() {
   } catch (const std::exception& e) {
     rollback_all();
     logging::write(logging::Level::error, governance_->name(), e.what());
-    summary.failures.push_back(e.what());
-    ++summary.failed;
+    summary.run_end_error = e.what();  // not an input: counted apart from them
+    summary.failures.push_back(std::string("run end: ") + e.what());
   }
   raise(ANALYTICA_EVENT_RUN_END, "", "", summary.ok() ? "" : "run finished with failures", summary.records,
         summary.ok() ? ANALYTICA_OK : outcome);
@@ -397,14 +399,16 @@ RunSummary PipelineRunner::run() {
 }
 
 void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summary) {
-  OwnedInput input{str(raw.uri), str(raw.path), str(raw.display_name), "", str(raw.bookmark_key),
-                    str(raw.bookmark_value)};
-  if (input.display_name.empty()) input.display_name = input.path;
+  OwnedInput input{str(raw.uri),          str(raw.path),           str(raw.display_name), "",
+                    str(raw.bookmark_key), str(raw.bookmark_value), str(raw.etag),         str(raw.error)};
+  if (input.display_name.empty()) input.display_name = input.path.empty() ? input.uri : input.path;
   ++summary.inputs;
   raise(ANALYTICA_EVENT_SOURCE_START, input.display_name, "", "", 0, ANALYTICA_OK);
   auto& gov = governance_->governance;
   uint64_t records = 0;
   try {
+    // The source found this input but cannot hand it over: a failed input.
+    if (!input.error.empty()) throw PluginError(ANALYTICA_ERR_IO, input.error);
     each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
     // Another host sharing the store may be ingesting the same report: wait
     // for it (sinks that can), so governance below sees its outcome.

@@ -21,12 +21,13 @@ struct StoreAccess;
 struct RunSummary {
   std::string run_id;
   uint64_t inputs = 0, ingested = 0, skipped = 0, failed = 0, records = 0;
-  std::vector<std::string> failures;  // one line per failed input
+  std::vector<std::string> failures;  // one line per failed input, then the run's own failure
+  std::string run_end_error;          // the run's end could not be recorded (a full disk, say)
   // Review items waiting for a person after the run (run/review_state.h),
   // and pending ones a newer report superseded; -1 = no review queue.
   int64_t review_waiting = -1, review_superseded = 0;
   bool cancelled = false;
-  bool ok() const { return failed == 0 && !cancelled; }
+  bool ok() const { return failed == 0 && !cancelled && run_end_error.empty(); }
 };
 
 class PipelineRunner {
