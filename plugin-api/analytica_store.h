@@ -16,7 +16,7 @@
 #ifndef ANALYTICA_STORE_H
 #define ANALYTICA_STORE_H
 
-#define ANALYTICA_STORE_VERSION 2 /* 2: bookmarks, ignored inputs, figures_sha256, check values */
+#define ANALYTICA_STORE_VERSION 3 /* 2: bookmarks, ignored inputs, figures_sha256, check values; 3: fetches */
 
 /* ----------------------------------------------------------- governance */
 
@@ -56,6 +56,14 @@
 /* bookmark_key KEY, value, source_sha256, run_id, updated_at — the last
 ** committed bookmark of a resuming source (analytica_input.bookmark_*). */
 #define ANALYTICA_T_BOOKMARKS "governance_bookmarks"
+
+/* Since store version 3. uri KEY, name, last_checked, etag, last_ok,
+** failing_since, last_error, run_id — per input uri, what became of it the
+** last time a source found it: when it was checked, the publisher's version
+** (analytica_input.etag), when it was last handed over, and while it keeps
+** failing since when (the first failure of the series) and why; NULL
+** failing_since/last_error = not failing. */
+#define ANALYTICA_T_FETCHES "governance_fetches"
 
 /* name KEY (the input's display name), sha256 (of the bytes set aside, ""
 ** for any bytes), reason, decided_by, decided_at, active (1|0) — inputs a
