@@ -126,6 +126,11 @@ void Registry::run_start(const analytica_run_info& run) {
   // Declare every governance table up front (empty batches).
   for (const Schema* s : {&sources_schema(), &lineage_records_schema(), &lineage_cells_schema(), &quality_schema()})
     store_.write(Batch(*s));
+  // Indexes beyond the key columns, created on a new store and added to an
+  // existing one (every run_start is the migration path). By source, in
+  // key order: impact, and a new version marking its predecessor's records.
+  store_.query("CREATE INDEX IF NOT EXISTS " ANALYTICA_T_LINEAGE_RECORDS "_by_source ON " ANALYTICA_T_LINEAGE_RECORDS
+               " (source_sha256, table_name, record_key)");
   schemas_.declare_tables();
   write_run("running", "", 0, "");
   // What the pipeline declares people read, so readers need no pipeline file.
