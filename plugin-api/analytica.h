@@ -541,6 +541,13 @@ typedef struct analytica_sink_admin_v1 {
   /* Replaces the store's contents with the copy at path, made by backup().
   ** The caller has checked the copy; the sink replaces all or nothing. */
   analytica_status (*restore)(void *self, const char *path);
+  /* A number in *out that changes whenever a write to the store commits,
+  ** through this instance or any other connection or process; it may also
+  ** change without one (a cache keyed by it only recomputes more often).
+  ** Cheap: a reader asks before each answer it caches, and reads the
+  ** store after asking. Since 1.2; absent (struct_size too small) or NULL
+  ** in tables of earlier 1.2 plugins. */
+  analytica_status (*change_counter)(void *self, uint64_t *out);
 } analytica_sink_admin_v1;
 
 #define ANALYTICA_PREVIEW_V1 "analytica.preview/1"
