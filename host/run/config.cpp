@@ -73,6 +73,37 @@ void expand_all(json& v, const std::map<std::string, std::string>& vars, const s
   }
 }
 
+// The "isolation", "timeout_s" and "memory_mb" keys of a plugin reference
+// at `path` (already type-checked).
+Isolation parse_isolation(const json& ref, const std::string& file, const std::string& path, bool can_isolate) {
+  Isolation out;
+  const std::string mode = ref.value("isolation", "none");
+  if (mode == "process") {
+    if (!can_isolate)
+      throw UserError(file + ": " + path + ".isolation: plugin " + ref["plugin"].get<std::string>() +
+                      " cannot run isolated: only extractors can (\"isolation\": \"process\")");
+    out.mode = Isolation::Mode::process;
+  } else if (mode != "none") {
+    throw UserError(file + ": " + path + ".isolation: expected \"none\" or \"process\", got \"" + mode + "\"");
+  }
+  for (const char* key : {"timeout_s", "memory_mb"})
+    if (ref.contains(key) && out.mode != Isolation::Mode::process)
+      throw UserError(file + ": " + path + "." + key + ": applies only with \"isolation\": \"process\"");
+  if (ref.contains("timeout_s")) {
+    out.timeout_s = ref["timeout_s"].get<double>();
+    if (!(out.timeout_s > 0 && out.timeout_s <= 86400))
+      throw UserError(file + ": " + path + ".timeout_s: expected seconds from 0 to 86400, got " +
+                      ref["timeout_s"].dump());
+  }
+  if (ref.contains("memory_mb")) {
+    const int64_t mb = ref["memory_mb"].get<int64_t>();
+    if (mb < 16 || mb > (int64_t{1} << 30))
+      throw UserError(file + ": " + path + ".memory_mb: expected at least 16 (megabytes), got " + std::to_string(mb));
+    out.memory_mb = static_cast<uint64_t>(mb);
+  }
+  return out;
+}
+
 fs::path default_config_file() {
   if (fs::exists("config/analytica.json")) return "config/analytica.json";
   const fs::path installed = exe_dir() / "../share/analytica/analytica.json";
@@ -143,7 +174,8 @@ Settings load_settings(const Overrides& flags) {
     const std::string file = s.config_file.string();
     const json j = read_json_file(s.config_file);
     check_object(j, file, "", {{"data_dir", "string"}, {"database", "string"}, {"plugin_dirs", "array"},
-                               {"log", "object"}, {"$comment", "any"}});
+                               {"log", "object"}, {"fetch_warn_days", "integer"},
+                               {"$comment", "any"}});
     if (j.contains("data_dir")) data_dir = j["data_dir"];
     if (j.contains("database")) database = j["database"];
     if (j.contains("plugin_dirs")) {
@@ -153,6 +185,10 @@ Settings load_settings(const Overrides& flags) {
           throw UserError(file + ": plugin_dirs[" + std::to_string(i) + "]: expected string");
         plugin_dirs.push_back(j["plugin_dirs"][i]);
       }
+    }
+    if (j.contains("fetch_warn_days")) {
+      s.fetch_warn_days = j["fetch_warn_days"].get<int>();
+      if (s.fetch_warn_days < 0) throw UserError(file + ": fetch_warn_days: must not be negative");
     }
     if (j.contains("log")) {
       const json& log = j["log"];
@@ -221,10 +257,14 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
     if (!j.contains(key)) return;
     const json& arr = j[key];
     if (need_one && arr.empty()) throw UserError(name + ": " + key + ": expected at least one plugin");
+    const bool can_isolate = std::string(key) == "extractors";
     for (size_t i = 0; i < arr.size(); ++i) {
       const std::string path = std::string(key) + "[" + std::to_string(i) + "]";
-      check_object(arr[i], name, path, {{"plugin", "string", true}, {"settings", "object"}});
-      out.push_back({arr[i]["plugin"], arr[i].value("settings", json::object()), path});
+      check_object(arr[i], name, path,
+                   {{"plugin", "string", true}, {"settings", "object"}, {"isolation", "string"},
+                    {"timeout_s", "number"}, {"memory_mb", "integer"}});
+      out.push_back({arr[i]["plugin"], arr[i].value("settings", json::object()), path,
+                     parse_isolation(arr[i], name, path, can_isolate)});
     }
   };
   refs("sources", p.sources, true);
@@ -233,7 +273,7 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
   refs("sinks", p.sinks, true);
   refs("monitors", p.monitors, false);
 
-  p.governance = {"governance", json::object(), "governance"};
+  p.governance = {"governance", json::object(), "governance", Isolation{}};
   if (j.contains("governance")) {
     const json& g = j["governance"];
     if (g.contains("enabled") || g.contains("disabled"))

@@ -26,6 +26,9 @@ struct Settings {
   std::string log_level = "info";
   std::string log_format = "text";    // terminal format: text | json
   std::filesystem::path log_file;     // JSON lines; empty = none
+  // `status` warns of an input whose fetch has failed for longer than this
+  // many days ("fetch_warn_days" in analytica.json; 0 = any failure).
+  int fetch_warn_days = 3;
 };
 
 // Values given on the command line; unset ones fall through.
@@ -36,10 +39,23 @@ struct Overrides {
 
 Settings load_settings(const Overrides& flags);
 
+// How a plugin of a pipeline runs: in the host's process (the default) or,
+// with "isolation": "process", in a child process of its own
+// (run/isolated_plugin.h), where a crash, an exit(), a call longer than
+// timeout_s or memory past memory_mb fails the one input with the plugin
+// named and the run goes on. Only extractors can be isolated.
+struct Isolation {
+  enum class Mode { in_process, process };
+  Mode mode = Mode::in_process;
+  double timeout_s = 300;    // per call into the plugin
+  uint64_t memory_mb = 0;    // the child's address space (RLIMIT_AS); 0 = no limit
+};
+
 struct PluginRef {
   std::string plugin;
   nlohmann::json settings = nlohmann::json::object();
   std::string where;  // key path in the pipeline file, e.g. "sinks[0]"
+  Isolation isolation;
 };
 
 struct Pipeline {

@@ -121,10 +121,10 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
   add(pipeline_.extractors, ANALYTICA_KIND_EXTRACTOR);
   add(pipeline_.validators, ANALYTICA_KIND_VALIDATOR);
 
-  auto make = [&](std::shared_ptr<LoadedPlugin> p, const json& s) {
+  auto make = [&](std::shared_ptr<LoadedPlugin> p, const json& s, const Isolation& isolation = {}) {
     auto stage = std::make_unique<Stage>();
     stage->sha256 = sha256_file(p->file());
-    stage->instance = std::make_unique<PluginInstance>(p, s, run_id_);
+    stage->instance = std::make_unique<PluginInstance>(p, s, run_id_, isolation);
     Stage* raw = stage.get();
     raw->instance->hooks.event = [this, raw](analytica_event_kind kind, const std::string& message) {
       raise(kind, "", raw->name(), message, 0, ANALYTICA_OK);
@@ -132,7 +132,7 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
     return stage;
   };
   for (auto& p : plan) {
-    auto stage = make(p.plugin, p.settings);
+    auto stage = make(p.plugin, p.settings, p.ref->isolation);
     const std::string& n = stage->name();
     switch (p.kind) {
       case ANALYTICA_KIND_SINK:

@@ -1,16 +1,19 @@
 #include "run/plugin_instance.h"
 
+#include "run/isolated_plugin.h"
 #include "run/logging.h"
 #include "run/config.h"
+#include "run/plugin_calls.h"
 #include "run/util.h"
 
 #include <atomic>
 #include <csignal>
+#include <mutex>
+#include <type_traits>
+#include <unordered_map>
 
 namespace analytica {
 using nlohmann::json;
-
-std::atomic<bool> g_cancelled{false};
 
 // The C functions of the services table. ctx is the PluginInstance.
 struct HostServices {
@@ -112,9 +115,95 @@ json complete_settings(const LoadedPlugin& plugin, const json& settings, const s
   return out;
 }
 
+namespace {
+
+// Marked tables: each member looks up the plugin's own table by the
+// instance's self pointer (registered by PluginInstance::marked and removed
+// by its destructor), marks the call in flight and calls it.
+template <typename T>
+struct Registered {
+  std::mutex mutex;
+  std::unordered_map<void*, std::pair<T, const char*>> by_self;  // table, plugin name
+  static Registered& get() {
+    static Registered r;
+    return r;
+  }
+};
+
+template <typename Fn>
+struct Trampoline;
+template <typename R, typename... A>
+struct Trampoline<R (*)(void*, A...)> {
+  template <typename T, auto Member>
+  static R call(void* self, A... args) {
+    auto& r = Registered<T>::get();
+    std::pair<T, const char*> entry;
+    {
+      std::lock_guard<std::mutex> lock(r.mutex);
+      entry = r.by_self.at(self);
+    }
+    plugin_calls::InFlight in_flight(entry.second, CallName<T, Member>::value);
+    return (entry.first.*Member)(self, args...);
+  }
+  template <typename T, auto Member>
+  struct CallName {
+    static inline const char* value = "a call";
+  };
+};
+
+// Replaces table.*Member (when set) by its trampoline named `call`.
+template <auto Member, typename T>
+void mark(T& table, const char* call) {
+  using Fn = std::remove_reference_t<decltype(table.*Member)>;
+  if (!(table.*Member)) return;
+  Trampoline<Fn>::template CallName<T, Member>::value = call;
+  table.*Member = &Trampoline<Fn>::template call<T, Member>;
+}
+
+template <typename T>
+void register_table(void* self, const T& table, const char* name, std::vector<std::function<void()>>& cleanups) {
+  auto& r = Registered<T>::get();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.by_self[self] = {table, name};
+  cleanups.push_back([self] {
+    auto& reg = Registered<T>::get();
+    std::lock_guard<std::mutex> l(reg.mutex);
+    reg.by_self.erase(self);
+  });
+}
+
+}  // namespace
+
+#define ANALYTICA_MARK(member) mark<&Table::member>(out, #member)
+#define ANALYTICA_MARKED(T, ...)                                                        \
+  template <>                                                                           \
+  T PluginInstance::marked(const T& table) const {                                      \
+    using Table = T;                                                                    \
+    register_table(self_, table, plugin_->name().c_str(), unregister_);                 \
+    T out = table;                                                                      \
+    __VA_ARGS__;                                                                        \
+    return out;                                                                         \
+  }
+ANALYTICA_MARKED(analytica_source_v1, ANALYTICA_MARK(next))
+ANALYTICA_MARKED(analytica_extractor_v1, ANALYTICA_MARK(output_table); ANALYTICA_MARK(probe); ANALYTICA_MARK(extract))
+ANALYTICA_MARKED(analytica_validator_v1, ANALYTICA_MARK(validate))
+ANALYTICA_MARKED(analytica_sink_v1, ANALYTICA_MARK(declare_table); ANALYTICA_MARK(begin); ANALYTICA_MARK(commit);
+                 ANALYTICA_MARK(rollback); ANALYTICA_MARK(write); ANALYTICA_MARK(query);
+                 ANALYTICA_MARK(lock_source))
+ANALYTICA_MARKED(analytica_monitor_v1, ANALYTICA_MARK(on_event))
+ANALYTICA_MARKED(analytica_governance_v1, ANALYTICA_MARK(run_start); ANALYTICA_MARK(register_source);
+                 ANALYTICA_MARK(record_batch); ANALYTICA_MARK(source_end); ANALYTICA_MARK(run_end);
+                 ANALYTICA_MARK(check_schema))
+ANALYTICA_MARKED(analytica_sink_admin_v1, ANALYTICA_MARK(location); ANALYTICA_MARK(check); ANALYTICA_MARK(tables);
+                 ANALYTICA_MARK(size); ANALYTICA_MARK(backup); ANALYTICA_MARK(restore))
+ANALYTICA_MARKED(analytica_preview_v1, ANALYTICA_MARK(render))
+#undef ANALYTICA_MARKED
+#undef ANALYTICA_MARK
+
 PluginInstance::PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const json& settings,
-                               const std::string& run_id)
-    : plugin_(std::move(plugin)), run_id_(run_id) {
+                               const std::string& run_id, const Isolation& isolation)
+    : plugin_(std::move(plugin)), isolation_(isolation), run_id_(run_id) {
+  plugin_calls::install();
   host_.struct_size = sizeof(analytica_host);
   host_.abi_major = ANALYTICA_ABI_MAJOR;
   host_.abi_minor = ANALYTICA_ABI_MINOR;
@@ -130,7 +219,20 @@ PluginInstance::PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const json&
   host_.report_check_values = &HostServices::report_check_values;
   host_.store_location = store_location_.c_str();
   const std::string text = settings.dump();
-  check(plugin_->descriptor().create(&host_, text.c_str(), &self_), "create");
+  const auto& d = plugin_->descriptor();
+  if (isolated()) {
+    if (d.kind != ANALYTICA_KIND_EXTRACTOR && d.kind != ANALYTICA_KIND_VALIDATOR)
+      throw PluginError(ANALYTICA_ERR_UNSUPPORTED, name() + ": a " + plugin_->kind_name() + " cannot run isolated");
+    plugin_calls::InFlight in_flight(name().c_str(), "create");
+    check(isolated::create(*plugin_, isolation_, &host_, text.c_str(), &self_), "create");
+    destroy_ = &isolated::destroy;
+    get_interface_ = &isolated::get_interface;
+  } else {
+    plugin_calls::InFlight in_flight(name().c_str(), "create");
+    check(d.create(&host_, text.c_str(), &self_), "create");
+    destroy_ = d.destroy;
+    get_interface_ = d.get_interface;
+  }
   if (!self_) throw PluginError(ANALYTICA_ERR_INTERNAL, name() + ": create returned no instance");
 }
 
@@ -140,7 +242,11 @@ void PluginInstance::set_store_location(const std::string& location) {
 }
 
 PluginInstance::~PluginInstance() {
-  if (self_) plugin_->descriptor().destroy(self_);
+  for (auto& forget : unregister_) forget();
+  if (self_) {
+    plugin_calls::InFlight in_flight(name().c_str(), "destroy");
+    destroy_(self_);
+  }
 }
 
 analytica_status PluginInstance::check(analytica_status status, const std::string& call) {

@@ -4,6 +4,7 @@
 #ifndef ANALYTICA_HOST_RUN_PLUGIN_INSTANCE_H
 #define ANALYTICA_HOST_RUN_PLUGIN_INSTANCE_H
 
+#include "run/config.h"
 #include "run/plugin_loader.h"
 
 #include <analytica_cpp.hpp>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace analytica {
 
@@ -48,8 +50,10 @@ class PluginInstance {
   };
 
   // Creates the instance; throws PluginError with the plugin's reason.
+  // With isolation.mode == process the plugin runs in a child process
+  // (run/isolated_plugin.h); calls and host services look the same.
   PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const nlohmann::json& settings,
-                 const std::string& run_id);
+                 const std::string& run_id, const Isolation& isolation = {});
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -60,13 +64,17 @@ class PluginInstance {
   Hooks hooks;
 
   // The interface table for id, copied at our struct size, or throws
-  // PluginError if the plugin does not provide it.
+  // PluginError if the plugin does not provide it. Every member calls the
+  // plugin's own with the call marked in flight (run/plugin_calls.h), so a
+  // crash, an exit() or a hang inside it names the plugin and the call.
+  // Valid as long as this instance.
   template <typename T>
   T interface(const char* id) const {
-    const T* table = static_cast<const T*>(plugin_->descriptor().get_interface(id));
+    const T* table = static_cast<const T*>(get_interface_(id));
     if (!table) throw PluginError(ANALYTICA_ERR_UNSUPPORTED, name() + ": does not provide " + id);
-    return read_sized(table);
+    return marked(read_sized(table));
   }
+  bool isolated() const { return isolation_.mode == Isolation::Mode::process; }
 
   // Throws PluginError "<plugin>: <call>: <reason>" if status < 0; returns it otherwise.
   analytica_status check(analytica_status status, const std::string& call);
@@ -79,8 +87,15 @@ class PluginInstance {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  static const analytica_host* services_for(PluginInstance*);
+  // Defined for each interface table of analytica.h.
+  template <typename T>
+  T marked(const T& table) const;
   std::shared_ptr<LoadedPlugin> plugin_;
+  Isolation isolation_;
+  // The descriptor's functions, or the isolated proxy's.
+  void (*destroy_)(void*) = nullptr;
+  const void* (*get_interface_)(const char*) = nullptr;
+  mutable std::vector<std::function<void()>> unregister_;  // forgets the marked tables' entries
   std::string run_id_;
   std::string store_location_;
   analytica_host host_{};
@@ -89,6 +104,16 @@ class PluginInstance {
   void* self_ = nullptr;
   friend struct HostServices;
 };
+
+// The interface tables PluginInstance::interface() marks (plugin_instance.cpp).
+template <> analytica_source_v1 PluginInstance::marked(const analytica_source_v1&) const;
+template <> analytica_extractor_v1 PluginInstance::marked(const analytica_extractor_v1&) const;
+template <> analytica_validator_v1 PluginInstance::marked(const analytica_validator_v1&) const;
+template <> analytica_sink_v1 PluginInstance::marked(const analytica_sink_v1&) const;
+template <> analytica_monitor_v1 PluginInstance::marked(const analytica_monitor_v1&) const;
+template <> analytica_governance_v1 PluginInstance::marked(const analytica_governance_v1&) const;
+template <> analytica_sink_admin_v1 PluginInstance::marked(const analytica_sink_admin_v1&) const;
+template <> analytica_preview_v1 PluginInstance::marked(const analytica_preview_v1&) const;
 
 }  // namespace analytica
 
