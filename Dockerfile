@@ -35,7 +35,8 @@ RUN --mount=type=cache,target=/root/.cache/ccache \
  && { [ -f README.md ] || : > README.md; } \
  && cmake --install /tmp/build --prefix /opt/analytica --strip --component runtime \
  && rm -rf /tmp/build
-RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/lib/analytica/plugins/*.so \
+RUN deployment/runtime-packages.sh /opt/analytica/bin/analytica /opt/analytica/bin/analytica-plugin-host \
+      /opt/analytica/lib/analytica/plugins/*.so \
       > /opt/analytica/share/analytica/runtime-packages.txt \
  && cat /opt/analytica/share/analytica/runtime-packages.txt
 
