@@ -10,6 +10,7 @@
 #include "analytica.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <initializer_list>
 #include <stdexcept>
@@ -247,8 +248,9 @@ constexpr analytica_plugin_descriptor describe_plugin(
           description, settings, static_cast<uint32_t>(N), create, destroy, get_interface};
 }
 
+// The same for a plugin without settings (settings: nullptr).
 constexpr analytica_plugin_descriptor describe_plugin(
-    analytica_plugin_kind kind, const char* name, const char* version, const char* description,
+    analytica_plugin_kind kind, const char* name, const char* version, const char* description, std::nullptr_t,
     analytica_status (*create)(const analytica_host*, const char*, void**), void (*destroy)(void*),
     const void* (*get_interface)(const char*)) {
   return {sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, kind, name, version,
@@ -263,5 +265,19 @@ constexpr analytica_plugin_descriptor describe_plugin(
   extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { \
     return &(descriptor);                                                                      \
   }
+
+// Declares a whole plugin in one statement, at global scope, once per
+// plugin: its descriptor (describe_plugin), a get_interface answering the
+// {id, &table} pairs listed last (find_interface), and the entry symbol.
+// `settings` is a static analytica_setting array, or nullptr for none.
+//   ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_x", "1.0.0", "what it does", kSettings,
+//                    create, destroy, {ANALYTICA_MONITOR_V1, &kMonitor})
+#define ANALYTICA_PLUGIN(kind, name, version, description, settings, create, destroy, ...)                  \
+  namespace analytica_plugin_declared {                                                                     \
+  inline const void* get_interface(const char* id) { return ::analytica::find_interface(id, {__VA_ARGS__}); } \
+  constexpr analytica_plugin_descriptor kDescriptor =                                                       \
+      ::analytica::describe_plugin(kind, name, version, description, settings, create, destroy, get_interface); \
+  }                                                                                                         \
+  ANALYTICA_DEFINE_ENTRY(analytica_plugin_declared::kDescriptor)
 
 #endif  // ANALYTICA_CPP_HPP

@@ -171,15 +171,8 @@ analytica_status extract(void* self, const analytica_input* input) {
 
 const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
 
-const void* get_interface(const char* id) {
-  return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}});
-}
-
-const analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_EXTRACTOR, "extractor_statcan", "1.0.0",
-    "Statistics Canada New Housing Price Index CSV (table 18-10-0205-01) into table nhpi", create, destroy,
-    get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_statcan", "1.0.0",
+                 "Statistics Canada New Housing Price Index CSV (table 18-10-0205-01) into table nhpi", create, destroy,
+                 {ANALYTICA_EXTRACTOR_V1, &kExtractor})

@@ -165,15 +165,8 @@ analytica_status validate(void* self, const analytica_batch* batch) {
 
 const analytica_validator_v1 kValidator = {sizeof(analytica_validator_v1), validate};
 
-const void* get_interface(const char* id) {
-  return analytica::find_interface(id, {{ANALYTICA_VALIDATOR_V1, &kValidator}});
-}
-
-const analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_VALIDATOR, "validator_index_bounds", "1.0.0",
-    "a price index lies in plausible bounds and moves plausibly month to month", kSettings, create, destroy,
-    get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_VALIDATOR, "validator_index_bounds", "1.0.0",
+                 "a price index lies in plausible bounds and moves plausibly month to month", kSettings, create,
+                 destroy, {ANALYTICA_VALIDATOR_V1, &kValidator})

@@ -238,15 +238,9 @@ analytica_status render(void* self, const analytica_preview_request* request, co
 
 const analytica_preview_v1 kPreview = {sizeof(analytica_preview_v1), render};
 
-const void* get_interface(const char* id) {
-  return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview}});
-}
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_EXTRACTOR, "extractor_cmhc_rmr", "1.0.0",
-    "CMHC Rental Market Report workbooks (.xlsx): every table sheet's values, grades, markers and changes, read by structure",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_cmhc_rmr", "1.0.0",
+                 "CMHC Rental Market Report workbooks (.xlsx): every table sheet's values, grades, markers and "
+                 "changes, read by structure",
+                 kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview})

@@ -220,15 +220,9 @@ analytica_status render(void* self, const analytica_preview_request* request, co
 const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
 const analytica_preview_v1 kPreview = {sizeof(analytica_preview_v1), render};
 
-const void* get_interface(const char* id) {
-  return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview}});
-}
-
-const analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_EXTRACTOR, "extractor_creb", "1.1.0",
-    "CREB monthly statistics PDFs: city and district tables, read by geometry; page crops (analytica.preview/1)",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { return &kDescriptor; }
+ANALYTICA_PLUGIN(
+    ANALYTICA_KIND_EXTRACTOR, "extractor_creb", "1.1.0",
+    "CREB monthly statistics PDFs: city and district tables, read by geometry; page crops (analytica.preview/1)",
+    kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview})

@@ -80,13 +80,7 @@ analytica_status extract(void* self, const analytica_input* in) {
 
 const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_EXTRACTOR,
-    "extractor_csv", "1.0.0", "CSV with a header row into one typed table",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_csv", "1.0.0", "CSV with a header row into one typed table",
+                 kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor})

@@ -257,16 +257,10 @@ analytica_status extract(void* self, const analytica_input* in) {
 
 const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), output_table, probe, extract};
 
-const void* get_interface(const char* id) {
-  return analytica::find_interface(id, {{ANALYTICA_EXTRACTOR_V1, &kExtractor}});
-}
+}  // namespace
 
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
+ANALYTICA_PLUGIN(
     ANALYTICA_KIND_EXTRACTOR, kName, "1.0.0",
     "records of a JSON array into a table declared in the pipeline (fields, types, keys, units); bad records to "
     "<table>_rejects",
-    kSettings, create, destroy, get_interface);
-
-}  // namespace
-
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+    kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor})

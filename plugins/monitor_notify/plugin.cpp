@@ -321,13 +321,8 @@ analytica_status on_event(void* self, const analytica_event* raw) {
 
 const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_MONITOR_V1, &kMonitor}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_MONITOR,
-    "monitor_notify", "1.0.0", "runs a shell command with the run's details when a run fails (webhook-style)",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_notify", "1.0.0",
+                 "runs a shell command with the run's details when a run fails (webhook-style)", kSettings, create,
+                 destroy, {ANALYTICA_MONITOR_V1, &kMonitor})
