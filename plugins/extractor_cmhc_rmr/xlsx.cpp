@@ -163,16 +163,20 @@ std::string resolve(const std::string& base_dir, const std::string& target) {
   return out;
 }
 
-bool type_is(const char* type, const char* tail) {
-  if (!type) return false;
-  const size_t n = std::strlen(type), m = std::strlen(tail);
-  return n >= m && std::strcmp(type + n - m, tail) == 0;
-}
+// The relationships of a .rels part (none if the part is absent): targets
+// resolved against base_dir, by id, and the first target of each type
+// (keyed by the type's last path segment, e.g. "/styles"). External
+// targets are not parts of the package and are left out.
+struct Relationships {
+  std::map<std::string, std::string> by_id, by_type;
+  std::string of_type(const std::string& tail) const {
+    auto it = by_type.find(tail);
+    return it == by_type.end() ? "" : it->second;
+  }
+};
 
-// Relationship id -> target part, from a .rels part.
-std::map<std::string, std::string> read_rels(Archive& zip, const std::string& rels_part, const std::string& base_dir,
-                                             std::string* office_document = nullptr) {
-  std::map<std::string, std::string> out;
+Relationships read_rels(Archive& zip, const std::string& rels_part, const std::string& base_dir) {
+  Relationships out;
   if (!zip.has(rels_part)) return out;
   const std::string xml = zip.read(rels_part);
   SaxHandler h;
@@ -183,8 +187,10 @@ std::map<std::string, std::string> read_rels(Archive& zip, const std::string& re
     const char* type = attr(atts, "Type");
     const char* mode = attr(atts, "TargetMode");
     if (!id || !target || (mode && std::strcmp(mode, "External") == 0)) return;
-    out[id] = resolve(base_dir, target);
-    if (office_document && type_is(type, "/officeDocument")) *office_document = out[id];
+    const std::string resolved = resolve(base_dir, target);
+    out.by_id[id] = resolved;
+    const char* slash = type ? std::strrchr(type, '/') : nullptr;
+    if (slash) out.by_type.emplace(slash, resolved);
   };
   parse_xml(xml, h, "part " + rels_part);
   return out;
@@ -577,32 +583,14 @@ std::string display_number(double value, const std::string& format_code) {
 
 Workbook read_workbook(const std::string& path, const Limits& limits) {
   Archive zip(path, limits);
-  std::string workbook_part;
-  read_rels(zip, "_rels/.rels", "", &workbook_part);
+  std::string workbook_part = read_rels(zip, "_rels/.rels", "").of_type("/officeDocument");
   if (workbook_part.empty() || !zip.has(workbook_part)) workbook_part = "xl/workbook.xml";
   if (!zip.has(workbook_part)) throw Error("a zip archive without a workbook (no xl/workbook.xml): not an .xlsx file");
   const std::string base = dir_of(workbook_part);
   const std::string rels_part = base + "_rels/" + workbook_part.substr(base.size()) + ".rels";
 
-  // Relationship targets by type, besides the id map.
-  std::map<std::string, std::string> by_id;
-  std::string shared_part, styles_part;
-  if (zip.has(rels_part)) {
-    const std::string xml = zip.read(rels_part);
-    SaxHandler h;
-    h.start = [&](const char* name, const char** atts) {
-      if (std::strcmp(name, "Relationship") != 0) return;
-      const char* id = attr(atts, "Id");
-      const char* target = attr(atts, "Target");
-      const char* type = attr(atts, "Type");
-      if (!id || !target) return;
-      const std::string resolved = resolve(base, target);
-      by_id[id] = resolved;
-      if (type_is(type, "/sharedStrings")) shared_part = resolved;
-      if (type_is(type, "/styles")) styles_part = resolved;
-    };
-    parse_xml(xml, h, "part " + rels_part);
-  }
+  const Relationships rels = read_rels(zip, rels_part, base);
+  std::string shared_part = rels.of_type("/sharedStrings"), styles_part = rels.of_type("/styles");
   if (shared_part.empty() && zip.has(base + "sharedStrings.xml")) shared_part = base + "sharedStrings.xml";
   if (styles_part.empty() && zip.has(base + "styles.xml")) styles_part = base + "styles.xml";
 
@@ -629,8 +617,8 @@ Workbook read_workbook(const std::string& path, const Limits& limits) {
     Sheet sheet;
     sheet.name = e.name;
     sheet.index = ++index;
-    auto it = by_id.find(e.rid);
-    if (it == by_id.end()) throw Error("sheet '" + e.name + "' has no part (relationship " + e.rid + " missing)");
+    auto it = rels.by_id.find(e.rid);
+    if (it == rels.by_id.end()) throw Error("sheet '" + e.name + "' has no part (relationship " + e.rid + " missing)");
     read_sheet(zip, it->second, sheet, wb.strings, styles);
     wb.sheets.push_back(std::move(sheet));
   }

@@ -29,9 +29,9 @@ std::string month_string(int year, int month) {
     return buf;
 }
 
-Cell text_cell(const std::string& text, int page, const Box& box, double confidence) {
+Cell located_cell(Cell::Kind kind, const std::string& text, int page, const Box& box, double confidence) {
     Cell c;
-    c.kind = Cell::Kind::Text;
+    c.kind = kind;
     c.text = text;
     c.page = page;
     c.box = box;
@@ -39,14 +39,12 @@ Cell text_cell(const std::string& text, int page, const Box& box, double confide
     return c;
 }
 
+Cell text_cell(const std::string& text, int page, const Box& box, double confidence) {
+    return located_cell(Cell::Kind::Text, text, page, box, confidence);
+}
+
 Cell null_cell(int page, const Box& box, double confidence, const std::string& printed = "") {
-    Cell c;
-    c.kind = Cell::Kind::Null;
-    c.text = printed;
-    c.page = page;
-    c.box = box;
-    c.confidence = confidence;
-    return c;
+    return located_cell(Cell::Kind::Null, printed, page, box, confidence);
 }
 
 // Parses the printed text of a cell; appends a warning for unreadable values.

@@ -2,6 +2,7 @@
 // cell in a grid of its sheet with its row label and column headers.
 #include "cmhc_test.h"
 
+#include "support/sink_module.h"
 #include "xlsx.h"
 
 #include <analytica.h>
@@ -18,8 +19,7 @@ struct Plugin {
   void* lib = nullptr;
   const analytica_plugin_descriptor* d = nullptr;
   void* self = nullptr;
-  analytica_host host{};
-  std::string failure;
+  sinktest::TestHost host;
 
   Plugin() {
     const std::string path = std::string(PLUGIN_DIR) + "/libextractor_cmhc_rmr.so";
@@ -29,16 +29,7 @@ struct Plugin {
     auto entry = reinterpret_cast<analytica_entry_fn>(dlsym(lib, ANALYTICA_ENTRY));
     REQUIRE(entry);
     d = entry();
-    host.struct_size = sizeof host;
-    host.abi_major = ANALYTICA_ABI_MAJOR;
-    host.abi_minor = ANALYTICA_ABI_MINOR;
-    host.ctx = this;
-    host.run_id = "";
-    host.log = [](void*, analytica_log_level, const char*) {};
-    host.fail = [](void* ctx, const char* m) { static_cast<Plugin*>(ctx)->failure = m ? m : ""; };
-    host.event = [](void*, analytica_event_kind, const char*) {};
-    host.is_cancelled = [](void*) { return 0; };
-    REQUIRE(d->create(&host, "{}", &self) == ANALYTICA_OK);
+    REQUIRE(d->create(host.table(), "{}", &self) == ANALYTICA_OK);
   }
   ~Plugin() {
     if (d && self) d->destroy(self);
@@ -113,10 +104,10 @@ TEST_CASE("the preview refuses cells outside the workbook and files it does not 
   Plugin p;
   std::string type, html;
   CHECK(p.render((t / "p.xlsx").string(), {cell(99, "B8")}, type, html) == ANALYTICA_ERR_INVALID);
-  CHECK(contains(p.failure, "outside the workbook"));
+  CHECK(contains(p.host.last_failure(), "outside the workbook"));
   CHECK(p.render((t / "p.xlsx").string(), {cell(2, "ZZ9999")}, type, html) == ANALYTICA_ERR_INVALID);
   CHECK(p.render((t / "not.xlsx").string(), {cell(1, "A1")}, type, html) == ANALYTICA_ERR_FORMAT);
-  CHECK(contains(p.failure, "not a zip"));
+  CHECK(contains(p.host.last_failure(), "not a zip"));
   CHECK(p.render((t / "p.xlsx").string(), {}, type, html) == ANALYTICA_ERR_INVALID);
 }
 

@@ -11,6 +11,7 @@
 #include "poppler_text.h"
 #include "tables.h"
 #include "text_layout.h"
+#include "seeds.h"
 
 #include <poppler-document.h>
 
@@ -60,10 +61,7 @@ void write_seeds(const std::filesystem::path& dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* dir = std::getenv("ANALYTICA_FUZZ_SEEDS")) {
-    write_seeds(dir);
-    std::exit(0);
-  }
+  write_seeds_if_asked(write_seeds);
   return 0;
 }
 

@@ -8,6 +8,7 @@
 // — and exits.
 #include "creb_report.h"
 #include "creb_synth/creb_synth.h"
+#include "seeds.h"
 
 #include <cmath>
 #include <cstdint>
@@ -52,10 +53,7 @@ void write_seeds(const std::filesystem::path& dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* dir = std::getenv("ANALYTICA_FUZZ_SEEDS")) {
-    write_seeds(dir);
-    std::exit(0);
-  }
+  write_seeds_if_asked(write_seeds);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 // project's own pipelines and central configuration plus variants — and exits.
 #include "run/config.h"
 #include "run/util.h"
+#include "seeds.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -47,10 +48,7 @@ void write_seeds(const fs::path& dir) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  if (const char* dir = std::getenv("ANALYTICA_FUZZ_SEEDS")) {
-    write_seeds(dir);
-    std::exit(0);
-  }
+  write_seeds_if_asked(write_seeds);
   g_strict = std::getenv("ANALYTICA_FUZZ_STRICT") && std::string(std::getenv("ANALYTICA_FUZZ_STRICT")) == "1";
   g_file = fs::temp_directory_path() / ("analytica_fuzz_config_" + std::to_string(getpid()) + ".json");
   std::atexit([] { std::remove(g_file.c_str()); });

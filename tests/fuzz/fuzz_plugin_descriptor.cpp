@@ -28,6 +28,7 @@
 #include "run/plugin_instance.h"
 #include "run/plugin_loader.h"
 #include "run/util.h"
+#include "seeds.h"
 
 #include <dlfcn.h>
 
@@ -122,10 +123,7 @@ std::string next_string(const uint8_t*& p, const uint8_t* end) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char*** argv) {
-  if (const char* dir = std::getenv("ANALYTICA_FUZZ_SEEDS")) {
-    write_seeds(dir);
-    std::exit(0);
-  }
+  write_seeds_if_asked(write_seeds);
   g_open = std::getenv("ANALYTICA_FUZZ_OPEN_FINDINGS") &&
            std::string(std::getenv("ANALYTICA_FUZZ_OPEN_FINDINGS")) == "1";
   const fs::path exe = fs::canonical("/proc/self/exe");

@@ -22,7 +22,8 @@ using analytica::Column;
 using analytica::Schema;
 using Row = std::vector<Cell>;
 
-// A host services table: log(), fail() and is_cancelled(); no governance.
+// A host services table: log(), fail(), is_cancelled() and a silent event();
+// no governance. Tests that drive one plugin directly share it.
 class TestHost {
  public:
   TestHost();

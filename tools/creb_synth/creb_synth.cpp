@@ -377,6 +377,49 @@ DistrictBlock district_block(const Rng& rng, int t, int report_mi, const CityMon
     return b;
 }
 
+// ------------------------------------------------------------------ fields
+
+// The figures of a city month and of a district row under their names in the
+// expected records: the one list the overrides, the city page and the
+// expected records read. `cents`: held in hundredths (a 2-decimal figure).
+struct CityField {
+    const char* name;
+    Int CityMonth::*member;
+};
+const CityField kCityFields[] = {
+    {"sales", &CityMonth::sales},
+    {"new_listings", &CityMonth::new_listings},
+    {"inventory", &CityMonth::inventory},
+    {"days_on_market", &CityMonth::days_on_market},
+    {"benchmark_price", &CityMonth::benchmark_price},
+    {"median_price", &CityMonth::median_price},
+    {"average_price", &CityMonth::average_price},
+    {"index", &CityMonth::index},
+};
+struct DistrictField {
+    const char* name;
+    Int DistrictRow::*member;
+    bool cents;
+};
+const DistrictField kDistrictFields[] = {
+    {"sales", &DistrictRow::sales, false},
+    {"new_listings", &DistrictRow::new_listings, false},
+    {"sales_to_new_listings_ratio_pct", &DistrictRow::ratio_pct, true},
+    {"inventory", &DistrictRow::inventory, false},
+    {"months_of_supply", &DistrictRow::months_of_supply, true},
+    {"benchmark_price", &DistrictRow::benchmark_price, false},
+    {"yoy_benchmark_change_pct", &DistrictRow::yoy_pct, true},
+    {"mom_benchmark_change_pct", &DistrictRow::mom_pct, true},
+};
+
+// The field called `name`, or nullptr.
+template <typename Field, std::size_t N>
+const Field* field_named(const Field (&fields)[N], const std::string& name) {
+    for (const Field& f : fields)
+        if (name == f.name) return &f;
+    return nullptr;
+}
+
 // ---------------------------------------------------------------- overrides
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -405,16 +448,9 @@ void apply_override(Report& r, const std::string& key, double value) {
             if (s.property_type != k[1]) continue;
             for (CityMonth& m : s.months) {
                 if (m.month != k[2]) continue;
-                const std::string& f = k[3];
-                if (f == "sales") m.sales = iv;
-                else if (f == "new_listings") m.new_listings = iv;
-                else if (f == "inventory") m.inventory = iv;
-                else if (f == "days_on_market") m.days_on_market = iv;
-                else if (f == "benchmark_price") m.benchmark_price = iv;
-                else if (f == "median_price") m.median_price = iv;
-                else if (f == "average_price") m.average_price = iv;
-                else if (f == "index") m.index = iv;
-                else bad("unknown field");
+                const CityField* f = field_named(kCityFields, k[3]);
+                if (!f) bad("unknown field");
+                m.*(f->member) = iv;
                 return;
             }
             bad("month not printed in this report");
@@ -425,16 +461,9 @@ void apply_override(Report& r, const std::string& key, double value) {
             if (b.property_type != k[1]) continue;
             for (DistrictRow& d : b.rows) {
                 if (d.district != k[2]) continue;
-                const std::string& f = k[3];
-                if (f == "sales") d.sales = iv;
-                else if (f == "new_listings") d.new_listings = iv;
-                else if (f == "sales_to_new_listings_ratio_pct") d.ratio_pct = cv;
-                else if (f == "inventory") d.inventory = iv;
-                else if (f == "months_of_supply") d.months_of_supply = cv;
-                else if (f == "benchmark_price") d.benchmark_price = iv;
-                else if (f == "yoy_benchmark_change_pct") d.yoy_pct = cv;
-                else if (f == "mom_benchmark_change_pct") d.mom_pct = cv;
-                else bad("unknown field");
+                const DistrictField* f = field_named(kDistrictFields, k[3]);
+                if (!f) bad("unknown field");
+                d.*(f->member) = f->cents ? cv : iv;
                 return;
             }
             bad("unknown district");
@@ -1146,15 +1175,7 @@ private:
                     std::string key;
                     if (rd.field) {
                         const std::string f = rd.field;
-                        const Int& v = f == "sales"             ? cm->sales
-                                       : f == "new_listings"    ? cm->new_listings
-                                       : f == "inventory"       ? cm->inventory
-                                       : f == "days_on_market"  ? cm->days_on_market
-                                       : f == "benchmark_price" ? cm->benchmark_price
-                                       : f == "median_price"    ? cm->median_price
-                                       : f == "average_price"   ? cm->average_price
-                                                                : cm->index;
-                        text = fmt_int(v);
+                        text = fmt_int((*cm).*(field_named(kCityFields, f)->member));
                         key = "city_monthly/" + s.property_type + "/" + cm->month + "/" + f;
                     } else {
                         text = fmt_pct(9650 + static_cast<long long>(rng_.u("slp", {static_cast<long long>(t), mi}) * 450));
@@ -1373,33 +1394,20 @@ nlohmann::json expected_json(const Report& r, const std::string& file_name, cons
     nlohmann::json city = nlohmann::json::array();
     for (const CitySeries& s : r.city) {
         for (const CityMonth& m : s.months) {
-            city.push_back({{"month", m.month},
-                            {"property_type", s.property_type},
-                            {"sales", jint(m.sales)},
-                            {"new_listings", jint(m.new_listings)},
-                            {"inventory", jint(m.inventory)},
-                            {"days_on_market", jint(m.days_on_market)},
-                            {"benchmark_price", jint(m.benchmark_price)},
-                            {"median_price", jint(m.median_price)},
-                            {"average_price", jint(m.average_price)},
-                            {"index", jint(m.index)}});
+            nlohmann::json rec = {{"month", m.month}, {"property_type", s.property_type}};
+            for (const CityField& f : kCityFields) rec[f.name] = jint(m.*(f.member));
+            city.push_back(std::move(rec));
         }
     }
     doc["city_monthly"] = std::move(city);
     nlohmann::json dist = nlohmann::json::array();
     for (const DistrictBlock& b : r.districts) {
         for (const DistrictRow& d : b.rows) {
-            dist.push_back({{"month", r.report_month},
-                            {"property_type", b.property_type},
-                            {"district", d.district},
-                            {"sales", jint(d.sales)},
-                            {"new_listings", jint(d.new_listings)},
-                            {"sales_to_new_listings_ratio_pct", jcents(d.ratio_pct)},
-                            {"inventory", jint(d.inventory)},
-                            {"months_of_supply", jcents(d.months_of_supply)},
-                            {"benchmark_price", jint(d.benchmark_price)},
-                            {"yoy_benchmark_change_pct", jcents(d.yoy_pct)},
-                            {"mom_benchmark_change_pct", jcents(d.mom_pct)}});
+            nlohmann::json rec = {
+                {"month", r.report_month}, {"property_type", b.property_type}, {"district", d.district}};
+            for (const DistrictField& f : kDistrictFields)
+                rec[f.name] = f.cents ? jcents(d.*(f.member)) : jint(d.*(f.member));
+            dist.push_back(std::move(rec));
         }
     }
     doc["district_monthly"] = std::move(dist);
