@@ -81,7 +81,7 @@ Isolation parse_isolation(const json& ref, const std::string& file, const std::s
   if (mode == "process") {
     if (!can_isolate)
       throw UserError(file + ": " + path + ".isolation: plugin " + ref["plugin"].get<std::string>() +
-                      " cannot run isolated: only extractors can (\"isolation\": \"process\")");
+                      " cannot run isolated: only extractors and validators can (\"isolation\": \"process\")");
     out.mode = Isolation::Mode::process;
   } else if (mode != "none") {
     throw UserError(file + ": " + path + ".isolation: expected \"none\" or \"process\", got \"" + mode + "\"");
@@ -257,7 +257,7 @@ Pipeline load_pipeline(const fs::path& file, const Settings& settings) {
     if (!j.contains(key)) return;
     const json& arr = j[key];
     if (need_one && arr.empty()) throw UserError(name + ": " + key + ": expected at least one plugin");
-    const bool can_isolate = std::string(key) == "extractors";
+    const bool can_isolate = std::string(key) == "extractors" || std::string(key) == "validators";
     for (size_t i = 0; i < arr.size(); ++i) {
       const std::string path = std::string(key) + "[" + std::to_string(i) + "]";
       check_object(arr[i], name, path,

@@ -43,7 +43,7 @@ Settings load_settings(const Overrides& flags);
 // with "isolation": "process", in a child process of its own
 // (run/isolated_plugin.h), where a crash, an exit(), a call longer than
 // timeout_s or memory past memory_mb fails the one input with the plugin
-// named and the run goes on. Only extractors can be isolated.
+// named and the run goes on. Only extractors and validators can be isolated.
 struct Isolation {
   enum class Mode { in_process, process };
   Mode mode = Mode::in_process;

@@ -63,7 +63,7 @@ TEST_CASE("isolation settings are checked in the pipeline file", "[reliability][
   TempDir t;
   const std::string file = (t / "p.json").string();
   auto first_line = [](const std::string& s) { return s.substr(0, s.find('\n')); };
-  SECTION("only extractors can be isolated") {
+  SECTION("only extractors and validators can be isolated") {
     write_text(t / "p.json", R"({"name": "x",
       "sources": [{"plugin": "source_directory", "isolation": "process"}],
       "extractors": [{"plugin": "extractor_csv"}], "sinks": [{"plugin": "sink_sqlite"}]})");
@@ -71,7 +71,7 @@ TEST_CASE("isolation settings are checked in the pipeline file", "[reliability][
     CHECK(r.status == 2);
     CHECK(first_line(r.err) == "analytica: " + file +
                                    ": sources[0].isolation: plugin source_directory cannot run isolated: only "
-                                   "extractors can (\"isolation\": \"process\")");
+                                   "extractors and validators can (\"isolation\": \"process\")");
   }
   SECTION("an unknown mode") {
     write_text(t / "p.json", pipeline(R"(, "isolation": "thread")"));
