@@ -75,6 +75,13 @@ void SinkAdmin::restore(const std::filesystem::path& from) {
   instance_.check(admin_.restore(instance_.self(), from.c_str()), "restore");
 }
 
+std::optional<uint64_t> SinkAdmin::change_counter() {
+  if (!supported_ || !admin_.change_counter) return std::nullopt;
+  uint64_t counter = 0;
+  instance_.check(admin_.change_counter(instance_.self(), &counter), "change_counter");
+  return counter;
+}
+
 std::string store_location(PluginInstance& sink) {
   SinkAdmin admin(sink);
   if (!admin.supported()) return "";

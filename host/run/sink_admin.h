@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,11 @@ class SinkAdmin {
   int64_t size_bytes();
   void backup(const std::filesystem::path& to);
   void restore(const std::filesystem::path& from);
+  // A number that changes on every committed write to the store, by any
+  // connection (may change more often); nullopt when the sink offers none
+  // (a plugin built before the member existed). Throws PluginError if the
+  // sink fails to answer. Ask before reading what is cached under it.
+  std::optional<uint64_t> change_counter();
 
  private:
   void require(const void* member, const char* what) const;

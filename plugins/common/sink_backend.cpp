@@ -30,6 +30,10 @@ void SinkBackend::restore(const std::string&) {
   fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": restore is not supported");
 }
 
+uint64_t SinkBackend::change_counter() {
+  fail(ANALYTICA_ERR_UNSUPPORTED, where_ + ": change_counter is not supported");
+}
+
 void SinkBackend::fail(analytica_status status, const std::string& message) const {
   throw Failure(status, clean(message));
 }
@@ -225,9 +229,16 @@ analytica_status admin_restore(void* self, const char* path) {
   });
 }
 
+analytica_status admin_change_counter(void* self, uint64_t* out) {
+  return with_admin(self, "change_counter", [&](SinkBackend& b) {
+    if (!out) throw Failure(ANALYTICA_ERR_INVALID, "change_counter: out is NULL");
+    *out = b.change_counter();
+  });
+}
+
 const analytica_sink_admin_v1 kAdminV1 = {
     sizeof(analytica_sink_admin_v1), &admin_location, &admin_check, &admin_tables, &admin_size, &admin_backup,
-    &admin_restore,
+    &admin_restore, &admin_change_counter,
 };
 
 const analytica_sink_v1 kSinkV1 = {

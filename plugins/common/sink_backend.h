@@ -6,8 +6,8 @@
 // A sink plugin derives its store from SinkBackend, writes a factory and
 // returns descriptor<factory>(...) from its one exported entry symbol. A
 // store that answers the storage questions (analytica.sink.admin/1:
-// location, integrity check, tables, size, backup, restore) overrides the
-// admin methods and passes admin = true to descriptor().
+// location, integrity check, tables, size, backup, restore, change counter)
+// overrides the admin methods and passes admin = true to descriptor().
 // Every entry point runs its work under analytica::guard, so no exception
 // crosses the ABI: a Failure reaches the host through host->fail() with its
 // status. Compiled into each sink (static library analytica_sink_common);
@@ -58,8 +58,9 @@ class SinkBackend {
   // location(): "sqlite:///abs/file.db", "postgres://host:port/db"; never a
   // password. check(): one problem per element, none when sound. tables():
   // (name, rows) sorted by name. backup(): a new file at path, nothing
-  // there on failure. restore(): all or nothing. The defaults fail
-  // ANALYTICA_ERR_UNSUPPORTED (location() answers "").
+  // there on failure. restore(): all or nothing. change_counter(): changes
+  // on every committed write by any connection (see analytica.h). The
+  // defaults fail ANALYTICA_ERR_UNSUPPORTED (location() answers "").
   struct TableRows {
     std::string name;
     int64_t rows = 0;
@@ -70,6 +71,7 @@ class SinkBackend {
   virtual int64_t size();
   virtual void backup(const std::string& path);
   virtual void restore(const std::string& path);
+  virtual uint64_t change_counter();
   bool in_open_transaction() const { return in_transaction(); }
 
  protected:

@@ -844,6 +844,11 @@ int64_t PgStore::size() {
   return std::stoll(PQgetvalue(res.get(), 0, 0));
 }
 
+uint64_t PgStore::change_counter() {
+  Result res = exec("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::text", "change counter");
+  return std::stoull(PQgetvalue(res.get(), 0, 0));
+}
+
 void PgStore::run_client(const std::vector<std::string>& argv, const std::string& what) {
   // The connection's parameters as libpq's environment variables (PGHOST,
   // PGPASSWORD, PGOPTIONS, ...): never on a command line others can read.

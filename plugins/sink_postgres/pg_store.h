@@ -100,13 +100,18 @@ class PgStore : public analytica::sink::SinkBackend {
   // (ANALYTICA_ERR_FORMAT), then in ONE transaction (psql
   // --single-transaction, ON_ERROR_STOP) drops every table, view and
   // sequence of the schema and runs the dump: all or nothing. Needs
-  // pg_dump and psql on PATH (Debian's postgresql-client).
+  // pg_dump and psql on PATH (Debian's postgresql-client). change_counter():
+  // the server's WAL insert position (pg_current_wal_insert_lsn), which
+  // every committed write of any session moves (a commit writes a WAL
+  // record); writes to other databases of the server move it too. Fails
+  // on a standby (no WAL is inserted there).
   std::string location() const override;
   std::vector<std::string> check(bool thorough) override;
   std::vector<TableRows> tables() override;
   int64_t size() override;
   void backup(const std::string& path) override;
   void restore(const std::string& path) override;
+  uint64_t change_counter() override;
 
  private:
   struct ResultDeleter {

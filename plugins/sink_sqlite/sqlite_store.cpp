@@ -169,6 +169,13 @@ SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host)
     // corrupt); rollback journals need FULL for that.
     exec(std::string("PRAGMA synchronous = ") + (mode == "wal" ? "NORMAL" : "FULL"), what);
     exec("PRAGMA foreign_keys = ON", what);
+    sqlite3_commit_hook(
+        db_,
+        [](void* self) {
+          ++static_cast<SqliteStore*>(self)->own_commits_;
+          return 0;
+        },
+        this);
   } catch (...) {
     sqlite3_close_v2(db_);
     db_ = nullptr;
@@ -341,7 +348,15 @@ void SqliteStore::restore(const std::string& path) {
   if (rc != SQLITE_OK) fail(rc, what);
   // The copy's header says DELETE; keep the store's configured mode.
   exec("PRAGMA journal_mode = " + settings_.journal_mode, what);
+  ++own_commits_;
   log(ANALYTICA_LOG_DEBUG, where_ + ": restored from " + path);
+}
+
+uint64_t SqliteStore::change_counter() {
+  std::vector<std::string> version;
+  const int rc = text_rows(db_, "PRAGMA data_version", &version);
+  if (rc != SQLITE_OK || version.size() != 1) fail(rc == SQLITE_OK ? SQLITE_ERROR : rc, "data_version");
+  return (std::stoull(version[0]) << 32) | (own_commits_ & 0xffffffffu);
 }
 
 // ------------------------------------------------------------ transactions

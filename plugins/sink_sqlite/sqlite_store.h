@@ -75,12 +75,16 @@ class SqliteStore : public analytica::sink::SinkBackend {
   // failure. restore(): refuses a file that is not a sound SQLite database
   // (ANALYTICA_ERR_FORMAT), then copies it over this database with the
   // backup API in one write transaction: all or nothing.
+  // change_counter(): PRAGMA data_version (moves on commits of other
+  // connections) in the high 32 bits, this connection's own commits
+  // (counted by a commit hook, and restores) in the low 32.
   std::string location() const override;
   std::vector<std::string> check(bool thorough) override;
   std::vector<TableRows> tables() override;
   int64_t size() override;
   void backup(const std::string& path) override;
   void restore(const std::string& path) override;
+  uint64_t change_counter() override;
 
  private:
   struct StmtDeleter {
@@ -117,6 +121,7 @@ class SqliteStore : public analytica::sink::SinkBackend {
   bool in_user_query_ = false;  // the authorizer checks statements of query()
   std::string denied_;          // why the authorizer refused, if it did
   bool schema_changed_ = false; // query() ran DDL
+  uint64_t own_commits_ = 0;    // transactions this connection committed, and restores
 };
 
 }  // namespace sink_sqlite
