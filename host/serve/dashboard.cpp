@@ -8,6 +8,7 @@
 #include "read/review.h"
 #include "read/runs.h"
 #include "read/store_facts.h"
+#include "run/sink_admin.h"
 #include "run/sql.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -82,21 +83,72 @@ void Dashboard::with_store(const std::function<void(Store&)>& f) {
   f(*store);
 }
 
+std::string json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 HealthReport Dashboard::health() {
-  std::lock_guard<std::mutex> hl(health_mutex_);
+  std::unique_lock<std::mutex> hl(health_mutex_);
   const auto now = std::chrono::steady_clock::now();
-  if (health_ && now - health_at_ < std::chrono::duration<double>(options_.health_cache_seconds)) return *health_;
+  const bool fresh = health_ && now - health_at_ < std::chrono::duration<double>(options_.health_cache_seconds);
+  if (fresh || (health_ && health_refreshing_)) return *health_;
+  health_refreshing_ = true;
+  hl.unlock();
   HealthReport report;
-  {
+  try {
     std::lock_guard<std::mutex> lock(store_mutex_);
     HealthOptions o = options_.health;
     Store* store = store_locked();
     o.store_error = store_error_;
     report = check_health(store, o, &hashes_);
+  } catch (...) {
+    hl.lock();
+    health_refreshing_ = false;
+    throw;
   }
+  hl.lock();
   health_ = report;
   health_at_ = now;
+  health_refreshing_ = false;
   return report;
+}
+
+std::optional<uint64_t> Dashboard::change_counter() {
+  std::lock_guard<std::mutex> lock(store_mutex_);
+  Store* store = store_locked();
+  if (!store) return std::nullopt;
+  try {
+    return store->admin().change_counter();
+  } catch (const std::exception&) {
+    return std::nullopt;  // answered uncached; the computation reports the store's trouble
+  }
+}
+
+std::shared_ptr<const std::string> Dashboard::cached(const std::string& key, const std::function<json()>& compute) {
+  const std::optional<uint64_t> counter = change_counter();
+  if (!counter) return std::make_shared<const std::string>(json_text(compute()));
+  std::promise<std::shared_ptr<const std::string>> promise;
+  std::shared_future<std::shared_ptr<const std::string>> kept;  // computed, or being computed by another caller
+  {
+    std::lock_guard<std::mutex> lock(answers_mutex_);
+    const auto it = answers_.find(key);
+    if (it != answers_.end() && it->second.counter == *counter) {
+      kept = it->second.text;
+    } else {
+      if (answers_.size() >= options_.answer_cache_entries) answers_.clear();
+      answers_[key] = {*counter, promise.get_future().share()};
+    }
+  }
+  if (kept.valid()) return kept.get();
+  try {
+    auto text = std::make_shared<const std::string>(json_text(compute()));
+    promise.set_value(text);
+    return text;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    std::lock_guard<std::mutex> lock(answers_mutex_);
+    const auto it = answers_.find(key);
+    if (it != answers_.end() && it->second.counter == *counter) answers_.erase(it);
+    throw;
+  }
 }
 
 json Dashboard::overview() {

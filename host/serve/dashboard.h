@@ -17,7 +17,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -40,12 +42,16 @@ class HttpError : public std::runtime_error {
   int status_;
 };
 
+// The JSON text the dashboard sends for a value (invalid UTF-8 replaced).
+std::string json_text(const nlohmann::json& value);
+
 struct DashboardOptions {
   Settings settings;
   std::string pipeline_file;         // "" = the embedded SQLite database
   HealthOptions health;
   std::filesystem::path metrics_dir;  // monitor_metrics' directory (state.json, analytica.prom)
   double health_cache_seconds = 3;    // /health, /metrics and the overview share one report
+  size_t answer_cache_entries = 256;  // cached() answers kept (all dropped beyond)
 };
 
 class Dashboard {
@@ -55,8 +61,19 @@ class Dashboard {
   Dashboard(const Dashboard&) = delete;
   Dashboard& operator=(const Dashboard&) = delete;
 
-  // The health report (cached for options.health_cache_seconds).
+  // The health report (cached for options.health_cache_seconds). While one
+  // caller recomputes an expired report, the others get the previous one.
   HealthReport health();
+
+  // The JSON text of an answer that depends only on the store's contents
+  // (a view, lineage, the review queue): compute() runs once per store
+  // change and its text is kept under `key` (the request's path and query)
+  // until the store's change counter (analytica.sink.admin/1) moves, asked
+  // once per call and before computing. Callers arriving while the same
+  // answer is computed wait for it. Without a counter (a sink without the
+  // member) compute() runs every time. What compute() throws propagates
+  // and is not kept.
+  std::shared_ptr<const std::string> cached(const std::string& key, const std::function<nlohmann::json()>& compute);
 
   // Health, recent runs, row counts and the progress of runs in flight.
   nlohmann::json overview();
@@ -107,9 +124,21 @@ class Dashboard {
   std::chrono::steady_clock::time_point last_open_attempt_{};
   SourceHashCache hashes_;
 
+  // The store's change counter; nullopt if the store is not open or its
+  // sink has none. Takes the store lock.
+  std::optional<uint64_t> change_counter();
+
   std::mutex health_mutex_;
   std::optional<HealthReport> health_;
   std::chrono::steady_clock::time_point health_at_{};
+  bool health_refreshing_ = false;
+
+  struct CachedAnswer {
+    uint64_t counter = 0;
+    std::shared_future<std::shared_ptr<const std::string>> text;
+  };
+  std::mutex answers_mutex_;
+  std::map<std::string, CachedAnswer> answers_;
 
   std::mutex crop_mutex_;
   std::list<std::pair<std::string, std::string>> crops_;  // most recent first: (key, png)

@@ -1,5 +1,7 @@
 #include "serve/http.h"
 
+#include "serve/http_loop.h"
+
 #include "run/logging.h"
 #include "serve/assets.h"
 #include "serve/dashboard.h"
@@ -7,7 +9,6 @@
 
 #include "read/review.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -50,7 +51,7 @@ bool same_secret(const std::string& a, const std::string& b) {
 }
 
 // The value of one cookie of the request ("" if absent).
-std::string cookie_of(const httplib::Request& req, const std::string& name) {
+std::string cookie_of(const HttpRequest& req, const std::string& name) {
   const std::string header = req.get_header_value("Cookie");
   size_t at = 0;
   while (at < header.size()) {
@@ -63,19 +64,21 @@ std::string cookie_of(const httplib::Request& req, const std::string& name) {
   return "";
 }
 
-void send_json(httplib::Response& res, int status, const json& body) {
+void send_json_text(HttpResponse& res, int status, std::string text) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  res.set_content(std::move(text), "application/json");
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
+void send_json(HttpResponse& res, int status, const json& body) { send_json_text(res, status, json_text(body)); }
+
+void send_error(HttpResponse& res, int status, const std::string& message) {
   send_json(res, status, {{"error", message}, {"status", status}});
 }
 
 // The request's query parameters, checked: only `allowed` names, each at
 // most once and not too long; `required` ones present.
-std::map<std::string, std::string> params_of(const httplib::Request& req, const std::set<std::string>& allowed,
+std::map<std::string, std::string> params_of(const HttpRequest& req, const std::set<std::string>& allowed,
                                              const std::set<std::string>& required = {}) {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : req.params) {
@@ -131,7 +134,7 @@ std::string reason_phrase(int status) {
 // Runs one request's handler and turns what it throws into the error
 // response: HttpError its status, UserError 400, anything else 500 (logged).
 template <typename F>
-void answer(const httplib::Request& req, httplib::Response& res, F&& handle) {
+void answer(const HttpRequest& req, HttpResponse& res, F&& handle) {
   try {
     handle();
   } catch (const HttpError& e) {
@@ -146,20 +149,58 @@ void answer(const httplib::Request& req, httplib::Response& res, F&& handle) {
 
 int health_http_status(const HealthReport& h) { return h.level == HealthLevel::failing ? 503 : 200; }
 
+HttpLoopOptions loop_options() {
+  HttpLoopOptions o;
+  o.default_headers = {
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+  };
+  return o;
+}
+
+bool is_health(const HttpRequest& req) { return req.path == "/health" || req.path == "/api/health"; }
+
 }  // namespace
 
 struct DashboardServer::Impl {
   Dashboard& dashboard;
-  httplib::Server server;
-  std::thread listener;
-  std::string review_secret;  // "" = no decisions from the browser
-  explicit Impl(Dashboard& d) : dashboard(d) {}
+  std::string review_secret;  // "" = no decisions from the browser; set before serve()
+  HttpLoop loop;
+  explicit Impl(Dashboard& d)
+      : dashboard(d),
+        loop(loop_options(), [this](const HttpRequest& req, HttpResponse& res) { handle(req, res); }, is_health,
+             // Errors the loop answers itself (bad request lines, 414 URI
+             // too long...) get a JSON body too.
+             [](HttpResponse& res) { send_error(res, res.status, reason_phrase(res.status)); }) {}
+
+  // Every request: GET and HEAD read, POST only a review decision. Worker
+  // threads, concurrently; never throws.
+  void handle(const HttpRequest& req, HttpResponse& res) {
+    answer(req, res, [&] {
+      std::smatch m;
+      const bool decision_path = std::regex_match(req.path, m, kDecisionPath);
+      if (req.method == "GET" || req.method == "HEAD") {
+        route(req, res);
+      } else if (req.method == "POST" && decision_path) {
+        decision(req, res, std::stoll(m[1].str()));
+      } else {
+        res.set_header("Allow", decision_path ? "POST" : "GET, HEAD");
+        throw HttpError(405, "method " + req.method.substr(0, 16) + " not allowed: the dashboard is read-only");
+      }
+    });
+    logging::write(res.status >= 500 ? logging::Level::warn : logging::Level::debug, "serve",
+                   req.method + " " + req.path.substr(0, 200) + " " + std::to_string(res.status));
+  }
 
   // POST /api/review/<id>/decision: only from a page of this server (Origin
   // is this server, the X-Analytica-CSRF header repeats the SameSite=Strict
   // cookie the page got) and with the server's review secret. Anything else
   // is refused with 403 and changes nothing.
-  void decision(const httplib::Request& req, httplib::Response& res, int64_t id) {
+  void decision(const HttpRequest& req, HttpResponse& res, int64_t id) {
     params_of(req, {});
     const std::string origin = req.get_header_value("Origin");
     if (origin.empty() || origin != "http://" + req.get_header_value("Host"))
@@ -188,7 +229,13 @@ struct DashboardServer::Impl {
     send_json(res, 200, out);
   }
 
-  void route(const httplib::Request& req, httplib::Response& res) {
+  // A 200 JSON answer that depends only on the store: computed once per
+  // store change (Dashboard::cached), keyed by the request's target.
+  void send_cached(HttpResponse& res, const HttpRequest& req, const std::function<json()>& compute) {
+    send_json_text(res, 200, *dashboard.cached(req.target, compute));
+  }
+
+  void route(const HttpRequest& req, HttpResponse& res) {
     const std::string& path = req.path;
     if (kPages.count(path) || path.rfind("/view/", 0) == 0) {
       params_of(req, {"table", "key", "column", "source", "status", "include", "page", "id", "offset"});
@@ -222,25 +269,25 @@ struct DashboardServer::Impl {
       return;
     }
     if (path == "/api/market") {  // the view "market", under its first address
-      params_of(req, {"include"});
-      send_json(res, 200, dashboard.view("market", get(params_of(req, {"include"}), "include") == "pending"));
+      const bool pending = get(params_of(req, {"include"}), "include") == "pending";
+      send_cached(res, req, [&] { return dashboard.view("market", pending); });
       return;
     }
     if (path == "/api/views") {
       params_of(req, {});
-      send_json(res, 200, dashboard.views());
+      send_cached(res, req, [&] { return dashboard.views(); });
       return;
     }
     if (path.rfind("/api/views/", 0) == 0) {
       const auto p = params_of(req, {"include"});
       const std::string include = get(p, "include");
       if (!include.empty() && include != "pending") throw HttpError(400, "include: expected pending");
-      send_json(res, 200, dashboard.view(path.substr(11), include == "pending"));
+      send_cached(res, req, [&] { return dashboard.view(path.substr(11), include == "pending"); });
       return;
     }
     if (path == "/api/lineage") {
       const auto p = params_of(req, {"table", "key", "column"}, {"table", "key"});
-      send_json(res, 200, dashboard.lineage(get(p, "table"), get(p, "key"), get(p, "column")));
+      send_cached(res, req, [&] { return dashboard.lineage(get(p, "table"), get(p, "key"), get(p, "column")); });
       return;
     }
     if (path == "/api/review") {
@@ -254,17 +301,21 @@ struct DashboardServer::Impl {
       const auto offset = static_cast<int64_t>(number_param(p, "offset", 0, 0, 1e12));
       if (p.count("offset") && get(p, "offset").find_first_not_of("0123456789") != std::string::npos)
         throw HttpError(400, "offset: expected a whole number");
-      json out = dashboard.review(status, offset, limit);
-      out["decisions"] = !review_secret.empty();
-      send_json(res, 200, out);
+      send_cached(res, req, [&] {
+        json out = dashboard.review(status, offset, limit);
+        out["decisions"] = !review_secret.empty();
+        return out;
+      });
       return;
     }
     std::smatch m;
     if (std::regex_match(path, m, kItemPath)) {
       params_of(req, {});
-      json out = dashboard.review_item(std::stoll(m[1].str()));
-      out["decisions"] = !review_secret.empty();
-      send_json(res, 200, out);
+      send_cached(res, req, [&] {
+        json out = dashboard.review_item(std::stoll(m[1].str()));
+        out["decisions"] = !review_secret.empty();
+        return out;
+      });
       return;
     }
     if (path == "/api/crop") {
@@ -288,52 +339,7 @@ struct DashboardServer::Impl {
   }
 };
 
-DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<Impl>(dashboard)) {
-  auto& svr = impl_->server;
-  svr.set_default_headers({
-      {"X-Content-Type-Options", "nosniff"},
-      {"X-Frame-Options", "DENY"},
-      {"Referrer-Policy", "no-referrer"},
-      {"Content-Security-Policy",
-       "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
-  });
-  svr.set_payload_max_length(64 * 1024);
-  svr.set_read_timeout(10, 0);
-  svr.set_write_timeout(10, 0);
-  svr.set_keep_alive_timeout(5);
-  svr.new_task_queue = [] { return new httplib::ThreadPool(4); };
-  svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
-    if (req.method == "POST" && std::regex_match(req.path, kDecisionPath))
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("Allow", std::regex_match(req.path, kDecisionPath) ? "POST" : "GET, HEAD");
-    send_error(res, 405, "method " + req.method.substr(0, 16) + " not allowed: the dashboard is read-only");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  Impl* impl = impl_.get();
-  svr.Get(".*", [impl](const httplib::Request& req, httplib::Response& res) {
-    answer(req, res, [&] { impl->route(req, res); });
-  });
-  svr.Post(".*", [impl](const httplib::Request& req, httplib::Response& res) {
-    answer(req, res, [&] {
-      std::smatch m;
-      if (!std::regex_match(req.path, m, kDecisionPath)) throw HttpError(405, "method not allowed");
-      impl->decision(req, res, std::stoll(m[1].str()));
-    });
-  });
-  // Errors httplib answers itself (bad request lines, 414 URI too long...)
-  // get a JSON body too.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, res.status, reason_phrase(res.status));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  svr.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    logging::write(res.status >= 500 ? logging::Level::warn : logging::Level::debug, "serve",
-                   req.method + " " + req.path.substr(0, 200) + " " + std::to_string(res.status));
-  });
-}
+DashboardServer::DashboardServer(Dashboard& dashboard) : impl_(std::make_unique<Impl>(dashboard)) {}
 
 DashboardServer::~DashboardServer() { stop(); }
 
@@ -341,36 +347,12 @@ void DashboardServer::set_review_secret(const std::string& secret) { impl_->revi
 
 std::string DashboardServer::random_secret() { return random_hex(16); }
 
-int DashboardServer::bind(const std::string& host, int port) {
-  auto& svr = impl_->server;
-  if (port == 0) {
-    const int bound = svr.bind_to_any_port(host);
-    if (bound <= 0) throw UserError("cannot listen on " + host + ": no free port, or not a local address");
-    return bound;
-  }
-  if (!svr.bind_to_port(host, port))
-    throw UserError("cannot listen on " + host + ":" + std::to_string(port) +
-                    " (address in use, or not a local address?)");
-  return port;
-}
+int DashboardServer::bind(const std::string& host, int port) { return impl_->loop.bind(host, port); }
 
-void DashboardServer::serve(const std::function<bool()>& should_stop) {
-  auto& svr = impl_->server;
-  impl_->listener = std::thread([&svr] { svr.listen_after_bind(); });
-  bool started = false;
-  while (!should_stop()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const bool running = svr.is_running();
-    if (started && !running) break;  // stopped from elsewhere
-    started = started || running;
-  }
-  stop();
-}
+void DashboardServer::serve(const std::function<bool()>& should_stop) { impl_->loop.run(should_stop); }
 
 void DashboardServer::stop() {
-  if (!impl_) return;
-  impl_->server.stop();
-  if (impl_->listener.joinable()) impl_->listener.join();
+  if (impl_) impl_->loop.stop();
 }
 
 }  // namespace analytica

@@ -1,6 +1,5 @@
 // The HTTP side of `analytica serve`: routes, parameter checks and error
-// responses over cpp-httplib (Debian's libcpp-httplib), in front of a
-// Dashboard. Kept out of every other header: httplib.h is large.
+// responses over the serve loop (http_loop.h), in front of a Dashboard.
 #ifndef ANALYTICA_HOST_SERVE_HTTP_H
 #define ANALYTICA_HOST_SERVE_HTTP_H
 
