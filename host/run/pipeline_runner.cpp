@@ -6,7 +6,16 @@
 #include "run/util.h"
 #include "run/validation.h"
 
+#include <analytica_store.h>
+
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 namespace analytica {
 using nlohmann::json;
@@ -24,6 +33,10 @@ struct PipelineRunner::Stage {
   analytica_governance_v1 governance{};
   std::set<std::string> declared;  // sinks: tables declared in this run
   std::string sha256;              // of the plugin file
+  // Extractors: what the call in progress emitted (the emit hook), and, for
+  // a worker's instances, the events it raised, for the run loop's thread.
+  std::vector<Batch> emitted;
+  std::vector<std::pair<analytica_event_kind, std::string>> events;
   PluginInstance& operator*() { return *instance; }
   const std::string& name() const { return instance->name(); }
   void* self() const { return instance->self(); }
@@ -39,8 +52,22 @@ void require(const std::string& plugin, const char* id, Fns... fns) {
     throw PluginError(ANALYTICA_ERR_UNSUPPORTED, plugin + ": " + id + " table is incomplete");
 }
 
-struct OwnedInput {
+std::string str(const char* s) { return s ? s : ""; }
+
+}  // namespace
+
+// An input copied out of the source's strings (valid only until its next call).
+struct PipelineRunner::OwnedInput {
   std::string uri, path, display_name, sha256, bookmark_key, bookmark_value, etag, error;
+  std::string lock_key;  // what sinks lock while ingesting it: the source's name for it, else the URI
+
+  static OwnedInput of(const analytica_input& raw) {
+    OwnedInput in{str(raw.uri),          str(raw.path),           str(raw.display_name), "",
+                  str(raw.bookmark_key), str(raw.bookmark_value), str(raw.etag),         str(raw.error), ""};
+    in.lock_key = in.display_name.empty() ? in.uri : in.display_name;
+    if (in.display_name.empty()) in.display_name = in.path.empty() ? in.uri : in.path;
+    return in;
+  }
   analytica_input view() const {
     auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
     return {sizeof(analytica_input), uri.c_str(),         path.c_str(),
@@ -50,12 +77,98 @@ struct OwnedInput {
   }
 };
 
-std::string str(const char* s) { return s ? s : ""; }
+// One input's extraction, made on the run loop's thread or ahead on a worker.
+// A worker writes every field but `input` and `speculative`, then sets ready
+// under the mutex; the run loop reads them only after seeing ready.
+struct PipelineRunner::Extraction {
+  OwnedInput input;          // with the sha256 the extraction is given
+  bool speculative = false;  // handed to a worker before governance decided
+  std::string extractor;     // the chosen extractor's name
+  std::vector<Batch> batches;
+  struct Event {
+    analytica_event_kind kind;
+    std::string plugin, message;
+  };
+  std::vector<Event> events;  // a worker's extractors raised these (raised again in input order)
+  std::exception_ptr error;   // why the extraction failed (rethrown where the input is processed)
+  std::mutex mutex;
+  std::condition_variable ready_cv;
+  bool ready = false;
+};
 
-}  // namespace
+// The extraction workers: each takes the oldest queued extraction and makes
+// it with its own set of extractor instances (one thread at a time per
+// instance, as analytica.h allows). Destroying it stops and joins them;
+// extractions still queued are dropped (their owners hold them).
+struct PipelineRunner::Ahead {
+  explicit Ahead(PipelineRunner& runner) : runner_(runner) {
+    for (auto& set : runner.worker_extractors_) threads_.emplace_back([this, &set] { work(set); });
+  }
+  ~Ahead() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+      queue_.clear();
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void submit(std::shared_ptr<Extraction> e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(e));
+    }
+    cv_.notify_one();
+  }
+  static void wait(Extraction& e) {
+    std::unique_lock<std::mutex> lock(e.mutex);
+    e.ready_cv.wait(lock, [&] { return e.ready; });
+  }
+
+ private:
+  void work(Extractors& set) {
+    for (;;) {
+      std::shared_ptr<Extraction> e;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        e = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (g_cancelled.load())
+        e->error = std::make_exception_ptr(PluginError(ANALYTICA_ERR_CANCELLED, "cancelled before extraction"));
+      else
+        runner_.extract(set, *e);
+      {
+        std::lock_guard<std::mutex> lock(e->mutex);
+        e->ready = true;
+      }
+      e->ready_cv.notify_all();
+    }
+  }
+
+  PipelineRunner& runner_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Extraction>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+unsigned PipelineRunner::extract_workers() {
+  if (const char* v = std::getenv("ANALYTICA_EXTRACT_WORKERS"); v && *v) {
+    char* end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (*end || n < 1 || n > 64)
+      throw UserError(std::string("ANALYTICA_EXTRACT_WORKERS=") + v + ": expected a number of threads from 1 to 64");
+    return static_cast<unsigned>(n);
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
+}
 
 PipelineRunner::PipelineRunner(const Settings& settings, const Pipeline& pipeline, PluginCatalog& catalog)
-    : settings_(settings), pipeline_(pipeline), run_id_(new_uuid()) {
+    : settings_(settings), pipeline_(pipeline), run_id_(new_uuid()), workers_(extract_workers()) {
   validation_ = std::make_unique<Validation>(ReviewConfig::from(pipeline_), run_id_);
   create_plugins(catalog);
   if (validation_->enabled()) {  // the validated views name extractor tables: check them now
@@ -70,6 +183,7 @@ PipelineRunner::PipelineRunner(const Settings& settings, const Pipeline& pipelin
 PipelineRunner::~PipelineRunner() {
   // Destroy in reverse order of creation: monitors last so they see the end.
   sources_.clear();
+  worker_extractors_.clear();
   extractors_.clear();
   validators_.clear();
   governance_.reset();
@@ -121,13 +235,28 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
   add(pipeline_.extractors, ANALYTICA_KIND_EXTRACTOR);
   add(pipeline_.validators, ANALYTICA_KIND_VALIDATOR);
 
+  std::map<std::string, std::string> file_sha256;  // each plugin file hashed once
   auto make = [&](std::shared_ptr<LoadedPlugin> p, const json& s, const Isolation& isolation = {}) {
     auto stage = std::make_unique<Stage>();
-    stage->sha256 = sha256_file(p->file());
+    std::string& sha = file_sha256[p->file().string()];
+    if (sha.empty()) sha = sha256_file(p->file());
+    stage->sha256 = sha;
     stage->instance = std::make_unique<PluginInstance>(p, s, run_id_, isolation);
     Stage* raw = stage.get();
     raw->instance->hooks.event = [this, raw](analytica_event_kind kind, const std::string& message) {
       raise(kind, "", raw->name(), message, 0, ANALYTICA_OK);
+    };
+    return stage;
+  };
+  // Extractor instances emit into their own buffer (Stage::emitted); any thread.
+  auto extractor_stage = [this](std::unique_ptr<Stage> stage) {
+    stage->extractor = stage->instance->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
+    require(stage->name(), ANALYTICA_EXTRACTOR_V1, stage->extractor.output_table, stage->extractor.probe,
+             stage->extractor.extract);
+    stage->instance->hooks.emit = [this, raw = stage.get()](const analytica_batch& b) {
+      raw->emitted.push_back(Batch::copy_of(b));
+      raw->emitted.back().rename_table(pipeline_.table_prefix + raw->emitted.back().schema().table());
+      return ANALYTICA_OK;
     };
     return stage;
   };
@@ -156,18 +285,9 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
         };
         sources_.push_back(std::move(stage));
         break;
-      case ANALYTICA_KIND_EXTRACTOR: {
-        stage->extractor = stage->instance->interface<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
-        require(n, ANALYTICA_EXTRACTOR_V1, stage->extractor.output_table, stage->extractor.probe,
-                 stage->extractor.extract);
-        stage->instance->hooks.emit = [this](const analytica_batch& b) {
-          pending_.push_back(Batch::copy_of(b));
-          pending_.back().rename_table(pipeline_.table_prefix + pending_.back().schema().table());
-          return ANALYTICA_OK;
-        };
-        extractors_.push_back(std::move(stage));
+      case ANALYTICA_KIND_EXTRACTOR:
+        extractors_.push_back(extractor_stage(std::move(stage)));
         break;
-      }
       case ANALYTICA_KIND_VALIDATOR:
         stage->validator = stage->instance->interface<analytica_validator_v1>(ANALYTICA_VALIDATOR_V1);
         require(n, ANALYTICA_VALIDATOR_V1, stage->validator.validate);
@@ -191,6 +311,21 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
     }
   }
 
+  // Every extraction worker gets its own instance of each extractor; their
+  // events wait in Stage::events for the run loop's thread.
+  if (workers_ > 1)
+    for (unsigned w = 0; w < workers_; ++w) {
+      Extractors& set = worker_extractors_.emplace_back();
+      for (auto& p : plan) {
+        if (p.kind != ANALYTICA_KIND_EXTRACTOR) continue;
+        auto stage = extractor_stage(make(p.plugin, p.settings, p.ref->isolation));
+        stage->instance->hooks.event = [raw = stage.get()](analytica_event_kind kind, const std::string& message) {
+          raw->events.emplace_back(kind, message);
+        };
+        set.push_back(std::move(stage));
+      }
+    }
+
   // Governance last: it reaches the store through the primary sink, whose
   // location every plugin may read (host->store_location).
   governance_ = make(gov, gov_settings);
@@ -198,6 +333,8 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
     const std::string location = store_location(*sinks_.front()->instance);
     for (auto* group : {&sources_, &extractors_, &validators_, &sinks_, &monitors_})
       for (auto& s : *group) s->instance->set_store_location(location);
+    for (auto& set : worker_extractors_)
+      for (auto& s : set) s->instance->set_store_location(location);
     governance_->instance->set_store_location(location);
   }
   governance_->governance = governance_->instance->interface<analytica_governance_v1>(ANALYTICA_GOVERNANCE_V1);
@@ -347,23 +484,16 @@ RunSummary PipelineRunner::run() {
     throw;
   }
 
-  for (auto& src : sources_) {
-    const uint64_t inputs_before = summary.inputs;
-    for (;;) {
-      if (g_cancelled.load()) {
-        summary.cancelled = true;
-        break;
-      }
-      analytica_input in{};
-      in.struct_size = sizeof in;
-      const analytica_status s = src->check(src->source.next(src->self(), &in), "next");
-      if (s == ANALYTICA_DONE) break;
-      ++sources_total_;
-      process_input(read_sized(&in), summary);
-      ++sources_done_;
+  {
+    std::unique_ptr<Ahead> ahead;  // stops the workers before anything else goes
+    if (!worker_extractors_.empty()) ahead = std::make_unique<Ahead>(*this);
+    for (auto& src : sources_) {
+      const uint64_t inputs_before = summary.inputs;
+      pull_inputs(*src, summary, ahead.get());
+      if (summary.cancelled) break;
+      if (summary.inputs == inputs_before)
+        logging::write(logging::Level::warn, src->name(), "found no input (an empty inbox?): nothing to ingest");
     }
-    if (!summary.cancelled && summary.inputs == inputs_before)
-      logging::write(logging::Level::warn, src->name(), "found no input (an empty inbox?): nothing to ingest");
   }
 
   const analytica_status outcome = summary.cancelled ? ANALYTICA_ERR_CANCELLED
@@ -398,10 +528,92 @@ RunSummary PipelineRunner::run() {
   return summary;
 }
 
-void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summary) {
-  OwnedInput input{str(raw.uri),          str(raw.path),           str(raw.display_name), "",
-                    str(raw.bookmark_key), str(raw.bookmark_value), str(raw.etag),         str(raw.error)};
-  if (input.display_name.empty()) input.display_name = input.path.empty() ? input.uri : input.path;
+void PipelineRunner::pull_inputs(Stage& src, RunSummary& summary, Ahead* ahead) {
+  // Inputs taken from the source but not yet processed: one without workers
+  // (the source is asked for the next input only after the current one is
+  // done), twice the workers with them (a bounded queue).
+  const size_t capacity = ahead ? 2 * worker_extractors_.size() : 1;
+  std::deque<std::shared_ptr<Extraction>> pulled;
+  std::exception_ptr source_error;  // raised after the inputs taken before it
+  bool source_done = false;
+  for (;;) {
+    while (!source_done && !source_error && pulled.size() < capacity && !g_cancelled.load()) {
+      analytica_input in{};
+      in.struct_size = sizeof in;
+      try {
+        if (src.check(src.source.next(src.self(), &in), "next") == ANALYTICA_DONE) {
+          source_done = true;
+          break;
+        }
+      } catch (...) {
+        source_error = std::current_exception();
+        break;
+      }
+      auto e = std::make_shared<Extraction>();
+      e->input = OwnedInput::of(read_sized(&in));
+      if (ahead && likely_new(e->input)) {
+        e->speculative = true;
+        ahead->submit(e);
+      }
+      pulled.push_back(std::move(e));
+    }
+    if (g_cancelled.load()) {
+      summary.cancelled = true;
+      break;
+    }
+    if (pulled.empty()) break;
+    const std::shared_ptr<Extraction> next = std::move(pulled.front());
+    pulled.pop_front();
+    ++sources_total_;
+    process_input(next->input, summary, next->speculative ? next.get() : nullptr);
+    ++sources_done_;
+  }
+  if (source_error) std::rethrow_exception(source_error);
+}
+
+bool PipelineRunner::likely_new(OwnedInput& input) {
+  if (!input.error.empty() || input.path.empty()) return false;
+  try {
+    input.sha256 = sha256_file(input.path);
+  } catch (const std::exception&) {
+    return false;  // governance names the unreadable file when its turn comes
+  }
+  try {
+    const auto rows = primary_access().query("SELECT status FROM " ANALYTICA_T_SOURCES " WHERE sha256 = ?",
+                                             {Cell::of(input.sha256)});
+    return rows.empty() || rows[0].empty() || rows[0][0].text != "ingested";
+  } catch (const std::exception&) {
+    return true;  // no answer: extract ahead; register_source still decides
+  }
+}
+
+void PipelineRunner::extract(Extractors& set, Extraction& out) const {
+  Stage* chosen = nullptr;
+  try {
+    const analytica_input view = out.input.view();
+    int32_t best = 0;
+    for (auto& e : set) {
+      const int32_t score = e->extractor.probe(e->self(), &view);
+      if (score > best) { best = score; chosen = e.get(); }
+    }
+    if (!chosen) throw UserError("no extractor of this pipeline reads this file");
+    out.extractor = chosen->name();
+    chosen->emitted.clear();
+    chosen->check(chosen->extractor.extract(chosen->self(), &view), "extract");
+    out.batches = std::move(chosen->emitted);
+  } catch (...) {
+    out.error = std::current_exception();
+  }
+  if (chosen) chosen->emitted.clear();
+  for (auto& e : set) {
+    for (auto& [kind, message] : e->events) out.events.push_back({kind, e->name(), std::move(message)});
+    e->events.clear();
+  }
+}
+
+void PipelineRunner::process_input(const OwnedInput& given, RunSummary& summary, Extraction* ahead) {
+  OwnedInput input = given;
+  input.sha256.clear();  // governance computes it
   ++summary.inputs;
   raise(ANALYTICA_EVENT_SOURCE_START, input.display_name, "", "", 0, ANALYTICA_OK);
   auto& gov = governance_->governance;
@@ -412,9 +624,8 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     each_sink([](Stage& s) { s.check(s.sink.begin(s.self()), "begin"); });
     // Another host sharing the store may be ingesting the same report: wait
     // for it (sinks that can), so governance below sees its outcome.
-    const std::string lock_key = str(raw.display_name).empty() ? input.uri : input.display_name;
     each_sink([&](Stage& s) {
-      if (s.sink.lock_source) s.check(s.sink.lock_source(s.self(), lock_key.c_str()), "lock_source");
+      if (s.sink.lock_source) s.check(s.sink.lock_source(s.self(), input.lock_key.c_str()), "lock_source");
     });
     char sha[65] = {0};
     analytica_source_decision decision = ANALYTICA_SOURCE_INGEST;
@@ -430,17 +641,21 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     }
     view = input.view();
 
-    Stage* chosen = nullptr;
-    int32_t best = 0;
-    for (auto& e : extractors_) {
-      const int32_t score = e->extractor.probe(e->self(), &view);
-      if (score > best) { best = score; chosen = e.get(); }
+    // The extraction made ahead for these bytes, or one made here and now.
+    Extraction here;
+    Extraction* made = ahead;
+    if (ahead && ahead->input.sha256 == input.sha256) {
+      Ahead::wait(*ahead);
+    } else {
+      here.input = input;
+      extract(extractors_, here);
+      made = &here;
     }
-    if (!chosen) throw UserError("no extractor of this pipeline reads this file");
-    pending_.clear();
-    chosen->check(chosen->extractor.extract(chosen->self(), &view), "extract");
+    for (const auto& ev : made->events) raise(ev.kind, "", ev.plugin, ev.message, 0, ANALYTICA_OK);
+    if (made->error) std::rethrow_exception(made->error);
+    const std::string& extractor = made->extractor;
     if (validation_->enabled()) validation_->begin_source(input.sha256);
-    for (auto& batch : pending_) {
+    for (auto& batch : made->batches) {
       batch.source_id = input.sha256;
       const analytica_batch* b = batch.view();
       // A table not yet declared in this run (its shape known only per
@@ -456,7 +671,7 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
         s.check(s.sink.write(s.self(), b), "write " + batch.schema().table());
       });
       if (validation_->enabled()) validation_->batch_written(primary_access());
-      governance_->check(gov.record_batch(governance_->self(), &view, chosen->name().c_str(), b), "record_batch");
+      governance_->check(gov.record_batch(governance_->self(), &view, extractor.c_str(), b), "record_batch");
       records += batch.row_count();
     }
     if (validation_->enabled()) {  // review items first: governance reads them at source_end
@@ -467,16 +682,14 @@ void PipelineRunner::process_input(const analytica_input& raw, RunSummary& summa
     }
     governance_->check(gov.source_end(governance_->self(), &view, ANALYTICA_OK, nullptr), "source_end");
     each_sink([](Stage& s) { s.check(s.sink.commit(s.self()), "commit"); });
-    pending_.clear();
     ++summary.ingested;
     summary.records += records;
-    logging::write(logging::Level::info, chosen->name(), input.display_name + ": ingested",
+    logging::write(logging::Level::info, extractor, input.display_name + ": ingested",
                    {{"records", records}, {"sha256", input.sha256},
                     {"new_version", decision == ANALYTICA_SOURCE_NEW_VERSION}});
-    raise(ANALYTICA_EVENT_RECORDS_WRITTEN, input.display_name, chosen->name(), "", records, ANALYTICA_OK);
-    raise(ANALYTICA_EVENT_SOURCE_DONE, input.display_name, chosen->name(), "", records, ANALYTICA_OK);
+    raise(ANALYTICA_EVENT_RECORDS_WRITTEN, input.display_name, extractor, "", records, ANALYTICA_OK);
+    raise(ANALYTICA_EVENT_SOURCE_DONE, input.display_name, extractor, "", records, ANALYTICA_OK);
   } catch (const std::exception& e) {
-    pending_.clear();
     validation_->abandon();
     rollback_all();
     const std::string reason = e.what();

@@ -1,6 +1,14 @@
 // Runs one pipeline: the source's inputs one at a time, each as one
 // transaction on the sinks — register with governance, extract, validate,
 // write records and lineage, commit — with run events to the monitors.
+//
+// Threading: with more than one extraction worker (ANALYTICA_EXTRACT_WORKERS,
+// default min(2, hardware threads); 1 = everything on the calling thread),
+// the next inputs are extracted ahead on worker threads, each with its own
+// instances of every extractor, while the calling thread validates, writes
+// and commits the current one. Every store write, governance call, monitor
+// event and source call stays on the calling thread, in input order; an
+// extraction governance does not ask for (unchanged bytes) is discarded.
 #ifndef ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
 #define ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
 
@@ -40,10 +48,21 @@ class PipelineRunner {
 
   RunSummary run();
 
+  // The extraction workers a run uses: ANALYTICA_EXTRACT_WORKERS when set
+  // (1..64), else min(2, hardware threads). Throws UserError on a bad value.
+  static unsigned extract_workers();
+
  private:
   struct Stage;
+  struct OwnedInput;
+  struct Extraction;
+  struct Ahead;
+  using Extractors = std::vector<std::unique_ptr<Stage>>;
   void create_plugins(PluginCatalog& catalog);
-  void process_input(const analytica_input& input, RunSummary& summary);
+  void process_input(const OwnedInput& input, RunSummary& summary, Extraction* ahead);
+  void extract(Extractors& set, Extraction& out) const;  // probe, extract; fills out (never throws)
+  void pull_inputs(Stage& src, RunSummary& summary, Ahead* ahead);  // the source's inputs, in order
+  bool likely_new(OwnedInput& input);  // sets input.sha256; false when governance will skip it
   void write_source(const analytica_input& input, const std::string& extractor);
   void declare(Stage& sink, const Schema& schema);
   void each_sink(const std::function<void(Stage&)>& f);
@@ -58,9 +77,10 @@ class PipelineRunner {
   const Settings& settings_;
   const Pipeline& pipeline_;
   std::string run_id_;
+  unsigned workers_;  // extraction workers (extract_workers()); 1 = none, all on the run's thread
   std::vector<std::unique_ptr<Stage>> sources_, extractors_, validators_, sinks_, monitors_;
+  std::vector<Extractors> worker_extractors_;  // one set of every extractor per worker thread
   std::unique_ptr<Stage> governance_;
-  std::vector<Batch> pending_;  // batches the extractor emitted for the current input
   std::unique_ptr<Validation> validation_;  // checks, confidence, review queue (validation.h)
   uint64_t sources_total_ = 0, sources_done_ = 0;
 };
