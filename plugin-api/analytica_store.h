@@ -16,15 +16,36 @@
 #ifndef ANALYTICA_STORE_H
 #define ANALYTICA_STORE_H
 
-#define ANALYTICA_STORE_VERSION 3 /* 2: bookmarks, ignored inputs, figures_sha256, check values; 3: fetches */
+#define ANALYTICA_STORE_VERSION 4 /* 2: bookmarks, ignored inputs, figures_sha256, check values; 3: fetches;
+                                     4: runs host, pid, process_start, heartbeat_at */
 
 /* ----------------------------------------------------------- governance */
 
 /* run_id KEY, pipeline, config_sha256, plugins (JSON), started_at, ended_at,
 ** status (running|succeeded|failed|cancelled|refused|abandoned),
-** sources_ingested, sources_skipped, sources_failed, records, message,
-** host, pid, heartbeat_at */
+** sources_ingested, sources_skipped, sources_failed, records, message;
+** since store version 4: host (gethostname()), pid, process_start (field 22
+** of /proc/<pid>/stat: with pid, names one process despite pid reuse),
+** heartbeat_at ("last seen"). A store written before version 4 gains the
+** four columns (NULL in older rows) at the first run of version 4.
+**
+** The row is rewritten in every transaction governance writes in (run
+** start, each input registered, each input ended, run end), so while a run
+** is `running` its counts are those committed so far and heartbeat_at is
+** when it was last seen.
+**
+** Runs that end without saying so (killed, power lost): a `running` row
+** whose host is this machine and whose (pid, process_start) names no live
+** process is abandoned. The next run on that host rewrites it as status
+** `abandoned`, ended_at = heartbeat_at, message naming the process. Readers
+** (status, serve, /metrics) never write: they show such a row as
+** `abandoned` with ended_at = its last-seen time. A `running` row of another
+** host, or without a host (older versions), reads as `abandoned` once last
+** seen more than ANALYTICA_RUN_STALE_SECONDS ago (the reader's environment
+** variable ANALYTICA_RUN_STALE_SECONDS overrides it); until then it reads as
+** `running`. analytica_run_liveness.hpp holds the process test. */
 #define ANALYTICA_T_RUNS "governance_runs"
+#define ANALYTICA_RUN_STALE_SECONDS 21600 /* 6 hours */
 
 /* sha256 KEY, uri, path, name, size, version, first_seen, last_seen,
 ** status (ingested|failed|superseded|ignored), message, run_id, supersedes,

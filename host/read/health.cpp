@@ -131,7 +131,9 @@ void check_runs(HealthReport& r, Store* store, double now) {
                 {"sources_ingested", rec.sources_ingested},
                 {"sources_skipped", rec.sources_unchanged},
                 {"sources_failed", rec.sources_failed},
-                {"records", rec.records}};
+                {"records", rec.records},
+                {"last_seen", rec.last_seen}};
+    if (status == "abandoned" && rec.message) run["message"] = *rec.message;
     if (const auto duration = rec.duration_seconds()) run["duration_seconds"] = *duration;
     if (!last.count(pipeline) && !running.count(pipeline)) order.push_back(pipeline);
     if (status == "running") {
@@ -158,6 +160,8 @@ void check_runs(HealthReport& r, Store* store, double now) {
               std::to_string(entry["sources_skipped"].get<int64_t>()) + " unchanged, " +
               std::to_string(entry["sources_failed"].get<int64_t>()) + " failed, " +
               std::to_string(entry["records"].get<int64_t>()) + " records)";
+      if (status == "abandoned") part += " (its process ended without saying so; last seen " +
+                                         entry["last_seen"].get<std::string>() + ")";
       if (status == "failed") level = HealthLevel::failing;
       else if (status != "succeeded") level = HealthLevel::degraded;
     } else {

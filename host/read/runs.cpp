@@ -4,7 +4,11 @@
 #include "read/health.h"
 #include "run/store.h"
 
+#include <analytica_run_liveness.hpp>
 #include <analytica_store.h>
+
+#include <chrono>
+#include <cstdlib>
 
 namespace analytica {
 
@@ -12,7 +16,29 @@ namespace {
 
 const char* const kRunColumns =
     "SELECT run_id, pipeline, status, started_at, ended_at, sources_ingested, sources_skipped, sources_failed, "
-    "records, config_sha256, plugins, message FROM " ANALYTICA_T_RUNS;
+    "records, config_sha256, plugins, message";
+// Since store version 4; a store no run of that version wrote lacks them.
+const char* const kLivenessColumns = ", host, pid, process_start, heartbeat_at";
+
+// The SELECT of every run column the store has, without a WHERE.
+std::string select_runs(Store& store) {
+  bool liveness = true;
+  try {
+    store.query("SELECT heartbeat_at FROM " ANALYTICA_T_RUNS " WHERE 1 = 0");
+  } catch (const PluginError&) {
+    liveness = false;
+  }
+  return std::string(kRunColumns) + (liveness ? kLivenessColumns : "") + " FROM " ANALYTICA_T_RUNS;
+}
+
+double stale_after_default() {
+  if (const char* env = std::getenv("ANALYTICA_RUN_STALE_SECONDS")) {
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end != env && *end == '\0' && v > 0) return v;
+  }
+  return ANALYTICA_RUN_STALE_SECONDS;
+}
 
 std::optional<int64_t> opt_int(const Cell& c) {
   if (c.type == ANALYTICA_NULL) return std::nullopt;
@@ -33,6 +59,14 @@ RunRecord run_of(const Store::Row& r) {
   run.config_sha256 = cell_text(r[9]);
   run.plugins = cell_text(r[10]);
   run.message = cell_opt_text(r[11]);
+  if (r.size() > 15) {
+    run.host = cell_text(r[12]);
+    run.pid = r[13].type == ANALYTICA_NULL ? 0 : cell_int(r[13]);
+    run.process_start = r[14].type == ANALYTICA_NULL ? 0 : cell_int(r[14]);
+    run.last_seen = cell_text(r[15]);
+  }
+  if (run.last_seen.empty()) run.last_seen = run.started_at;
+  judge_liveness(run);
   return run;
 }
 
@@ -47,10 +81,35 @@ std::optional<double> RunRecord::duration_seconds() const {
 
 bool runs_recorded(Store& store) { return store.has_table(ANALYTICA_T_RUNS); }
 
+void judge_liveness(RunRecord& run, const RunLiveness& liveness) {
+  if (run.status != "running") return;
+  const std::string this_host = liveness.this_host.empty() ? run_host_name() : liveness.this_host;
+  bool abandoned = false;
+  std::string why;
+  if (!run.host.empty() && run.host == this_host) {
+    abandoned = !process_alive(run.pid, run.process_start);
+    why = "process " + std::to_string(run.pid) + " on " + run.host + " is gone";
+  } else {
+    const double now = liveness.now > 0 ? liveness.now
+                                        : static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                                  .count());
+    const double stale = liveness.stale_after_seconds > 0 ? liveness.stale_after_seconds : stale_after_default();
+    const auto seen = parse_utc(run.last_seen);
+    abandoned = seen && now - *seen > stale;
+    why = "not seen for over " + std::to_string(static_cast<int64_t>(stale)) + " s" +
+          (run.host.empty() ? "" : " (host " + run.host + ")");
+  }
+  if (!abandoned) return;
+  run.status = "abandoned";
+  run.ended_at = run.last_seen;
+  run.message = "abandoned: " + why + "; the run never ended (last seen " + run.last_seen + ")";
+}
+
 std::vector<RunRecord> recent_runs(Store& store, int64_t limit) {
   std::vector<RunRecord> out;
   if (!runs_recorded(store)) return out;
-  std::string sql = std::string(kRunColumns) + " ORDER BY started_at DESC, run_id DESC";
+  std::string sql = select_runs(store) + " ORDER BY started_at DESC, run_id DESC";
   std::vector<Cell> params;
   if (limit > 0) {
     sql += " LIMIT ?";
@@ -68,7 +127,7 @@ int64_t count_runs(Store& store) {
 
 std::optional<RunRecord> find_run(Store& store, const std::string& run_id) {
   if (!runs_recorded(store)) return std::nullopt;
-  const auto rows = store.query(std::string(kRunColumns) + " WHERE run_id = ?", {Cell::of(run_id)});
+  const auto rows = store.query(select_runs(store) + " WHERE run_id = ?", {Cell::of(run_id)});
   if (rows.empty()) return std::nullopt;
   return run_of(rows[0]);
 }

@@ -21,6 +21,11 @@ struct RunRecord {
   int64_t sources_ingested = 0, sources_unchanged = 0, sources_failed = 0, records = 0;
   std::string config_sha256;
   std::string plugins;  // JSON array text as governance wrote it
+  // Who ran it (store version 4; empty/0 in rows of older versions) and
+  // when it was last seen (heartbeat_at, else started_at).
+  std::string host;
+  int64_t pid = 0, process_start = 0;
+  std::string last_seen;
 
   // Seconds from start to end; nullopt while running or if a time is malformed.
   std::optional<double> duration_seconds() const;
@@ -28,6 +33,22 @@ struct RunRecord {
 
 // Whether any run was recorded (the table exists).
 bool runs_recorded(Store& store);
+
+// How a reader judges a row still `running` (analytica_store.h, "Runs that
+// end without saying so"): on this host, abandoned once its process is gone;
+// of another host (or of a version that recorded no host), abandoned once
+// last seen longer ago than stale_after_seconds. An abandoned run reads as
+// status "abandoned", ended_at = last_seen and a message saying so; the
+// store is not written (readers never write).
+struct RunLiveness {
+  std::string this_host;  // default: this machine's name
+  double now = 0;         // seconds since the epoch; 0 = the current time
+  // Default ANALYTICA_RUN_STALE_SECONDS, or $ANALYTICA_RUN_STALE_SECONDS.
+  double stale_after_seconds = 0;
+};
+
+// Applies the judgement to one recorded run (no-op unless status is running).
+void judge_liveness(RunRecord& run, const RunLiveness& liveness = {});
 
 // Runs, newest first (started_at, then run_id, descending); limit 0 = all.
 // Empty when no run is recorded.

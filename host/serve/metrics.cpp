@@ -1,8 +1,9 @@
 // Dashboard::metrics(): the Prometheus text exposition of /metrics —
-// run history from governance (runs by status, sources by outcome, records,
-// run durations), the health checks (freshness, review, sources, integrity,
-// disk), row counts, then monitor_metrics' own textfile (warnings and errors
-// by plugin, live progress) if the pipeline runs that monitor.
+// run history from governance's committed rows (runs by status, sources by
+// outcome, records, run durations), the health checks (freshness, review,
+// sources, integrity, disk), row counts, then monitor_metrics' own textfile
+// (what only a monitor sees: warnings and errors by plugin, events by kind,
+// live progress) if the pipeline runs that monitor.
 #include "serve/dashboard.h"
 
 #include "read/datasets.h"
@@ -10,6 +11,7 @@
 #include "read/store_facts.h"
 #include "run/store.h"
 
+#include <analytica_prometheus.hpp>
 #include <analytica_store.h>
 
 #include <cmath>
@@ -22,54 +24,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using prometheus::Exposition;
+using prometheus::number;
+
 const double kBuckets[] = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600};
 
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-std::string num(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream s;
-  s.precision(15);
-  s << v;
-  return s.str();
-}
-
-class Exposition {
- public:
-  void family(const std::string& name, const char* type, const std::string& help) {
-    out_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-  }
-  void sample(const std::string& name, const std::map<std::string, std::string>& labels, double value) {
-    out_ << name;
-    if (!labels.empty()) {
-      out_ << "{";
-      bool first = true;
-      for (const auto& [k, v] : labels) {
-        out_ << (first ? "" : ",") << k << "=\"" << label(v) << "\"";
-        first = false;
-      }
-      out_ << "}";
-    }
-    out_ << " " << num(value) << "\n";
-  }
-  void raw(const std::string& text) { out_ << text; }
-  std::string str() const { return out_.str(); }
-
- private:
-  std::ostringstream out_;
-};
+// Every status a recorded run can read as (analytica_store.h).
+const char* const kRunStatuses[] = {"succeeded", "failed", "cancelled", "refused", "abandoned", "running"};
 
 struct PipelineRuns {
   std::map<std::string, double> by_status;
@@ -95,18 +56,21 @@ std::string Dashboard::metrics() {
   std::map<std::string, double> row_counts;
   try {
     with_store([&](Store& store) {
+      // Every count is of committed rows: governance rewrites a run's row in
+      // each transaction it writes in, so a run killed mid-way counts the
+      // inputs and records it committed, and reads as abandoned, not running.
       const auto recorded = recent_runs(store);
       for (auto it = recorded.rbegin(); it != recorded.rend(); ++it) {  // oldest first
         const RunRecord& r = *it;
         PipelineRuns& p = runs[r.pipeline];
         p.by_status[r.status] += 1;
-        if (r.status == "running") continue;
         p.records += static_cast<double>(r.records);
         p.ingested += static_cast<double>(r.sources_ingested);
         p.unchanged += static_cast<double>(r.sources_unchanged);
         p.failed += static_cast<double>(r.sources_failed);
+        if (r.status == "running") continue;
         if (const auto duration = r.duration_seconds()) {
-          p.durations.push_back(*duration);
+          if (r.status != "abandoned") p.durations.push_back(*duration);  // no wall time: it never ended
           if (r.started_at >= p.last_started) {
             p.last_started = r.started_at;
             p.last_end = *parse_utc(*r.ended_at);
@@ -122,36 +86,38 @@ std::string Dashboard::metrics() {
     // analytica_health_check_status{check="database"} already reports it.
   }
 
-  e.family("analytica_runs_total", "counter", "Pipeline runs recorded by governance, by status.");
+  e.family("analytica_runs_total", "counter",
+           "Pipeline runs recorded by governance, by status (abandoned: its process ended without finishing it).");
   for (const auto& [pipeline, p] : runs)
-    for (const char* status : {"succeeded", "failed", "cancelled", "running"}) {
+    for (const char* status : kRunStatuses) {
       auto it = p.by_status.find(status);
       e.sample("analytica_runs_total", {{"pipeline", pipeline}, {"status", status}},
                it == p.by_status.end() ? 0 : it->second);
     }
-  e.family("analytica_records_written_total", "counter", "Records written by finished runs.");
+  e.family("analytica_records_written_total", "counter", "Records committed by runs.");
   for (const auto& [pipeline, p] : runs) e.sample("analytica_records_written_total", {{"pipeline", pipeline}}, p.records);
-  e.family("analytica_sources_total", "counter", "Source files handled by finished runs, by outcome.");
+  e.family("analytica_sources_total", "counter", "Inputs whose outcome runs committed, by outcome.");
   for (const auto& [pipeline, p] : runs) {
     e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "ingested"}}, p.ingested);
     e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "unchanged"}}, p.unchanged);
     e.sample("analytica_sources_total", {{"pipeline", pipeline}, {"outcome", "failed"}}, p.failed);
   }
-  e.family("analytica_run_duration_seconds", "histogram", "Wall time of finished runs.");
+  e.family("analytica_run_duration_seconds", "histogram", "Wall time of runs that ended (not abandoned ones).");
   for (const auto& [pipeline, p] : runs) {
     double sum = 0;
     for (double d : p.durations) sum += d;
     for (double le : kBuckets) {
       double n = 0;
       for (double d : p.durations) n += d <= le ? 1 : 0;
-      e.sample("analytica_run_duration_seconds_bucket", {{"pipeline", pipeline}, {"le", num(le)}}, n);
+      e.sample("analytica_run_duration_seconds_bucket", {{"pipeline", pipeline}, {"le", number(le)}}, n);
     }
     e.sample("analytica_run_duration_seconds_bucket", {{"pipeline", pipeline}, {"le", "+Inf"}},
              static_cast<double>(p.durations.size()));
     e.sample("analytica_run_duration_seconds_sum", {{"pipeline", pipeline}}, sum);
     e.sample("analytica_run_duration_seconds_count", {{"pipeline", pipeline}}, static_cast<double>(p.durations.size()));
   }
-  e.family("analytica_last_run_timestamp_seconds", "gauge", "End time of the last finished run.");
+  e.family("analytica_last_run_timestamp_seconds", "gauge",
+           "End time of the last finished run (an abandoned one: when it was last seen).");
   for (const auto& [pipeline, p] : runs)
     if (!p.last_started.empty()) e.sample("analytica_last_run_timestamp_seconds", {{"pipeline", pipeline}}, p.last_end);
   e.family("analytica_last_run_duration_seconds", "gauge", "Wall time of the last finished run.");

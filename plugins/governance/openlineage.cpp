@@ -2,9 +2,15 @@
 
 #include "schemas.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace governance {
 using analytica::Failure;
@@ -75,15 +81,70 @@ json run_event(const RunEventSpec& spec) {
           {"schemaURL", kRunEventSchema}};
 }
 
-void append_event(const std::string& path, const json& event) {
+uint64_t append_event(const std::string& path, const json& event) {
   const std::filesystem::path file(path);
   std::error_code ec;
   if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-  std::ofstream out(file, std::ios::app | std::ios::binary);
-  if (!out) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open the OpenLineage events file for appending");
-  out << event.dump() << '\n';
-  out.flush();
-  if (!out) throw Failure(ANALYTICA_ERR_IO, path + ": cannot write an OpenLineage event");
+  const int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw Failure(ANALYTICA_ERR_IO,
+                  path + ": cannot open the OpenLineage events file for appending: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }  // releases the lock too
+  } closer{fd};
+  // Appenders of other runs wait here, so a truncation below never cuts
+  // their line.
+  if (::flock(fd, LOCK_EX) != 0)
+    throw Failure(ANALYTICA_ERR_IO, path + ": cannot lock the OpenLineage events file: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Failure(ANALYTICA_ERR_IO, path + ": cannot stat: " + std::strerror(errno));
+  off_t size = st.st_size;
+
+  // A torn last line (a writer killed mid-line by an older version) is cut
+  // off, so this event starts a line of its own.
+  uint64_t dropped = 0;
+  if (size > 0) {
+    off_t keep = size;
+    char buf[4096];
+    while (keep > 0) {
+      const off_t from = keep > static_cast<off_t>(sizeof buf) ? keep - static_cast<off_t>(sizeof buf) : 0;
+      const ssize_t n = ::pread(fd, buf, static_cast<size_t>(keep - from), from);
+      if (n <= 0) throw Failure(ANALYTICA_ERR_IO, path + ": cannot read its end: " + std::strerror(errno));
+      ssize_t i = n - 1;
+      while (i >= 0 && buf[i] != '\n') --i;
+      if (i >= 0) {
+        keep = from + i + 1;
+        break;
+      }
+      keep = from;
+    }
+    if (keep < size) {
+      if (::ftruncate(fd, keep) != 0)
+        throw Failure(ANALYTICA_ERR_IO, path + ": cannot cut its torn last line: " + std::strerror(errno));
+      dropped = static_cast<uint64_t>(size - keep);
+      size = keep;
+    }
+  }
+
+  // The whole line in one write() (further ones only after a short write,
+  // still under the lock); a failure (a full disk, a file size limit) takes
+  // the partial line back, so the file only ever holds whole lines.
+  const std::string line = event.dump() + "\n";
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + done, line.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+    const bool restored = ::ftruncate(fd, size) == 0;
+    throw Failure(ANALYTICA_ERR_IO, path + ": cannot append an OpenLineage event: " + why +
+                                        (restored ? "" : " (and cannot take the partial line back)"));
+  }
+  return dropped;
 }
 
 }  // namespace governance

@@ -39,9 +39,15 @@ extern const char* const kRunEventSchema;
 // Builds one RunEvent.
 nlohmann::json run_event(const RunEventSpec& spec);
 
-// Appends the event as one line to `path` (creating its directory);
-// throws analytica::Failure(ANALYTICA_ERR_IO) naming the file.
-void append_event(const std::string& path, const nlohmann::json& event);
+// Appends the event as one whole line to `path` (creating its directory),
+// under an exclusive flock of the file: the complete line is built first
+// and written at once; if the disk fills (or a file size limit is hit) part
+// way, the file is truncated back to its old size and
+// Failure(ANALYTICA_ERR_IO) names the file and the reason, so the file
+// never holds a torn line of this writer. A torn last
+// line left by an earlier writer (killed mid-write) is cut off first;
+// returns how many bytes of it were dropped (0 normally).
+uint64_t append_event(const std::string& path, const nlohmann::json& event);
 
 }  // namespace governance
 

@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include <analytica_record_key.hpp>
+#include <analytica_run_liveness.hpp>
 #include <analytica_store.h>
 
 #include <nlohmann/json.hpp>
@@ -25,7 +26,11 @@ const Schema& runs_schema() {
                          {"started_at", ANALYTICA_TEXT, 0}, {"ended_at", ANALYTICA_TEXT, 0},
                          {"status", ANALYTICA_TEXT, 0}, {"sources_ingested", ANALYTICA_INT64, 0},
                          {"sources_skipped", ANALYTICA_INT64, 0}, {"sources_failed", ANALYTICA_INT64, 0},
-                         {"records", ANALYTICA_INT64, 0}, {"message", ANALYTICA_TEXT, 0}});
+                         {"records", ANALYTICA_INT64, 0}, {"message", ANALYTICA_TEXT, 0},
+                         // Store version 4: who runs it and when it was last seen. The sink adds
+                         // them to an older store's table at the first run_start (additive).
+                         {"host", ANALYTICA_TEXT, 0}, {"pid", ANALYTICA_INT64, 0},
+                         {"process_start", ANALYTICA_INT64, 0}, {"heartbeat_at", ANALYTICA_TEXT, 0}});
   return s;
 }
 
@@ -101,8 +106,31 @@ void Registry::write_run(const std::string& status, const std::string& ended_at,
   Batch b(runs_schema());
   b.add_row() = {text(run_id_), text(pipeline_), text(config_sha256_), text(plugins_), text(started_at_),
                  opt_text(ended_at), text(status), num(static_cast<uint64_t>(done_.size())), num(skipped_),
-                 num(failed_), num(records), opt_text(message)};
+                 num(failed_), num(records), opt_text(message), text(host_name_), num(pid_),
+                 num(process_start_), text(now_utc())};
   store_.write(b);
+}
+
+void Registry::heartbeat() {
+  uint64_t records = 0;
+  for (const auto& d : done_) records += d.quality.records;
+  write_run("running", "", records, "");
+}
+
+void Registry::close_abandoned_runs() {
+  const auto rows = store_.query("SELECT run_id, pid, process_start, heartbeat_at, started_at FROM " ANALYTICA_T_RUNS
+                                 " WHERE status = 'running' AND host = ? AND run_id <> ?",
+                                 {text(host_name_), text(run_id_)});
+  for (const auto& r : rows) {
+    if (analytica::process_alive(r[1].i, r[2].i)) continue;
+    const std::string last_seen = r[3].type == ANALYTICA_TEXT && !r[3].text.empty() ? r[3].text : r[4].text;
+    store_.query("UPDATE " ANALYTICA_T_RUNS " SET status = 'abandoned', ended_at = ?, message = ? "
+                 "WHERE run_id = ? AND status = 'running'",
+                 {text(last_seen),
+                  text("abandoned: process " + std::to_string(r[1].i) + " on " + host_name_ +
+                       " ended without finishing the run (last seen " + last_seen + "; closed by run " + run_id_ + ")"),
+                  text(r[0].text)});
+  }
 }
 
 void Registry::run_start(const analytica_run_info& run) {
@@ -111,6 +139,9 @@ void Registry::run_start(const analytica_run_info& run) {
   config_sha256_ = str(run.config_sha256);
   plugins_ = run.plugins_json ? run.plugins_json : "[]";
   started_at_ = now_utc();
+  host_name_ = analytica::run_host_name();
+  pid_ = static_cast<int64_t>(::getpid());
+  process_start_ = analytica::process_start_ticks(pid_);
   if (settings_.openlineage_path.find("${") != std::string::npos)
     throw Failure(ANALYTICA_ERR_INVALID, "setting openlineage_path \"" + settings_.openlineage_path +
                                              "\" holds an unexpanded variable");
@@ -133,6 +164,7 @@ void Registry::run_start(const analytica_run_info& run) {
                " (source_sha256, table_name, record_key)");
   schemas_.declare_tables();
   write_run("running", "", 0, "");
+  close_abandoned_runs();
   // What the pipeline declares people read, so readers need no pipeline file.
   if (run.struct_size > offsetof(analytica_run_info, views_json) && run.views_json) {
     Batch views(views_schema());
@@ -191,7 +223,12 @@ void Registry::emit_openlineage(const std::string& event_type, const std::string
                              d.source.size});
       for (const auto& [table, stats] : d.tables) spec.outputs[table].merge(stats);
     }
-  append_event(settings_.openlineage_path, run_event(spec));
+  const uint64_t dropped = append_event(settings_.openlineage_path, run_event(spec));
+  if (dropped && host_ && host_->log)
+    host_->log(host_->ctx, ANALYTICA_LOG_WARN,
+               (settings_.openlineage_path + ": cut off a torn last line (" + std::to_string(dropped) +
+                " bytes) an interrupted writer left")
+                   .c_str());
 }
 
 // ---------------------------------------------------------------- sources
@@ -244,6 +281,12 @@ std::string Registry::ignored_reason(const SourceVersion& s) const {
 }
 
 analytica_source_decision Registry::register_source(const analytica_input& input, std::string& sha256) {
+  const analytica_source_decision decision = decide_source(input, sha256);
+  heartbeat();
+  return decision;
+}
+
+analytica_source_decision Registry::decide_source(const analytica_input& input, std::string& sha256) {
   current_ = Current{};
   SourceVersion& s = current_.source;
   s.path = str(input.path);
@@ -341,13 +384,14 @@ void Registry::record_batch(const std::string& extractor, const analytica_batch&
 
 void Registry::source_end(analytica_status status, const std::string& message) {
   if (status >= 0) {
-    if (!current_.active) return;
+    if (!current_.active) return heartbeat();
     write_source(current_.source, "ingested", "");
     count_validation(current_.source.sha256, current_.quality);
     write_quality(current_.source.sha256, current_.quality);
     done_.push_back({current_.source, current_.quality, current_.tables});
     current_.active = false;
     current_.ended_ok = true;
+    heartbeat();
     return;
   }
   if (current_.ended_ok) {  // its commit failed after source_end(OK)
@@ -356,13 +400,14 @@ void Registry::source_end(analytica_status status, const std::string& message) {
     current_.active = true;
   }
   schemas_.write_refusals();
-  if (!current_.active) return;
+  if (!current_.active) return heartbeat();
   SourceVersion& s = current_.source;
   s.supersedes.clear();  // superseding rolled back with the transaction
   write_source(s, "failed", message);
   ++failed_;
   failures_.push_back(s.name + ": " + message);
   current_.active = false;
+  heartbeat();
 }
 
 // ---------------------------------------------------------------- quality

@@ -69,6 +69,13 @@ class Registry {
   std::string ignored_reason(const SourceVersion& s) const;
   void write_source(const SourceVersion& s, const std::string& status, const std::string& message);
   void write_run(const std::string& status, const std::string& ended_at, uint64_t records, const std::string& message);
+  // Rewrites this run's row as `running` with the counts committed so far
+  // and heartbeat_at = now ("last seen"), in the current transaction.
+  void heartbeat();
+  // Closes the `running` runs of this host whose process is gone (status
+  // abandoned, ended_at = their last heartbeat), in the current transaction.
+  void close_abandoned_runs();
+  analytica_source_decision decide_source(const analytica_input& input, std::string& sha256);
   void write_quality(const std::string& sha256, const Quality& q);
   void count_validation(const std::string& sha256, Quality& q);
   void emit_openlineage(const std::string& event_type, const std::string& error);
@@ -78,6 +85,8 @@ class Registry {
   SchemaRegistry schemas_;
   const analytica_host* host_;  // for store_location (set by the host before run_start)
   std::string run_id_, pipeline_, config_sha256_, plugins_, started_at_, output_namespace_;
+  std::string host_name_;  // this process's identity, recorded with the run
+  int64_t pid_ = 0, process_start_ = 0;
   bool refused_at_start_ = false;
   uint64_t skipped_ = 0, failed_ = 0;
   std::vector<std::string> failures_;

@@ -10,11 +10,17 @@
 // so readers never see half a file), under an exclusive lock on dir/.lock so
 // two pipelines running at once do not lose each other's counts.
 //
-// Governance already records runs, sources and records; what only a monitor
-// sees is kept here: warnings and errors by plugin, events by kind, and the
-// live progress of a run.
+// Only what only a monitor sees is kept here: warnings and errors by
+// plugin, events by kind, and the live progress of a run. Counts of
+// committed things (runs by status, inputs, records, durations) are not:
+// events a killed run never sent make such counts drift from the store, so
+// /metrics computes them from governance's committed rows instead. A run in
+// flight whose process is gone (killed) is marked ended, as `abandoned`, at
+// the next event of any run on this host.
 #include <analytica.h>
 #include <analytica_cpp.hpp>
+#include <analytica_prometheus.hpp>
+#include <analytica_run_liveness.hpp>
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -41,13 +47,9 @@ const analytica_setting kSettings[] = {
      "default)"},
 };
 
-// Upper bounds of the run duration histogram, in seconds.
-const double kBuckets[] = {1, 5, 15, 60, 300, 900, 3600, 4 * 3600};
-
 struct Metrics {
   const analytica_host* host = nullptr;
   fs::path dir;
-  int64_t run_started_ms = 0;
 };
 
 const char* kind_name(analytica_event_kind k) {
@@ -120,81 +122,30 @@ void add(json& obj, const std::string& key, double by = 1) {
   obj[key] = obj.value(key, 0.0) + by;
 }
 
-// Escapes a Prometheus label value.
-std::string label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-std::string number(double v) {
-  if (std::isnan(v)) return "NaN";
-  std::ostringstream s;
-  s.precision(15);
-  s << v;
-  return s.str();
-}
-
 // The state as Prometheus text, every name prefixed analytica_monitor_.
 std::string prometheus(const json& state) {
-  std::ostringstream out;
+  using analytica::prometheus::Exposition;
+  Exposition out;
   struct Family {
     const char* name;
-    const char* type;
     const char* help;
     const char* key;    // object in the pipeline's state
-    const char* label;  // label for the object's keys, or nullptr for a plain value
+    const char* label;  // label for the object's keys
   };
   const Family families[] = {
-      {"analytica_monitor_events_total", "counter", "Run events received, by kind.", "events_total", "kind"},
-      {"analytica_monitor_warnings_total", "counter", "Warnings raised during runs, by plugin.", "warnings_total",
-       "plugin"},
-      {"analytica_monitor_errors_total", "counter", "Errors raised during runs, by plugin.", "errors_total", "plugin"},
-      {"analytica_monitor_sources_total", "counter", "Sources finished, by outcome.", "sources_total", "outcome"},
-      {"analytica_monitor_runs_total", "counter", "Runs finished, by status.", "runs_total", "status"},
-      {"analytica_monitor_records_written_total", "counter", "Records written by finished sources.",
-       "records_written_total", nullptr},
+      {"analytica_monitor_events_total", "Run events received, by kind.", "events_total", "kind"},
+      {"analytica_monitor_warnings_total", "Warnings raised during runs, by plugin.", "warnings_total", "plugin"},
+      {"analytica_monitor_errors_total", "Errors raised during runs, by plugin.", "errors_total", "plugin"},
   };
   const json& pipelines = state["pipelines"];
   for (const auto& f : families) {
-    out << "# HELP " << f.name << " " << f.help << "\n# TYPE " << f.name << " " << f.type << "\n";
+    out.family(f.name, "counter", f.help);
     for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
-      const std::string pl = "pipeline=\"" + label(it.key()) + "\"";
-      if (!it.value().contains(f.key)) continue;
+      if (!it.value().contains(f.key) || !it.value()[f.key].is_object()) continue;
       const json& v = it.value()[f.key];
-      if (!f.label) {
-        out << f.name << "{" << pl << "} " << number(v.get<double>()) << "\n";
-        continue;
-      }
       for (auto k = v.begin(); k != v.end(); ++k)
-        out << f.name << "{" << pl << "," << f.label << "=\"" << label(k.key()) << "\"} "
-            << number(k.value().get<double>()) << "\n";
+        out.sample(f.name, {{"pipeline", it.key()}, {f.label, k.key()}}, k.value().get<double>());
     }
-  }
-  out << "# HELP analytica_monitor_run_duration_seconds Wall time of finished runs.\n"
-      << "# TYPE analytica_monitor_run_duration_seconds histogram\n";
-  for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
-    const json& h = it.value().value("run_duration_seconds", json::object());
-    if (!h.contains("counts")) continue;
-    const std::string pl = "pipeline=\"" + label(it.key()) + "\"";
-    double cumulative = 0;
-    size_t i = 0;
-    for (double le : kBuckets) {
-      cumulative += h["counts"].at(i++).get<double>();
-      out << "analytica_monitor_run_duration_seconds_bucket{" << pl << ",le=\"" << number(le) << "\"} "
-          << number(cumulative) << "\n";
-    }
-    out << "analytica_monitor_run_duration_seconds_bucket{" << pl << ",le=\"+Inf\"} "
-        << number(h.value("count", 0.0)) << "\n";
-    out << "analytica_monitor_run_duration_seconds_sum{" << pl << "} " << number(h.value("sum", 0.0)) << "\n";
-    out << "analytica_monitor_run_duration_seconds_count{" << pl << "} " << number(h.value("count", 0.0)) << "\n";
   }
   const struct {
     const char* name;
@@ -208,49 +159,60 @@ std::string prometheus(const json& state) {
       {"analytica_monitor_last_event_timestamp_seconds", "Time of the last event received.", "last_event_unix_ms"},
   };
   for (const auto& g : gauges) {
-    out << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+    out.family(g.name, "gauge", g.help);
     for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
       const json& cur = it.value().value("current", json::object());
       if (!cur.contains(g.key)) continue;
       double v = cur[g.key].is_boolean() ? (cur[g.key].get<bool>() ? 1.0 : 0.0) : cur[g.key].get<double>();
       if (std::string(g.key) == "last_event_unix_ms") v /= 1000.0;
-      out << g.name << "{pipeline=\"" << label(it.key()) << "\"} " << number(v) << "\n";
+      out.sample(g.name, {{"pipeline", it.key()}}, v);
     }
   }
   return out.str();
 }
 
-// Applies one event to the pipeline's counters.
-void apply(json& p, const analytica_event& ev, Metrics& m) {
+// Ends the in-flight runs of this host whose process is gone (killed before
+// its RUN_END): not running any more, status abandoned.
+void close_abandoned(json& pipelines, const std::string& this_host) {
+  for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
+    if (!it.value().is_object() || !it.value().contains("current")) continue;
+    json& cur = it.value()["current"];
+    if (!cur.is_object() || !cur.value("running", false) || cur.value("host", "") != this_host) continue;
+    if (analytica::process_alive(cur.value("pid", int64_t{0}), cur.value("process_start", int64_t{0}))) continue;
+    cur["running"] = false;
+    cur["source"] = "";
+    cur["status"] = "abandoned";
+  }
+}
+
+// Applies one event to the pipeline's counters and live progress.
+void apply(json& p, const analytica_event& ev) {
+  for (const char* dropped : {"runs_total", "sources_total", "records_written_total", "run_duration_seconds"})
+    p.erase(dropped);  // kept by versions before 1.1.0: committed counts, now /metrics'
   add(p["events_total"], kind_name(ev.kind));
   json& cur = p["current"];
   if (!cur.is_object()) cur = json::object();
   const std::string plugin = ev.plugin ? ev.plugin : "host";
   switch (ev.kind) {
-    case ANALYTICA_EVENT_RUN_START:
-      m.run_started_ms = ev.time_unix_ms;
-      cur = json{{"run_id", str(ev.run_id)}, {"running", true},   {"started_unix_ms", ev.time_unix_ms},
-                 {"sources_done", 0},        {"sources_failed", 0}, {"records", 0}, {"source", ""}};
+    case ANALYTICA_EVENT_RUN_START: {
+      const int64_t pid = static_cast<int64_t>(::getpid());
+      cur = json{{"run_id", str(ev.run_id)},       {"running", true},   {"started_unix_ms", ev.time_unix_ms},
+                 {"sources_done", 0},              {"sources_failed", 0}, {"records", 0},
+                 {"source", ""},                   {"host", analytica::run_host_name()}, {"pid", pid},
+                 {"process_start", analytica::process_start_ticks(pid)}};
       break;
+    }
     case ANALYTICA_EVENT_SOURCE_START:
       cur["source"] = str(ev.source);
       break;
     case ANALYTICA_EVENT_SOURCE_DONE:
     case ANALYTICA_EVENT_SOURCE_SKIPPED:
-    case ANALYTICA_EVENT_SOURCE_FAILED: {
-      const char* outcome = ev.kind == ANALYTICA_EVENT_SOURCE_DONE      ? "ingested"
-                            : ev.kind == ANALYTICA_EVENT_SOURCE_SKIPPED ? "skipped"
-                                                                        : "failed";
-      add(p["sources_total"], outcome);
+    case ANALYTICA_EVENT_SOURCE_FAILED:
       cur["sources_done"] = ev.sources_done + 1;
       if (ev.kind == ANALYTICA_EVENT_SOURCE_FAILED) cur["sources_failed"] = cur.value("sources_failed", 0) + 1;
-      if (ev.kind == ANALYTICA_EVENT_SOURCE_DONE) {
-        cur["records"] = cur.value("records", uint64_t{0}) + ev.records;
-        p["records_written_total"] = p.value("records_written_total", 0.0) + static_cast<double>(ev.records);
-      }
+      if (ev.kind == ANALYTICA_EVENT_SOURCE_DONE) cur["records"] = cur.value("records", uint64_t{0}) + ev.records;
       cur["source"] = "";
       break;
-    }
     case ANALYTICA_EVENT_WARNING:
       add(p["warnings_total"], plugin);
       break;
@@ -258,31 +220,16 @@ void apply(json& p, const analytica_event& ev, Metrics& m) {
       add(p["errors_total"], plugin);
       break;
     case ANALYTICA_EVENT_RUN_END: {
-      const std::string status = ev.status == ANALYTICA_OK                ? "succeeded"
-                                 : ev.status == ANALYTICA_ERR_CANCELLED ? "cancelled"
-                                                                        : "failed";
-      add(p["runs_total"], status);
-      const int64_t start = m.run_started_ms ? m.run_started_ms : cur.value("started_unix_ms", ev.time_unix_ms);
-      const double seconds = std::max<double>(0, static_cast<double>(ev.time_unix_ms - start) / 1000.0);
-      json& h = p["run_duration_seconds"];
-      if (!h.contains("counts") || h["counts"].size() != std::size(kBuckets))
-        h = json{{"counts", json::array()}, {"sum", 0.0}, {"count", 0.0}};
-      if (h["counts"].empty())
-        for (size_t i = 0; i < std::size(kBuckets); ++i) h["counts"].push_back(0.0);
-      for (size_t i = 0; i < std::size(kBuckets); ++i)
-        if (seconds <= kBuckets[i]) {
-          h["counts"][i] = h["counts"][i].get<double>() + 1;
-          break;
-        }
-      h["sum"] = h["sum"].get<double>() + seconds;
-      h["count"] = h["count"].get<double>() + 1;
+      const int64_t start = cur.value("started_unix_ms", ev.time_unix_ms);
       cur["running"] = false;
       cur["source"] = "";
       cur["records"] = ev.records;
       cur["sources_done"] = ev.sources_done;
       cur["ended_unix_ms"] = ev.time_unix_ms;
-      cur["status"] = status;
-      cur["duration_seconds"] = seconds;
+      cur["status"] = ev.status == ANALYTICA_OK                ? "succeeded"
+                      : ev.status == ANALYTICA_ERR_CANCELLED ? "cancelled"
+                                                             : "failed";
+      cur["duration_seconds"] = std::max<double>(0, static_cast<double>(ev.time_unix_ms - start) / 1000.0);
       break;
     }
     default:
@@ -319,7 +266,8 @@ analytica_status on_event(void* self, const analytica_event* raw) {
     json state = load_state(m->dir / "state.json");
     json& p = state["pipelines"][ev.pipeline && *ev.pipeline ? ev.pipeline : "unnamed"];
     if (!p.is_object()) p = json::object();
-    apply(p, ev, *m);
+    close_abandoned(state["pipelines"], analytica::run_host_name());
+    apply(p, ev);
     state["updated_unix_ms"] = ev.time_unix_ms;
     replace_file(m->dir / "state.json", state.dump(1) + "\n");
     replace_file(m->dir / "analytica.prom", prometheus(state));
@@ -333,7 +281,7 @@ const void* get_interface(const char* id) { return analytica::find_interface(id,
 
 constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
     ANALYTICA_KIND_MONITOR,
-    "monitor_metrics", "1.0.0",
+    "monitor_metrics", "1.1.0",
     "run metrics on disk (state.json + Prometheus textfile) for `analytica serve` and node_exporter",
     kSettings, create, destroy, get_interface);
 

@@ -191,9 +191,9 @@ TEST_CASE("serve: /metrics is Prometheus text with runs, records, failures, fres
   CHECK(metric(samples, "analytica_health_status") == 2);  // the last run failed
   CHECK(metric(samples, "analytica_table_rows", {{"table", "housing_city_monthly"}}) ==
         std::stod(sql_rows(f.d.database, "SELECT COUNT(*) FROM housing_city_monthly")[0]));
-  // monitor_metrics' textfile is appended: warnings/errors/progress counters.
-  CHECK(metric(samples, "analytica_monitor_runs_total", {{"pipeline", "creb"}, {"status", "failed"}}) == 1);
-  CHECK(metric(samples, "analytica_monitor_sources_total", {{"pipeline", "creb"}, {"outcome", "failed"}}) == 1);
+  // monitor_metrics' textfile is appended: events, warnings/errors, progress.
+  CHECK(metric(samples, "analytica_monitor_events_total", {{"pipeline", "creb"}, {"kind", "source_failed"}}) == 1);
+  CHECK(metric(samples, "analytica_monitor_events_total", {{"pipeline", "creb"}, {"kind", "run_end"}}) == 2);
   CHECK(metric(samples, "analytica_monitor_run_in_progress", {{"pipeline", "creb"}}) == 0);
 }
 

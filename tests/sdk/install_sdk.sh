@@ -12,6 +12,7 @@ need() { for f in "$@"; do [ -e "$prefix/$f" ] || { echo "FAIL: not installed: $
 need bin/analytica \
      include/analytica/analytica.h include/analytica/analytica_store.h include/analytica/analytica_cpp.hpp \
      include/analytica/analytica_record_key.hpp include/analytica/exports.map \
+     include/analytica/analytica_prometheus.hpp include/analytica/analytica_run_liveness.hpp \
      include/analytica/compat/1.0/analytica.h include/analytica/compat/1.1/analytica.h \
      lib/cmake/Analytica/AnalyticaConfig.cmake lib/cmake/Analytica/AnalyticaConfigVersion.cmake \
      lib/cmake/Analytica/AnalyticaTargets.cmake lib/cmake/Analytica/AnalyticaPlugin.cmake \
