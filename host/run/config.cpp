@@ -96,10 +96,11 @@ Isolation parse_isolation(const json& ref, const std::string& file, const std::s
                       ref["timeout_s"].dump());
   }
   if (ref.contains("memory_mb")) {
-    const int64_t mb = ref["memory_mb"].get<int64_t>();
-    if (mb < 16 || mb > (int64_t{1} << 30))
-      throw UserError(file + ": " + path + ".memory_mb: expected at least 16 (megabytes), got " + std::to_string(mb));
-    out.memory_mb = static_cast<uint64_t>(mb);
+    const json& mb = ref["memory_mb"];
+    if (mb.is_number_unsigned() ? mb.get<uint64_t>() < 16 || mb.get<uint64_t>() > (uint64_t{1} << 30)
+                                : mb.get<int64_t>() < 16)
+      throw UserError(file + ": " + path + ".memory_mb: expected 16 to 1073741824 (megabytes), got " + mb.dump());
+    out.memory_mb = mb.get<uint64_t>();
   }
   return out;
 }

@@ -126,23 +126,28 @@ TEST_CASE("an extractor in the host's process that crashes or exits is named, ne
   }
 }
 
-TEST_CASE("an extractor in the host's process that hangs past SIGTERM is named within the grace period",
-          "[reliability][isolation]") {
-  TempDir t;
-  prepare(t, "hang", "");
-  const std::string started = (t / "inbox/2.hang.started").string();
-  // Start the run, wait until the plugin hangs, ask it to stop; a host that
-  // never stops is killed after 20 s (status 137) so the test cannot hang.
-  std::vector<std::string> words = {"timeout", "-s", "KILL", "20"};
-  for (auto& w : analytica_words({TEST_PLUGIN_DIR, PLUGIN_DIR},
-                                 {"--data-dir", t.path.string(), "run", (t / "p.json").string()}))
-    words.push_back(w);
-  const std::string command = "{ " + shell_command(words, "ANALYTICA_STOP_GRACE_S=1") +
-                              " & pid=$!; while [ ! -e " + shell_quote(started) +
-                              " ]; do sleep 0.05; done; kill -TERM $pid; wait $pid; }";
-  const auto r = run_shell(command);
-  INFO(r.err);
-  CHECK(r.status == 143);
-  CHECK(contains(r.err, "analytica: plugin test_unruly_extractor did not return from extract within 1 s of the "
-                        "stop request; stopping without it\n"));
+TEST_CASE("an extractor that hangs past SIGTERM is named within the grace period", "[reliability][isolation]") {
+  // In the host's process, and isolated with a timeout far away: the stop
+  // request does not wait for it (the child dies with the host).
+  for (const std::string keys : {"", R"(, "isolation": "process", "timeout_s": 300)"}) {
+    DYNAMIC_SECTION((keys.empty() ? "in-process" : "isolated")) {
+      TempDir t;
+      prepare(t, "hang", keys);
+      const std::string started = (t / "inbox/2.hang.started").string();
+      // Start the run, wait until the plugin hangs, ask it to stop; a host that
+      // never stops is killed after 20 s (status 137) so the test cannot hang.
+      std::vector<std::string> words = {"timeout", "-s", "KILL", "20"};
+      for (auto& w : analytica_words({TEST_PLUGIN_DIR, PLUGIN_DIR},
+                                     {"--data-dir", t.path.string(), "run", (t / "p.json").string()}))
+        words.push_back(w);
+      const std::string command = "{ " + shell_command(words, "ANALYTICA_STOP_GRACE_S=1") +
+                                  " & pid=$!; while [ ! -e " + shell_quote(started) +
+                                  " ]; do sleep 0.05; done; kill -TERM $pid; wait $pid; }";
+      const auto r = run_shell(command);
+      INFO(r.err);
+      CHECK(r.status == 143);
+      CHECK(contains(r.err, "analytica: plugin test_unruly_extractor did not return from extract within 1 s of "
+                            "the stop request; stopping without it\n"));
+    }
+  }
 }
