@@ -14,6 +14,9 @@
 
 #include <analytica.h>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -22,9 +25,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 using namespace analytica;
 
@@ -35,7 +35,7 @@ void on_stop(int) { g_stop.store(true); }
 
 int g_fd = -1;
 unsigned long g_memory_mb = 0;  // RLIMIT_AS of this process, 0 = none
-std::mutex g_send;  // log() may come from the plugin's own threads
+std::mutex g_send;              // log() may come from the plugin's own threads
 
 // The host is gone: nothing left to serve.
 [[noreturn]] void host_gone() { _exit(1); }
@@ -245,10 +245,14 @@ int main(int argc, char** argv) {
   std::string file, trust_policy;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
-    if (key == "--fd") g_fd = std::atoi(value.c_str());
-    else if (key == "--plugin") file = value;
-    else if (key == "--memory-mb") g_memory_mb = std::strtoul(value.c_str(), nullptr, 10);
-    else if (key == "--trust-policy") trust_policy = value;
+    if (key == "--fd")
+      g_fd = std::atoi(value.c_str());
+    else if (key == "--plugin")
+      file = value;
+    else if (key == "--memory-mb")
+      g_memory_mb = std::strtoul(value.c_str(), nullptr, 10);
+    else if (key == "--trust-policy")
+      trust_policy = value;
   }
   if (g_fd < 0 || file.empty()) {
     std::fprintf(stderr, "analytica-plugin-host: started by analytica for an isolated plugin; not a command\n");

@@ -5,16 +5,16 @@
 #include "run/plugin_trust.h"
 #include "run/util.h"
 
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <thread>
 
 extern char** environ;
 
@@ -45,10 +45,10 @@ struct Proxy {
   std::string settings;
   pid_t pid = -1;
   int fd = -1;
-  bool created = false;                 // the first child created the instance
+  bool created = false;  // the first child created the instance
   bool cancel_forwarded = false;
-  std::vector<Schema> tables;           // output tables, read from the first child
-  std::string pending_failure;          // a probe lost the child: the next extract fails with this
+  std::vector<Schema> tables;   // output tables, read from the first child
+  std::string pending_failure;  // a probe lost the child: the next extract fails with this
 };
 
 std::string signal_name(int sig) {
@@ -92,8 +92,8 @@ bool forward_cancel(void* user) {
 // answers with done (or tables). Throws Lost if the child goes away or
 // does not answer within the timeout; the child is reaped then.
 wire::Reader call(Proxy& p, wire::Writer& request) {
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(p.isolation.timeout_s));
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(p.isolation.timeout_s));
   const analytica_host* h = p.host;
   try {
     request.send(p.fd);
@@ -133,8 +133,8 @@ wire::Reader call(Proxy& p, wire::Writer& request) {
               return 1;  // the child is gone; the next receive says how
             }
           };
-          const analytica_status s = h->query(h->ctx, sql.c_str(), views.data(),
-                                              static_cast<uint32_t>(views.size()), on_row, &p.fd);
+          const analytica_status s =
+              h->query(h->ctx, sql.c_str(), views.data(), static_cast<uint32_t>(views.size()), on_row, &p.fd);
           wire::Writer(wire::Type::status).i32(s).send(p.fd);
           break;
         }
@@ -148,8 +148,11 @@ wire::Reader call(Proxy& p, wire::Writer& request) {
           if (m.u8()) {
             const auto column = m.opt_str();
             const Cell observed = m.value(), expected = m.value(), minimum = m.value(), maximum = m.value();
-            const analytica_check_values v{sizeof(analytica_check_values), column ? column->c_str() : nullptr,
-                                           value_of(observed), value_of(expected), value_of(minimum),
+            const analytica_check_values v{sizeof(analytica_check_values),
+                                           column ? column->c_str() : nullptr,
+                                           value_of(observed),
+                                           value_of(expected),
+                                           value_of(minimum),
                                            value_of(maximum)};
             s = h->report_check_values(h->ctx, row, check.c_str(), passed, confidence,
                                        reason ? reason->c_str() : nullptr, &v);

@@ -1,10 +1,10 @@
 #include "run/isolated_wire.h"
 
-#include <cerrno>
-#include <cstring>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
 
 namespace analytica::wire {
 namespace {
@@ -28,8 +28,8 @@ void read_exact(int fd, char* out, size_t n, std::optional<std::chrono::steady_c
     if (deadline || on_wait) {
       wait_ms = 100;
       if (deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              *deadline - std::chrono::steady_clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) throw Timeout("timed out");
         if (left < wait_ms) wait_ms = static_cast<int>(left);
       }
@@ -61,9 +61,18 @@ Writer::Writer(Type type) {
   put_le(buf_, 0, 4);
   buf_.push_back(static_cast<char>(type));
 }
-Writer& Writer::u8(uint8_t v) { buf_.push_back(static_cast<char>(v)); return *this; }
-Writer& Writer::u32(uint32_t v) { put_le(buf_, v, 4); return *this; }
-Writer& Writer::u64(uint64_t v) { put_le(buf_, v, 8); return *this; }
+Writer& Writer::u8(uint8_t v) {
+  buf_.push_back(static_cast<char>(v));
+  return *this;
+}
+Writer& Writer::u32(uint32_t v) {
+  put_le(buf_, v, 4);
+  return *this;
+}
+Writer& Writer::u64(uint64_t v) {
+  put_le(buf_, v, 8);
+  return *this;
+}
 Writer& Writer::f64(double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
@@ -82,10 +91,17 @@ Writer& Writer::opt_str(const char* s) {
 Writer& Writer::value(const analytica_value& v) {
   u8(static_cast<uint8_t>(v.type));
   switch (v.type) {
-    case ANALYTICA_INT64: u64(static_cast<uint64_t>(v.as.i)); break;
-    case ANALYTICA_DOUBLE: f64(v.as.d); break;
-    case ANALYTICA_TEXT: bytes(v.as.text.ptr ? v.as.text.ptr : "", v.as.text.ptr ? v.as.text.len : 0); break;
-    default: break;
+    case ANALYTICA_INT64:
+      u64(static_cast<uint64_t>(v.as.i));
+      break;
+    case ANALYTICA_DOUBLE:
+      f64(v.as.d);
+      break;
+    case ANALYTICA_TEXT:
+      bytes(v.as.text.ptr ? v.as.text.ptr : "", v.as.text.ptr ? v.as.text.len : 0);
+      break;
+    default:
+      break;
   }
   return *this;
 }
@@ -95,8 +111,8 @@ Writer& Writer::values(const analytica_value* v, uint32_t n) {
   return *this;
 }
 Writer& Writer::input(const analytica_input& in) {
-  for (const char* s : {in.uri, in.path, in.display_name, in.sha256, in.bookmark_key, in.bookmark_value, in.etag,
-                        in.error})
+  for (const char* s :
+       {in.uri, in.path, in.display_name, in.sha256, in.bookmark_key, in.bookmark_value, in.etag, in.error})
     opt_str(s);
   return *this;
 }
@@ -145,8 +161,8 @@ void Writer::send(int fd) {
 
 analytica_input Input::view() const {
   auto c = [](const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; };
-  return {sizeof(analytica_input), c(uri), c(path), c(display_name), c(sha256), c(bookmark_key), c(bookmark_value),
-          c(etag), c(error)};
+  return {sizeof(analytica_input), c(uri),  c(path), c(display_name), c(sha256), c(bookmark_key),
+          c(bookmark_value),       c(etag), c(error)};
 }
 
 const char* Reader::take(size_t n) {
@@ -176,10 +192,14 @@ std::optional<std::string> Reader::opt_str() {
 }
 Cell Reader::value() {
   switch (static_cast<analytica_type>(u8())) {
-    case ANALYTICA_INT64: return Cell::of(static_cast<int64_t>(u64()));
-    case ANALYTICA_DOUBLE: return Cell::of(f64());
-    case ANALYTICA_TEXT: return Cell::of(str());
-    default: return Cell::null();
+    case ANALYTICA_INT64:
+      return Cell::of(static_cast<int64_t>(u64()));
+    case ANALYTICA_DOUBLE:
+      return Cell::of(f64());
+    case ANALYTICA_TEXT:
+      return Cell::of(str());
+    default:
+      return Cell::null();
   }
 }
 std::vector<Cell> Reader::values() {
@@ -190,8 +210,8 @@ std::vector<Cell> Reader::values() {
 }
 Input Reader::input() {
   Input in;
-  for (auto* s : {&in.uri, &in.path, &in.display_name, &in.sha256, &in.bookmark_key, &in.bookmark_value, &in.etag,
-                  &in.error})
+  for (auto* s :
+       {&in.uri, &in.path, &in.display_name, &in.sha256, &in.bookmark_key, &in.bookmark_value, &in.etag, &in.error})
     *s = opt_str();
   return in;
 }

@@ -31,8 +31,8 @@ enum class Type : uint8_t {
   validate = 5,       // store location, batch
   destroy = 6,        // no answer: the child destroys the instance and exits 0
   // host -> child: answers to services
-  status = 20,        // i32
-  row = 21,           // values (query results; the status follows)
+  status = 20,  // i32
+  row = 21,     // values (query results; the status follows)
   // child -> host
   done = 40,          // i32 status (or probe score)
   tables = 41,        // u32 count, schemas

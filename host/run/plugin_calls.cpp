@@ -1,13 +1,13 @@
 #include "run/plugin_calls.h"
 
+#include <semaphore.h>
+#include <unistd.h>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <semaphore.h>
 #include <thread>
-#include <unistd.h>
 
 namespace analytica {
 
@@ -44,7 +44,8 @@ void append(char* buf, size_t& n, const char* s) {
 void append_number(char* buf, size_t& n, unsigned long v) {
   char digits[24];
   int k = 0;
-  do digits[k++] = static_cast<char>('0' + v % 10); while ((v /= 10) && k < 23);
+  do digits[k++] = static_cast<char>('0' + v % 10);
+  while ((v /= 10) && k < 23);
   while (k && n + 1 < kLine) buf[n++] = digits[--k];
   buf[n] = 0;
 }
@@ -59,12 +60,18 @@ void write_line(const char* buf, size_t n) {
 
 const char* signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    case SIGABRT: return "SIGABRT";
-    default: return "a signal";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    case SIGABRT:
+      return "SIGABRT";
+    default:
+      return "a signal";
   }
 }
 

@@ -42,8 +42,8 @@ std::vector<std::string> validated_lines(const std::string& err) {
 // Every row of every table named prefix*, table by table, in a stable order.
 std::vector<std::string> data_rows(const std::filesystem::path& db, const std::string& prefix) {
   std::vector<std::string> out;
-  for (const auto& table : sql_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '" +
-                                            prefix + "%' ORDER BY name")) {
+  for (const auto& table : sql_rows(
+           db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '" + prefix + "%' ORDER BY name")) {
     out.push_back("== " + table);
     Rows rows = sql_rows(db, "SELECT * FROM \"" + table + "\"");
     std::sort(rows.begin(), rows.end());

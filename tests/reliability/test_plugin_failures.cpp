@@ -25,7 +25,8 @@ constexpr bool kSanitized = false;
 std::string pipeline(const std::string& extractor_keys) {
   return R"({"name": "unruly",
   "sources": [{"plugin": "source_directory", "settings": {"path": "${data_dir}/inbox", "pattern": "*"}}],
-  "extractors": [{"plugin": ")" + std::string(kPlugin) + "\"" + extractor_keys + R"(}],
+  "extractors": [{"plugin": ")" +
+         std::string(kPlugin) + "\"" + extractor_keys + R"(}],
   "sinks": [{"plugin": "sink_sqlite", "settings": {"path": "${database}"}}]})";
 }
 
@@ -52,11 +53,13 @@ TEST_CASE("an isolated extractor that crashes, exits, hangs or grows fails one i
     std::string keys;
   };
   const std::map<std::string, Case> cases = {
-      {"segv", {"isolated process crashed with SIGSEGV while extracting 2.segv", "isolated process crashed with SIG", ""}},
-      {"exit", {"isolated process exited with status 0 while extracting 2.exit", "isolated process exited with status ",
-                ""}},
-      {"hang", {"isolated process did not answer within 1 s (killed) while extracting 2.hang",
-                "isolated process did not answer within 1 s (killed) while extracting 2.hang", R"(, "timeout_s": 1)"}},
+      {"segv",
+       {"isolated process crashed with SIGSEGV while extracting 2.segv", "isolated process crashed with SIG", ""}},
+      {"exit",
+       {"isolated process exited with status 0 while extracting 2.exit", "isolated process exited with status ", ""}},
+      {"hang",
+       {"isolated process did not answer within 1 s (killed) while extracting 2.hang",
+        "isolated process did not answer within 1 s (killed) while extracting 2.hang", R"(, "timeout_s": 1)"}},
       {"grow", {"std::bad_alloc (past the isolated process's memory limit of 256 MB)", "", R"(, "memory_mb": 256)"}},
   };
   for (const auto& [bad, c] : cases) {
@@ -92,15 +95,15 @@ TEST_CASE("isolation settings are checked in the pipeline file", "[reliability][
     write_text(t / "p.json", pipeline(R"(, "isolation": "thread")"));
     const auto r = run_cli({"--data-dir", t.path.string(), "run", file});
     CHECK(r.status == 2);
-    CHECK(first_line(r.err) == "analytica: " + file +
-                                   ": extractors[0].isolation: expected \"none\" or \"process\", got \"thread\"");
+    CHECK(first_line(r.err) ==
+          "analytica: " + file + ": extractors[0].isolation: expected \"none\" or \"process\", got \"thread\"");
   }
   SECTION("a timeout without isolation") {
     write_text(t / "p.json", pipeline(R"(, "timeout_s": 5)"));
     const auto r = run_cli({"--data-dir", t.path.string(), "run", file});
     CHECK(r.status == 2);
-    CHECK(first_line(r.err) == "analytica: " + file +
-                                   ": extractors[0].timeout_s: applies only with \"isolation\": \"process\"");
+    CHECK(first_line(r.err) ==
+          "analytica: " + file + ": extractors[0].timeout_s: applies only with \"isolation\": \"process\"");
   }
 }
 
@@ -121,8 +124,9 @@ TEST_CASE("an extractor in the host's process that crashes or exits is named, ne
     const auto r = run_cli({"--data-dir", t.path.string(), "run", (t / "p.json").string()});
     INFO(r.err);
     CHECK(r.status == 70);
-    CHECK(contains(r.err, "analytica: plugin test_unruly_extractor called exit() during extract; the run did not "
-                          "finish\n"));
+    CHECK(contains(r.err,
+                   "analytica: plugin test_unruly_extractor called exit() during extract; the run did not "
+                   "finish\n"));
   }
 }
 
@@ -140,14 +144,14 @@ TEST_CASE("an extractor that hangs past SIGTERM is named within the grace period
       for (auto& w : analytica_words({TEST_PLUGIN_DIR, PLUGIN_DIR},
                                      {"--data-dir", t.path.string(), "run", (t / "p.json").string()}))
         words.push_back(w);
-      const std::string command = "{ " + shell_command(words, "ANALYTICA_STOP_GRACE_S=1") +
-                                  " & pid=$!; while [ ! -e " + shell_quote(started) +
-                                  " ]; do sleep 0.05; done; kill -TERM $pid; wait $pid; }";
+      const std::string command = "{ " + shell_command(words, "ANALYTICA_STOP_GRACE_S=1") + " & pid=$!; while [ ! -e " +
+                                  shell_quote(started) + " ]; do sleep 0.05; done; kill -TERM $pid; wait $pid; }";
       const auto r = run_shell(command);
       INFO(r.err);
       CHECK(r.status == 143);
-      CHECK(contains(r.err, "analytica: plugin test_unruly_extractor did not return from extract within 1 s of "
-                            "the stop request; stopping without it\n"));
+      CHECK(contains(r.err,
+                     "analytica: plugin test_unruly_extractor did not return from extract within 1 s of "
+                     "the stop request; stopping without it\n"));
     }
   }
 }

@@ -9,13 +9,13 @@
 #include <analytica.h>
 #include <analytica_cpp.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -28,7 +28,9 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-analytica::Schema files_schema() { return analytica::Schema("unruly_files", {{"name", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY}}); }
+analytica::Schema files_schema() {
+  return analytica::Schema("unruly_files", {{"name", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY}});
+}
 
 analytica_status create(const analytica_host* host, const char*, void** out) {
   *out = new Self{host};
@@ -79,10 +81,18 @@ const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), outpu
 const void* get_interface(const char* id) {
   return id && std::string(id) == ANALYTICA_EXTRACTOR_V1 ? &kExtractor : nullptr;
 }
-const analytica_plugin_descriptor kDescriptor = {
-    sizeof(analytica_plugin_descriptor), ANALYTICA_ABI_MAJOR, ANALYTICA_ABI_MINOR, ANALYTICA_KIND_EXTRACTOR,
-    "test_unruly_extractor", "0.1.0", "crashes, exits, hangs or grows by the input's extension", nullptr, 0,
-    create, destroy, get_interface};
+const analytica_plugin_descriptor kDescriptor = {sizeof(analytica_plugin_descriptor),
+                                                 ANALYTICA_ABI_MAJOR,
+                                                 ANALYTICA_ABI_MINOR,
+                                                 ANALYTICA_KIND_EXTRACTOR,
+                                                 "test_unruly_extractor",
+                                                 "0.1.0",
+                                                 "crashes, exits, hangs or grows by the input's extension",
+                                                 nullptr,
+                                                 0,
+                                                 create,
+                                                 destroy,
+                                                 get_interface};
 
 }  // namespace
 
