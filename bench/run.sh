@@ -5,7 +5,7 @@
 # target) and pdftotext (poppler-utils).
 #
 #   bench/run.sh build                       # everything (about 15-30 min on 2 busy cores)
-#   BENCH_ONLY="single abi" bench/run.sh     # a subset: single run48 run1000 abi lineage dashboard
+#   BENCH_ONLY="single abi" bench/run.sh     # a subset: single run48 run1000 abi lineage dashboard isolation
 #
 # Environment: BENCH_RUNS (default 5), BENCH_WORK (scratch, default /tmp/analytica-bench),
 # BENCH_1000_TIMEOUT (seconds, default 900), BENCH_LINEAGE_ROWS (default 10000000),
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 RUNS=${BENCH_RUNS:-5}
 WORK=${BENCH_WORK:-/tmp/analytica-bench}
-ONLY=${BENCH_ONLY:-single run48 run1000 abi lineage dashboard}
+ONLY=${BENCH_ONLY:-single run48 run1000 abi lineage dashboard isolation}
 ANALYTICA=$BUILD/bin/analytica
 PIPELINE=$ROOT/config/pipelines/creb.json
 CORPUS=${ANALYTICA_CORPUS_DIR:-$ROOT/../shared/corpus}
@@ -60,6 +60,7 @@ want lineage && step "lineage at scale" "$BUILD/bench/proc_bench" lineage --anal
   --pipeline "$PIPELINE" --rows "${BENCH_LINEAGE_ROWS:-10000000}" --runs "$RUNS" --work "$WORK"
 want dashboard && step "dashboard under load" env BENCH_RUNS="$(( RUNS < 3 ? RUNS : 3 ))" BENCH_WORK="$WORK" \
   "$ROOT/bench/dashboard_load.sh" "$BUILD"
+want isolation && step "isolated extractor" env BENCH_RUNS="$RUNS" BENCH_WORK="$WORK" "$ROOT/bench/isolation.sh" "$BUILD"
 
 echo; echo "== summary"
 printf '%s\n' "${results[@]}"
