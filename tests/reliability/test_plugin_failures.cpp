@@ -55,6 +55,8 @@ TEST_CASE("an isolated extractor that crashes, exits, hangs or grows fails one i
   const std::map<std::string, Case> cases = {
       {"segv",
        {"isolated process crashed with SIGSEGV while extracting 2.segv", "isolated process crashed with SIG", ""}},
+      {"psegv",
+       {"isolated process crashed with SIGSEGV while probing 2.psegv", "isolated process crashed with SIG", ""}},
       {"exit",
        {"isolated process exited with status 0 while extracting 2.exit", "isolated process exited with status ", ""}},
       {"hang",

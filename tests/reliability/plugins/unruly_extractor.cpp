@@ -2,6 +2,7 @@
 // for the plugin-failure tests (issue 14 item 5):
 //   *.ok    one row (name) in table "unruly_files"
 //   *.segv  writes through a null pointer
+//   *.psegv writes through a null pointer while probing
 //   *.exit  calls exit(0)
 //   *.hang  writes <path>.started, then sleeps forever ignoring is_cancelled
 //   *.grow  allocates and touches 16 MiB blocks up to 1 GiB, then fails
@@ -43,14 +44,15 @@ const analytica_table_schema* output_table(void*, uint32_t index) {
   return index == 0 ? schema.view() : nullptr;
 }
 
+volatile int* volatile g_nowhere = nullptr;
+
 int32_t probe(void*, const analytica_input* in) {
   const std::string p = in->path ? in->path : "";
+  if (ends_with(p, ".psegv")) *g_nowhere = 1;
   for (const char* ext : {".ok", ".segv", ".exit", ".hang", ".grow"})
     if (ends_with(p, ext)) return 60;
   return 0;
 }
-
-volatile int* volatile g_nowhere = nullptr;
 
 analytica_status extract(void* self, const analytica_input* in) {
   auto* s = static_cast<Self*>(self);
