@@ -165,7 +165,8 @@ json Dashboard::overview() {
                     {"sources_ingested", r.sources_ingested},
                     {"sources_skipped", r.sources_unchanged},
                     {"sources_failed", r.sources_failed},
-                    {"records", r.records}};
+                    {"records", r.records},
+                    {"last_seen", r.last_seen}};
         if (const auto d = r.duration_seconds()) run["duration_seconds"] = *d;
         runs.push_back(run);
       }

@@ -94,6 +94,7 @@ TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics cou
       CHECK(r["ended_at"].is_string());
     }
     CHECK(overview["runs"][0]["ended_at"] == last_seen);
+    CHECK(overview["runs"][0]["last_seen"] == last_seen);
   }
 
   // The next run (it finishes) closes the last killed one in the store.

@@ -343,7 +343,8 @@
         data.runs.length ? sortableTable([
           {label: 'started', value: (r) => r.started_at},
           {label: 'pipeline', value: (r) => r.pipeline},
-          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status, text: r.status})},
+          {label: 'status', value: (r) => r.status, render: (r) => el('span', {class: 'badge ' + r.status,
+            text: r.status === 'abandoned' ? `abandoned (last seen ${r.last_seen})` : r.status})},
           {label: 'ingested', value: (r) => r.sources_ingested, num: true},
           {label: 'unchanged', value: (r) => r.sources_skipped, num: true},
           {label: 'failed', value: (r) => r.sources_failed, num: true},
