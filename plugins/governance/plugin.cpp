@@ -5,6 +5,7 @@
 // host into the primary sink's current transaction — and appends
 // OpenLineage RunEvents to a file.
 #include "bookmarks.h"
+#include "fetches.h"
 #include "registry.h"
 
 #include <analytica.h>
@@ -70,6 +71,7 @@ analytica_status run_start(void* self, const analytica_run_info* run) {
     if (!run) throw Failure(ANALYTICA_ERR_INVALID, "run_start: run is NULL");
     g->registry.run_start(analytica::read_sized(run));
     governance::declare_bookmarks(governance::Store(g->host));
+    governance::declare_fetches(governance::Store(g->host));
     return ANALYTICA_OK;
   });
 }
@@ -83,6 +85,7 @@ analytica_status register_source(void* self, const analytica_input* input, char 
     const analytica_input in = analytica::read_sized(input);
     *decision = g->registry.register_source(in, sha);
     governance::record_bookmark(governance::Store(g->host), in, sha, g->host->run_id ? g->host->run_id : "");
+    governance::record_fetch_ok(governance::Store(g->host), in, g->host->run_id ? g->host->run_id : "");
     sha.copy(sha256_out, 64);
     sha256_out[sha.size() < 64 ? sha.size() : 64] = '\0';
     return ANALYTICA_OK;
@@ -99,10 +102,19 @@ analytica_status record_batch(void* self, const analytica_input*, const char* ex
   });
 }
 
-analytica_status source_end(void* self, const analytica_input*, analytica_status status, const char* message) {
+analytica_status source_end(void* self, const analytica_input* input, analytica_status status, const char* message) {
   auto* g = self_of(self);
   return analytica::guard(g->host, [&] {
-    g->registry.source_end(status, message ? message : "");
+    const analytica_input in = analytica::read_sized(input);
+    const std::string why = message ? message : "";
+    if (in.error && *in.error) {  // never registered: the source could not hand it over
+      g->registry.unregistered_failure(in.display_name ? in.display_name : "", why.empty() ? in.error : why);
+    } else {
+      g->registry.source_end(status, why);
+    }
+    if (status < 0 && input)
+      governance::record_fetch_failure(governance::Store(g->host), in, why.empty() && in.error ? in.error : why,
+                                       g->host->run_id ? g->host->run_id : "");
     return ANALYTICA_OK;
   });
 }

@@ -48,6 +48,12 @@ class Registry {
   analytica_source_decision register_source(const analytica_input& input, std::string& sha256);
   void record_batch(const std::string& extractor, const analytica_batch& batch);
   void source_end(analytica_status status, const std::string& message);
+  // An input its source found but could not hand over (analytica_input.error):
+  // never registered, so source_end() is not for it; counted as failed.
+  void unregistered_failure(const std::string& name, const std::string& message) {
+    ++failed_;
+    failures_.push_back(name + ": " + message);
+  }
   void run_end(analytica_status status, uint64_t records);
   void check_schema(const analytica_table_schema& schema);
 

@@ -12,11 +12,13 @@
 // after the last attempt that URL alone fails: the run goes on with the
 // next URL and the failed input carries the reason (see README).
 #include "fetch.h"
+#include "../common/source_input.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -133,7 +135,7 @@ struct Source {
   int unpublished = 2;
   Period today;
   fetch::Options options;
-  std::string uri, path, name;  // of the last yielded input
+  analytica_source::InputText input;  // the last yielded input: out's strings point into it
 
   void log(analytica_log_level level, const std::string& m) const {
     if (host && host->log) host->log(host->ctx, level, m.c_str());
@@ -313,22 +315,26 @@ analytica_status next(void* self, analytica_input* out) {
         o = Outcome::failed;
       }
       if (o == Outcome::nothing) continue;
-      src->uri = it.url;
-      src->name = it.name;
+      const json& st = src->state[it.url];
+      analytica_source::InputText text;
+      text.uri = it.url;
+      text.display_name = it.name;
+      // The publisher's version of the copy yielded (or last seen, for a
+      // failure): ETag, else Last-Modified.
+      text.etag = st.value("etag", "").empty() ? st.value("last_modified", "") : st.value("etag", "");
       if (o == Outcome::yield) {
-        src->path = (src->dir / it.name).string();
+        text.path = (src->dir / it.name).string();
+      } else if (analytica_source::has_input_member(out, offsetof(analytica_input, error))) {
+        text.error = reason;  // the host records a failed input under the URL
       } else {
-        // The host has no way yet to hear of an input that could not be
-        // fetched (see README): the reason goes out as an error event, and
-        // the input is yielded without a file, so the host counts it failed
-        // and names it — the "path" then reads as the reason in its messages.
+        // A host older than 1.2 cannot hear of an input that could not be
+        // fetched: the reason goes out as an error event, and the input is
+        // yielded without a file, so the host counts it failed and names it.
         src->event(ANALYTICA_EVENT_ERROR, it.url + ": " + reason);
-        src->path = "(not downloaded: " + reason + ")";
+        text.path = "(not downloaded: " + reason + ")";
       }
-      out->uri = src->uri.c_str();
-      out->path = src->path.c_str();
-      out->display_name = src->name.c_str();
-      out->sha256 = nullptr;
+      src->input = std::move(text);
+      analytica_source::fill_input(out, src->input);
       return ANALYTICA_OK;
     }
     return ANALYTICA_DONE;

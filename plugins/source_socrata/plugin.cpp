@@ -11,6 +11,7 @@
 // the last committed bookmark back with host->query(), so a run killed
 // anywhere resumes after the last committed page, losing and doubling
 // nothing. The app token comes from the environment (X-App-Token).
+#include "../common/source_input.h"
 #include "../source_http/fetch.h"
 
 #include <analytica.h>
@@ -106,6 +107,7 @@ struct Source {
   bool started = false, finished = false;
   std::string bookmark;  // "<bookmark value>|<key>" of the last record handed out ("" = none)
   std::string uri, path, name, value;  // of the last yielded input
+  analytica_source::InputText input;    // the last yielded input: out's strings point into it
 
   void log(analytica_log_level level, const std::string& m) const {
     if (host && host->log) host->log(host->ctx, level, m.c_str());
@@ -216,11 +218,6 @@ analytica_status create(const analytica_host* host, const char* settings_json, v
 
 void destroy(void* self) { delete static_cast<Source*>(self); }
 
-// Whether the host's analytica_input has room for the 1.2 bookmark members.
-bool has_bookmarks(const analytica_input* in) {
-  return in->struct_size >= offsetof(analytica_input, bookmark_value) + sizeof(const char*);
-}
-
 analytica_status next(void* self, analytica_input* out) {
   auto* src = static_cast<Source*>(self);
   return analytica::guard(src->host, [&] {
@@ -241,13 +238,16 @@ analytica_status next(void* self, analytica_input* out) {
       // No later page can be read without this one's bookmark: the run
       // stops here and the next one retries the same request.
       src->finished = true;
-      if (src->host && src->host->event)
-        src->host->event(src->host->ctx, ANALYTICA_EVENT_ERROR, (url + ": " + why).c_str());
-      src->path = "(not downloaded: " + why + ")";
-      out->uri = src->uri.c_str();
-      out->path = src->path.c_str();
-      out->display_name = src->name.c_str();
-      out->sha256 = nullptr;
+      analytica_source::InputText text{src->uri, "", src->name, "", "", "", ""};
+      if (analytica_source::has_input_member(out, offsetof(analytica_input, error))) {
+        text.error = why;  // the host records a failed input under the page's URL
+      } else {  // a host older than 1.2: an event, and a "path" that reads as the reason
+        if (src->host && src->host->event)
+          src->host->event(src->host->ctx, ANALYTICA_EVENT_ERROR, (url + ": " + why).c_str());
+        text.path = "(not downloaded: " + why + ")";
+      }
+      src->input = std::move(text);
+      analytica_source::fill_input(out, src->input);
       return ANALYTICA_OK;
     };
     if (!r.error.empty()) return fail_page(r.error);
@@ -284,14 +284,11 @@ analytica_status next(void* self, analytica_input* out) {
     ++src->pages;
     if (static_cast<int64_t>(page.size()) < src->page_size) src->finished = true;  // a short page is the last
     src->log(ANALYTICA_LOG_INFO, url + ": " + std::to_string(page.size()) + " records, bookmark " + src->value);
-    out->uri = src->uri.c_str();
-    out->path = src->path.c_str();
-    out->display_name = src->name.c_str();
-    out->sha256 = nullptr;
-    if (has_bookmarks(out)) {
-      out->bookmark_key = src->bookmark_key.c_str();
-      out->bookmark_value = src->value.c_str();
-    }
+    // A page has no publisher's version of its own: the ETag the portal
+    // sent with it, if any, else none.
+    src->input = {src->uri, src->path, src->name, src->bookmark_key, src->value,
+                  r.etag.empty() ? r.last_modified : r.etag, ""};
+    analytica_source::fill_input(out, src->input);
     return ANALYTICA_OK;
   });
 }

@@ -90,7 +90,7 @@ TEST_CASE("governance writes an input's bookmark inside the input's transaction"
   auto ingest = [&](const std::string& name, const char* key, const char* value, bool commit) {
     write_text(dir / name, "[{\"n\": \"" + name + "\"}]");
     const std::string path = dir.file(name), uri = "http://portal.test/" + name;
-    const analytica_input in{sizeof(analytica_input), uri.c_str(), path.c_str(), name.c_str(), nullptr, key, value};
+    const analytica_input in{sizeof(analytica_input), uri.c_str(), path.c_str(), name.c_str(), nullptr, key, value, nullptr, nullptr};
     char sha[65] = {0};
     analytica_source_decision decision{};
     REQUIRE(sink.begin() == ANALYTICA_OK);

@@ -161,9 +161,11 @@ TEST_CASE("source_http: a URL that keeps failing fails that input only, after it
   const json st = state_of(dir)[down];
   CHECK(st["last_status"] == "failed");
   CHECK_FALSE(st.value("failing_since", "").empty());
-  // Governance never saw the input (no file to hash): the run is failed,
-  // its count of failed sources waits for the host to carry fetch failures.
-  CHECK(sql_value(db(dir), "SELECT status FROM governance_runs") == "failed");
+  // No file to hash, yet a failed input governance counts, kept under the URL.
+  CHECK(sql_value(db(dir), "SELECT status || '|' || sources_ingested || '|' || sources_failed FROM governance_runs") ==
+        "failed|1|1");
+  CHECK(sql_value(db(dir), "SELECT last_error FROM governance_fetches WHERE uri = '" + down + "'") ==
+        "HTTP 503 after 3 attempts");
 }
 
 TEST_CASE("source_http follows a redirect, and the input keeps the URL asked for", "[sources][http]") {
