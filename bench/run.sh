@@ -5,10 +5,11 @@
 # target) and pdftotext (poppler-utils).
 #
 #   bench/run.sh build                       # everything (about 15-30 min on 2 busy cores)
-#   BENCH_ONLY="single abi" bench/run.sh     # a subset: single run48 run1000 abi lineage dashboard isolation
+#   BENCH_ONLY="single abi" bench/run.sh     # a subset: single run48 run1000 abi lineage lineage_pg dashboard isolation
 #
 # Environment: BENCH_RUNS (default 5), BENCH_WORK (scratch, default /tmp/analytica-bench),
-# BENCH_1000_TIMEOUT (seconds, default 900), BENCH_LINEAGE_ROWS (default 10000000),
+# BENCH_1000_TIMEOUT (seconds, default 900), BENCH_LINEAGE_ROWS (default 10000000; lineage_pg
+# starts a throwaway PostgreSQL server: root and the postgresql package),
 # ANALYTICA_CORPUS_DIR (real reports for the single-report bench; synthetic ones without).
 # Exit status: 0 when every target is met, 1 otherwise.
 set -uo pipefail
@@ -16,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 RUNS=${BENCH_RUNS:-5}
 WORK=${BENCH_WORK:-/tmp/analytica-bench}
-ONLY=${BENCH_ONLY:-single run48 run1000 abi lineage dashboard isolation}
+ONLY=${BENCH_ONLY:-single run48 run1000 abi lineage lineage_pg dashboard isolation}
 ANALYTICA=$BUILD/bin/analytica
 PIPELINE=$ROOT/config/pipelines/creb.json
 CORPUS=${ANALYTICA_CORPUS_DIR:-$ROOT/../shared/corpus}
@@ -58,6 +59,8 @@ want run1000 && step "1,000-report run (peak RSS)" "$BUILD/bench/proc_bench" run
 want abi && step "ABI overhead" "$BUILD/bench/abi_bench" --runs "$(( RUNS + 2 ))" "$BUILD/bench/plugins"
 want lineage && step "lineage at scale" "$BUILD/bench/proc_bench" lineage --analytica "$ANALYTICA" \
   --pipeline "$PIPELINE" --rows "${BENCH_LINEAGE_ROWS:-10000000}" --runs "$RUNS" --work "$WORK"
+want lineage_pg && step "lineage at scale (PostgreSQL)" env BENCH_RUNS="$RUNS" BENCH_WORK="$WORK" \
+  "$ROOT/bench/lineage_pg.sh" "$BUILD"
 want dashboard && step "dashboard under load" env BENCH_RUNS="$(( RUNS < 3 ? RUNS : 3 ))" BENCH_WORK="$WORK" \
   "$ROOT/bench/dashboard_load.sh" "$BUILD"
 want isolation && step "isolated extractor" env BENCH_RUNS="$RUNS" BENCH_WORK="$WORK" "$ROOT/bench/isolation.sh" "$BUILD"
