@@ -6,6 +6,13 @@
 // "changed" (other bytes than were ingested) or "missing". Superseded
 // versions are expected to differ on disk and failed ones left no records:
 // neither is checked.
+//
+// What each input's source last found (governance_fetches): the newest
+// version of each URI carries when it was last checked and the publisher's
+// version (ETag, else Last-Modified); inputs fetched over the network show
+// them on a line of their own. An input whose source could not hand it over
+// (a fetch failing after its retries, an unusable directory entry) has no
+// version: it is listed as failed, with its error and since when it fails.
 #include "cli/commands.h"
 #include "cli/render.h"
 #include "read/sources.h"
@@ -14,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -36,6 +44,17 @@ int cmd_sources(CommandContext& ctx) {
   const auto sources = list_sources(store);
   std::map<std::string, int64_t> version_of;  // sha256 -> version, to name what a changed file now holds
   for (const auto& s : sources) version_of[s.sha256] = s.version;
+
+  std::map<std::string, FetchRecord> fetch_of;  // uri -> what its source last found
+  for (auto& f : list_fetches(store)) fetch_of.emplace(f.uri, std::move(f));
+  std::map<std::string, int64_t> newest_of;     // uri -> its newest version
+  for (const auto& s : sources) newest_of[s.uri] = std::max(newest_of[s.uri], s.version);
+  auto add_fetch = [](json& row, const FetchRecord* f) {
+    row["etag"] = f ? json_or_null(f->etag) : json(nullptr);
+    row["last_checked"] = f ? json(f->last_checked) : json(nullptr);
+    row["failing_since"] = f ? json_or_null(f->failing_since) : json(nullptr);
+    row["fetch_error"] = f ? json_or_null(f->last_error) : json(nullptr);
+  };
 
   json out = json::array();
   std::map<std::string, uint64_t> counts;
@@ -62,6 +81,20 @@ int cmd_sources(CommandContext& ctx) {
       row["sha256_now"] = integrity.sha256_now;
       row["now_matches_version"] = version_of.count(integrity.sha256_now) ? json(version_of[integrity.sha256_now]) : json(nullptr);
     }
+    const auto f = fetch_of.find(s.uri);
+    add_fetch(row, f != fetch_of.end() && newest_of[s.uri] == s.version ? &f->second : nullptr);
+    out.push_back(row);
+  }
+  // Inputs that failed before any version of them was registered.
+  for (const auto& [uri, f] : fetch_of) {
+    if (newest_of.count(uri) || !f.failing_since) continue;
+    ++counts["not checked"];
+    json row = {{"name", f.name},       {"path", nullptr},        {"uri", uri},
+                {"sha256", nullptr},    {"size", nullptr},        {"version", nullptr},
+                {"status", "failed"},   {"integrity", "not checked"}, {"first_seen", nullptr},
+                {"last_seen", f.last_checked}, {"run_id", json_or_null(f.run_id)}, {"supersedes", nullptr},
+                {"superseded_by", nullptr}, {"message", json_or_null(f.last_error)}};
+    add_fetch(row, &f);
     out.push_back(row);
   }
   const uint64_t tampered = counts["changed"] + counts["missing"] + counts["unreadable"];
@@ -82,19 +115,32 @@ int cmd_sources(CommandContext& ctx) {
   } else {
     std::cout << pad("NAME", 44) << pad("VER", 4) << pad("STATUS", 11) << pad("INTEGRITY", 11) << pad("SIZE", 10)
               << pad("SHA256", 14) << pad("LAST SEEN", 25) << "PATH\n";
+    auto text_or = [](const json& v, const std::string& none) { return v.is_string() ? v.get<std::string>() : none; };
     for (const auto& s : out) {
       std::string integrity = s["integrity"].get<std::string>();
-      std::cout << pad(s["name"].get<std::string>(), 44) << pad(s["version"].dump(), 4)
-                << pad(s["status"].get<std::string>(), 11) << pad(integrity, 11) << pad(s["size"].dump(), 10)
-                << pad(s["sha256"].get<std::string>().substr(0, 12), 14) << pad(s["last_seen"].get<std::string>(), 25)
-                << s["path"].get<std::string>() << "\n";
+      const std::string uri = s["uri"].get<std::string>();
+      std::cout << pad(s["name"].get<std::string>(), 44) << pad(s["version"].is_null() ? "-" : s["version"].dump(), 4)
+                << pad(s["status"].get<std::string>(), 11) << pad(integrity, 11)
+                << pad(s["size"].is_null() ? "-" : s["size"].dump(), 10)
+                << pad(s["sha256"].is_null() ? "-" : s["sha256"].get<std::string>().substr(0, 12), 14)
+                << pad(s["last_seen"].get<std::string>(), 25) << text_or(s["path"], uri) << "\n";
       if (integrity == "changed")
         std::cout << "    changed on disk since ingest: now " << s["sha256_now"].get<std::string>().substr(0, 12)
                   << (s["now_matches_version"].is_null() ? " (not ingested)"
                                                          : " (= version " + s["now_matches_version"].dump() + ")")
                   << "\n";
       if (s["status"] == "failed" && s["message"].is_string())
-        std::cout << "    failed: " << s["message"].get<std::string>() << "\n";
+        std::cout << "    failed: " << s["message"].get<std::string>()
+                  << (s["failing_since"].is_string() ? " (failing since " + s["failing_since"].get<std::string>() + ")"
+                                                     : "")
+                  << "\n";
+      else if (s["failing_since"].is_string())  // an earlier version is in; the source fails to get it now
+        std::cout << "    failing since " << s["failing_since"].get<std::string>() << ": "
+                  << text_or(s["fetch_error"], "failed") << "\n";
+      // Inputs from the network: where, which version, when last asked.
+      if (s["last_checked"].is_string() && uri.rfind("file://", 0) != 0)
+        std::cout << "    url " << uri << "  etag " << text_or(s["etag"], "-") << "  last checked "
+                  << s["last_checked"].get<std::string>() << "\n";
     }
     std::cout << out.size() << " source version(s): " << counts["ok"] << " ok, " << counts["changed"] << " changed, "
               << counts["missing"] << " missing, " << counts["superseded"] << " superseded"

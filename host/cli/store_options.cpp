@@ -29,6 +29,7 @@ HealthOptions health_options(const po::variables_map& vm, const Settings& settin
   HealthOptions o;
   o.data_dir = settings.data_dir;
   o.database = settings.database;
+  o.fetch_warn_days = settings.fetch_warn_days;
   const std::string file = pipeline_option(vm);
   if (!file.empty()) {
     const Pipeline p = load_pipeline(file, settings);

@@ -391,6 +391,46 @@ void check_sources(HealthReport& r, Store* store, const HealthOptions& o, Source
   add_check(r, "sources", HealthLevel::degraded, message + ignored_note);
 }
 
+// Fetched inputs (any URI but file://: local files are the sources check's)
+// whose source has kept failing to hand them over, or whose ingest kept
+// failing, for longer than fetch_warn_days, as of `as_of`.
+void check_fetches(HealthReport& r, Store* store, const HealthOptions& o, double as_of) {
+  json d = {{"checked", 0}, {"warn_days", o.fetch_warn_days}, {"failing", json::array()}};
+  std::vector<FetchRecord> fetches;
+  if (store)
+    for (auto& f : list_fetches(*store))
+      if (f.uri.rfind("file://", 0) != 0) fetches.push_back(std::move(f));
+  d["checked"] = fetches.size();
+  std::vector<std::string> overdue;
+  size_t failing = 0;
+  for (const auto& f : fetches) {
+    if (!f.failing_since) continue;
+    ++failing;
+    const std::optional<double> since = parse_utc(*f.failing_since);
+    const double age = since ? as_of - *since : 0;
+    const int days = static_cast<int>(age / 86400);
+    d["failing"].push_back({{"uri", f.uri}, {"name", f.name}, {"failing_since", *f.failing_since}, {"days", days},
+                            {"last_error", f.last_error ? json(*f.last_error) : json(nullptr)},
+                            {"last_ok", f.last_ok ? json(*f.last_ok) : json(nullptr)}});
+    if (age > o.fetch_warn_days * 86400.0)
+      overdue.push_back("fetch of " + f.uri + " has failed for " + std::to_string(days) +
+                        (days == 1 ? " day" : " days") + " (since " + *f.failing_since + "): " +
+                        f.last_error.value_or("failed"));
+  }
+  r.detail["fetches"] = d;
+  if (!overdue.empty()) {
+    add_check(r, "fetches", HealthLevel::degraded,
+              overdue.front() + (overdue.size() > 1 ? "; and " + std::to_string(overdue.size() - 1) + " more" : ""));
+    return;
+  }
+  const std::string what =
+      std::to_string(fetches.size()) + (fetches.size() == 1 ? " fetched input" : " fetched inputs") + " checked";
+  add_check(r, "fetches", HealthLevel::healthy,
+            failing ? what + ", " + std::to_string(failing) + " failing for at most " +
+                          std::to_string(o.fetch_warn_days) + (o.fetch_warn_days == 1 ? " day" : " days")
+                    : what + ", none failing");
+}
+
 uintmax_t tree_size(const fs::path& dir) {
   uintmax_t total = 0;
   std::error_code ec;
@@ -525,6 +565,7 @@ HealthReport check_health(Store* store, const HealthOptions& options, SourceHash
   guarded("freshness", [&] { check_freshness(r, store, options, today, as_of); });
   guarded("review", [&] { check_review(r, store); });
   guarded("sources", [&] { check_sources(r, store, options, cache); });
+  guarded("fetches", [&] { check_fetches(r, store, options, as_of); });
   guarded("disk", [&] { check_disk(r, options); });
   return r;
 }

@@ -43,6 +43,7 @@ struct HealthOptions {
   std::optional<std::string> today;  // YYYY-MM-DD (UTC); default: the current date
   double min_free_mb = 100;          // less free space on the data dir's disk: failing
   bool hash_sources = true;          // compare governance's SHA-256 with the files on disk
+  int fetch_warn_days = 3;           // an input failing for longer than this: degraded
   std::string store_error;           // why the store could not be opened (store == nullptr)
 };
 
@@ -64,7 +65,7 @@ class SourceHashCache {
 };
 
 struct HealthCheck {
-  std::string name;  // database | runs | freshness | review | sources | disk
+  std::string name;  // database | runs | freshness | review | sources | fetches | disk
   HealthLevel level = HealthLevel::healthy;
   std::string message;  // one line
 };
@@ -74,7 +75,7 @@ struct HealthReport {
   std::string checked_at;  // ISO 8601 UTC
   std::vector<HealthCheck> checks;
   // Facts behind the checks: "database", "runs" (last run per pipeline),
-  // "freshness", "review", "sources", "disk".
+  // "freshness", "review", "sources", "fetches", "disk".
   nlohmann::json detail = nlohmann::json::object();
 
   // Exit status of `analytica status`: 0 healthy, 1 degraded, 2 failing.

@@ -76,6 +76,17 @@ std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, 
   return out;
 }
 
+std::vector<FetchRecord> list_fetches(Store& store) {
+  std::vector<FetchRecord> out;
+  if (!store.has_table(ANALYTICA_T_FETCHES)) return out;
+  for (const auto& r : store.query("SELECT uri, name, last_checked, etag, last_ok, failing_since, last_error, run_id "
+                                   "FROM " ANALYTICA_T_FETCHES " ORDER BY uri",
+                                   {}))
+    out.push_back({cell_text(r[0]), cell_text(r[1]), cell_text(r[2]), cell_opt_text(r[3]), cell_opt_text(r[4]),
+                   cell_opt_text(r[5]), cell_opt_text(r[6]), cell_opt_text(r[7])});
+  return out;
+}
+
 SourceIntegrity source_integrity(const SourceRecord& source, SourceHashCache* cache) {
   if (source.status == "superseded") return {"superseded", ""};
   if (source.status != "ingested") return {"not checked", ""};

@@ -44,6 +44,19 @@ std::vector<SourceRecord> sources_with_prefix(Store& store, const std::string& p
 std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, const std::string& path,
                                           const std::string& name);
 
+// What became of one input the last time a source found it
+// (ANALYTICA_T_FETCHES): when it was checked, the publisher's version,
+// when it was last handed over, and while it keeps failing since when and
+// why (both unset when it is not failing).
+struct FetchRecord {
+  std::string uri, name, last_checked;
+  std::optional<std::string> etag, last_ok, failing_since, last_error, run_id;
+};
+
+// Every input checked, by uri (empty before the first run of a store
+// version 3 governance).
+std::vector<FetchRecord> list_fetches(Store& store);
+
 // Whether the file still holds the ingested bytes. state: "ok", "changed",
 // "missing", "unreadable" for ingested versions; "superseded" (expected to
 // differ on disk) and "not checked" (failed or ignored: no records) for the
