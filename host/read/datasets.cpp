@@ -11,6 +11,7 @@
 #include <analytica_store.h>
 
 #include <algorithm>
+#include <map>
 
 namespace analytica {
 using nlohmann::json;
@@ -101,6 +102,37 @@ json approved_rows(Store& store, const Dataset& d, const std::vector<std::string
   return rows;
 }
 
+// An aggregated dataset (every measure declares "aggregate"): one row per
+// period and dimension values, each measure computed in SQL over the
+// approved figures (the validated view) or, without validation, the table.
+// Rows name no record key: a group has no single source.
+json aggregated_rows(Store& store, const Dataset& d) {
+  json rows = json::array();
+  const bool validated = !d.validated.empty() && store.has_table(d.validated);
+  const std::string from = validated ? d.validated : d.table;
+  if (!store.has_table(from)) return rows;
+  std::string groups = quoted_name(d.period_column);
+  for (const auto& x : d.dimensions) groups += ", " + quoted_name(x.column);
+  std::string sql = "SELECT " + groups;
+  for (const auto& m : d.measures) {
+    static const std::map<std::string, std::string> function = {
+        {"sum", "SUM"}, {"count", "COUNT"}, {"min", "MIN"}, {"max", "MAX"}, {"avg", "AVG"}};
+    sql += ", " + function.at(m.aggregate) + "(" + (m.of.empty() ? std::string("*") : quoted_name(m.of)) + ")";
+  }
+  std::vector<Cell> params;
+  sql += " FROM " + quoted_name(from) + dataset_where_sql(d, params) + " GROUP BY " + groups;
+  for (const auto& r : store.query(sql, params)) {
+    json row = json::object();
+    if (validated) row.update({{"status", ANALYTICA_REVIEW_APPROVED}, {"fallback", false}});
+    size_t i = 0;
+    row[d.period_column] = cell_json(r[i++]);
+    for (const auto& x : d.dimensions) row[x.column] = cell_json(r[i++]);
+    for (const auto& m : d.measures) row[m.column] = cell_json(r[i++]);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 // Figures whose newest version waits for review or was rejected, from the
 // review items (which keep each record as JSON).
 json unapproved_rows(Store& store, const Dataset& d, const std::vector<std::string>& columns) {
@@ -126,8 +158,10 @@ json dataset_json(const Dataset& d) {
   json dims = json::array(), measures = json::array();
   for (const auto& x : d.dimensions)
     dims.push_back({{"column", x.column}, {"label", x.label}, {"order", x.order}, {"default", x.default_value}});
-  for (const auto& m : d.measures)
+  for (const auto& m : d.measures) {
     measures.push_back({{"column", m.column}, {"label", m.label}, {"unit", m.unit}, {"format", m.format}});
+    if (!m.aggregate.empty()) measures.back().update({{"aggregate", m.aggregate}, {"of", m.of}});
+  }
   json out = {{"id", d.id},           {"title", d.title},   {"table", d.table},
               {"period", {{"column", d.period_column}, {"cadence", d.cadence.kind}}},
               {"dimensions", dims},   {"measures", measures}, {"charts", d.charts}, {"tables", d.tables}};
@@ -174,6 +208,11 @@ const View* find_view(const std::vector<View>& views, const std::string& id) {
 }
 
 json dataset_rows(Store& store, const Dataset& d, bool include_pending) {
+  if (d.aggregated()) {  // groups of approved figures; pending ones are not summed
+    json rows = aggregated_rows(store, d);
+    sort_rows(rows, d);
+    return rows;
+  }
   const auto columns = shown_columns(d);
   json rows = approved_rows(store, d, columns);
   if (include_pending)

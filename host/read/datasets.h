@@ -41,6 +41,10 @@ const View* find_view(const std::vector<View>& views, const std::string& id);
 // approved figure stands in for newer unapproved ones), "item" (review
 // item id) and, for unapproved rows, "reasons". include_pending adds the
 // unapproved figures of keys whose newest figures wait or were rejected.
+// An aggregated dataset (Dataset::aggregated) answers one row per period
+// and dimension values instead — the period, the dimensions, the measures
+// computed in SQL over the approved figures, "status"/"fallback" when the
+// dataset is validated, no "key" — and ignores include_pending.
 nlohmann::json dataset_rows(Store& store, const Dataset& dataset, bool include_pending);
 
 // A view with its datasets' declarations and rows: what /api/views/<id>

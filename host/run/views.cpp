@@ -87,18 +87,36 @@ class Parser {
     for (size_t i = 0; i < j["measures"].size(); ++i) {
       const std::string at = path + ".measures[" + std::to_string(i) + "]";
       const json& x = j["measures"][i];
-      check_object(x, file_, at, {{"column", "string", true}, {"label", "string"}, {"unit", "string"}, {"format", "string"}});
+      check_object(x, file_, at,
+                   {{"column", "string", true}, {"label", "string"}, {"unit", "string"}, {"format", "string"},
+                    {"aggregate", "string"}, {"of", "string"}});
       Measure m{name(x["column"], at + ".column"), x.value("label", x["column"].get<std::string>()), x.value("unit", ""),
-                x.value("format", "dec")};
+                x.value("format", "dec"), x.value("aggregate", ""), ""};
       static const std::set<std::string> formats = {"money", "int", "dec", "pct", "rate", "text"};
       if (!formats.count(m.format)) fail(at + ".format", "\"" + m.format + "\" is not one of money, int, dec, pct, rate, text");
+      static const std::set<std::string> aggregates = {"sum", "count", "min", "max", "avg"};
+      if (x.contains("aggregate") && !aggregates.count(m.aggregate))
+        fail(at + ".aggregate", "\"" + m.aggregate + "\" is not one of sum, count, min, max, avg");
+      if (x.contains("of")) {
+        if (m.aggregate.empty()) fail(at + ".of", "only an aggregated measure (\"aggregate\") names a column to aggregate");
+        m.of = name(x["of"], at + ".of");
+      } else if (!m.aggregate.empty() && m.aggregate != "count") {
+        m.of = m.column;  // the table's column of the same name
+      }
+      if (!d.measures.empty() && m.aggregate.empty() != d.measures.front().aggregate.empty())
+        fail(at + ".aggregate", "either every measure of a dataset is aggregated or none is");
       d.measures.push_back(std::move(m));
     }
     if (d.measures.empty()) fail(path + ".measures", "expected at least one measure");
+    if (d.aggregated())  // the groups' columns and the measures' names are one row's names
+      for (const auto& m : d.measures)
+        if (d.dimension(m.column) || m.column == d.period_column)
+          fail(path + ".measures", "\"" + m.column + "\" names both a measure and the period or a dimension");
     if (j.contains("quality")) {
       const json& q = j["quality"];
       check_object(q, file_, path + ".quality", {{"column", "string", true}, {"dim", "array"}, {"gap", "array"}});
       d.quality_column = name(q["column"], path + ".quality.column");
+      if (d.aggregated()) fail(path + ".quality", "an aggregated dataset has no per-figure quality column");
       if (q.contains("dim")) d.quality_dim = strings(q["dim"], file_, path + ".quality.dim");
       if (q.contains("gap")) d.quality_gap = strings(q["gap"], file_, path + ".quality.gap");
     }

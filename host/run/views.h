@@ -26,6 +26,11 @@ struct Dimension {
 struct Measure {
   std::string column, label, unit;
   std::string format = "dec";  // money | int | dec | pct | rate | text
+  // An aggregated dataset's measure: sum | count | min | max | avg of the
+  // table's column `of` (count: of its non-NULL values, or of the rows when
+  // `of` is ""), per period and dimensions. "" = not aggregated.
+  std::string aggregate;
+  std::string of;
 };
 
 struct Cadence {
@@ -47,6 +52,10 @@ struct Dataset {
   std::vector<std::string> quality_dim, quality_gap;
   nlohmann::json charts = nlohmann::json::array();  // as declared (checked)
   nlohmann::json tables = nlohmann::json::array();
+
+  // Whether the rows are groups (every measure has an aggregate) rather
+  // than the table's rows.
+  bool aggregated() const { return !measures.empty() && !measures.front().aggregate.empty(); }
 
   const Measure* measure(const std::string& column) const;
   const Dimension* dimension(const std::string& column) const;
