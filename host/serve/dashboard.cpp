@@ -14,6 +14,7 @@
 #include "run/util.h"
 
 #include <analytica_record_key.hpp>
+#include <analytica_run_liveness.hpp>
 #include <analytica_store.h>
 
 #include <algorithm>
@@ -28,6 +29,14 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Whether monitor_metrics' run in flight (state.json "current") still has
+// its process: one recorded on this host whose process is gone was killed
+// before its run end (analytica_store.h, "Runs that end without saying so").
+bool monitored_run_alive(const json& current) {
+  if (!current.contains("pid") || current.value("host", "") != run_host_name()) return true;
+  return process_alive(current.value("pid", int64_t{0}), current.value("process_start", int64_t{0}));
+}
 
 constexpr size_t kCropCacheEntries = 48;
 
@@ -183,7 +192,7 @@ json Dashboard::overview() {
   if (state.is_object() && state.contains("pipelines") && state["pipelines"].is_object())
     for (auto it = state["pipelines"].begin(); it != state["pipelines"].end(); ++it) {
       const json cur = it.value().is_object() ? it.value().value("current", json::object()) : json::object();
-      if (cur.is_object() && cur.value("running", false)) {
+      if (cur.is_object() && cur.value("running", false) && monitored_run_alive(cur)) {
         json p = cur;
         p["pipeline"] = it.key();
         progress.push_back(p);

@@ -95,6 +95,7 @@ TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics cou
     }
     CHECK(overview["runs"][0]["ended_at"] == last_seen);
     CHECK(overview["runs"][0]["last_seen"] == last_seen);
+    CHECK(overview["in_progress"].empty());  // monitor_metrics' run in flight was killed
   }
 
   // The next run (it finishes) closes the last killed one in the store.
