@@ -531,13 +531,16 @@ RunSummary PipelineRunner::run() {
 void PipelineRunner::pull_inputs(Stage& src, RunSummary& summary, Ahead* ahead) {
   // Inputs taken from the source but not yet processed: one without workers
   // (the source is asked for the next input only after the current one is
-  // done), twice the workers with them (a bounded queue).
+  // done), twice the workers with them (a bounded queue). A source whose
+  // inputs carry bookmarks (pages of an API, each resumed from the last one
+  // committed) is asked for the next only after the current one is done.
   const size_t capacity = ahead ? 2 * worker_extractors_.size() : 1;
+  bool paged = false;
   std::deque<std::shared_ptr<Extraction>> pulled;
   std::exception_ptr source_error;  // raised after the inputs taken before it
   bool source_done = false;
   for (;;) {
-    while (!source_done && !source_error && pulled.size() < capacity && !g_cancelled.load()) {
+    while (!source_done && !source_error && pulled.size() < (paged ? 1 : capacity) && !g_cancelled.load()) {
       analytica_input in{};
       in.struct_size = sizeof in;
       try {
@@ -551,7 +554,8 @@ void PipelineRunner::pull_inputs(Stage& src, RunSummary& summary, Ahead* ahead) 
       }
       auto e = std::make_shared<Extraction>();
       e->input = OwnedInput::of(read_sized(&in));
-      if (ahead && likely_new(e->input)) {
+      paged = paged || !e->input.bookmark_key.empty();
+      if (ahead && !paged && likely_new(e->input)) {
         e->speculative = true;
         ahead->submit(e);
       }

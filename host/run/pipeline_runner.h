@@ -9,6 +9,8 @@
 // and commits the current one. Every store write, governance call, monitor
 // event and source call stays on the calling thread, in input order; an
 // extraction governance does not ask for (unchanged bytes) is discarded.
+// Sources are read ahead (a bounded queue), except one whose inputs carry
+// bookmarks: it is asked for its next input once the current one committed.
 #ifndef ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
 #define ANALYTICA_HOST_RUN_PIPELINE_RUNNER_H
 
