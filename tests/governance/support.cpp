@@ -43,8 +43,12 @@ fs::path db(const TempDir& dir) { return dir / "analytica.db"; }
 std::vector<json> openlineage_events(const TempDir& dir) {
   std::vector<json> out;
   std::ifstream in(dir / "openlineage.jsonl");
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    // A last line without its newline is torn (a writer killed mid-line): skipped.
+    if (in.eof()) break;
+    out.push_back(json::parse(line));
+  }
   return out;
 }
 

@@ -32,7 +32,8 @@ std::string write_pipeline(const TempDir& dir, const std::string& name, const st
 // The data dir's database file.
 std::filesystem::path db(const TempDir& dir);
 
-// The OpenLineage events file's lines, parsed.
+// The OpenLineage events file's whole lines, parsed (a torn last line, one
+// without its newline, is skipped as readers of the file must).
 std::vector<nlohmann::json> openlineage_events(const TempDir& dir);
 
 }  // namespace govtest
