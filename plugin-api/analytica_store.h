@@ -43,7 +43,10 @@
 ** host, or without a host (older versions), reads as `abandoned` once last
 ** seen more than ANALYTICA_RUN_STALE_SECONDS ago (the reader's environment
 ** variable ANALYTICA_RUN_STALE_SECONDS overrides it); until then it reads as
-** `running`. analytica_run_liveness.hpp holds the process test. */
+** `running`. analytica_run_liveness.hpp holds the process test. A host
+** name stands for one process table: containers that share a store (the
+** compose services app and dashboard) must not share a host name (they do
+** not by default), or one would judge the other's pids in its own table. */
 #define ANALYTICA_T_RUNS "governance_runs"
 #define ANALYTICA_RUN_STALE_SECONDS 21600 /* 6 hours */
 
