@@ -4,10 +4,13 @@
 //
 // One bad entry never stops the run: a symbolic link loop, a dangling link,
 // a FIFO, a link to a device, a directory named like a report, an
-// unreadable subdirectory — each is reported as one warning event, "NAME:
-// skipped: REASON", and the listing goes on. Names are shown escaped
+// unreadable subdirectory — each is handed to the host as an input with an
+// error ("skipped: REASON"), which the host reports on one line ("NAME:
+// skipped: REASON") and governance counts as a failed input; the listing
+// goes on. Unusable entries come first, in name order, then the files. Names are shown escaped
 // (names.h): the path handed to the host keeps the exact bytes, the
 // display_name and uri are valid UTF-8 on one line.
+#include "../common/source_input.h"
 #include "names.h"
 #include "scan.h"
 
@@ -34,16 +37,29 @@ struct Source {
   bool listed = false;  // the directory is listed on the first next(), inside the run
   std::vector<fs::path> files;
   size_t next = 0;
-  std::string uri, path, name;  // of the last yielded file
+  std::vector<source_directory::Unusable> unusable;
+  size_t next_unusable = 0;
+  analytica_source::InputText input;  // the last yielded input: out's strings point into it
 
-  // One line per unusable entry, through the host's run events (it logs them
-  // as warnings and hands them to monitors).
-  void report(const std::string& raw_name, const std::string& reason) const {
+  // An entry that matched but cannot be read (raw_name relative to dir).
+  // Hands it to the host as an input with an error — a failed input, named
+  // and counted — and returns true; a host older than 1.2 cannot hear of
+  // it, so it gets one warning line through the run events and false.
+  bool hand_over_unusable(analytica_input* out, const std::string& raw_name, const std::string& reason) {
+    if (analytica_source::has_input_member(out, offsetof(analytica_input, error))) {
+      std::string file = raw_name;
+      if (!file.empty() && file.back() == '/') file.pop_back();  // a directory is listed as "sub/"
+      input = {source_directory::file_uri(fs::absolute(dir / file).lexically_normal().string()), "",
+               display_escape(raw_name), "", "", "", "skipped: " + reason};
+      analytica_source::fill_input(out, input);
+      return true;
+    }
     const std::string line = display_escape(raw_name) + ": skipped: " + reason;
     if (host && host->struct_size >= offsetof(analytica_host, event) + sizeof host->event && host->event)
       host->event(host->ctx, ANALYTICA_EVENT_WARNING, line.c_str());
     else if (host && host->log)
       host->log(host->ctx, ANALYTICA_LOG_WARN, line.c_str());
+    return false;
   }
 };
 
@@ -86,7 +102,12 @@ analytica_status next(void* self, analytica_input* out) {
                                             e.code().message());
       }
       src->files = std::move(listing.files);
-      for (const auto& u : listing.unusable) src->report(u.name, u.reason);
+      src->unusable = std::move(listing.unusable);
+    }
+    // Unusable entries first (in name order), then the files.
+    while (src->next_unusable < src->unusable.size()) {
+      const source_directory::Unusable& u = src->unusable[src->next_unusable++];
+      if (src->hand_over_unusable(out, u.name, u.reason)) return ANALYTICA_OK;
     }
     while (src->next < src->files.size()) {
       const fs::path& f = src->files[src->next++];
@@ -94,16 +115,12 @@ analytica_status next(void* self, analytica_input* out) {
       // would block whoever reads it).
       const std::string why = source_directory::why_unusable(f);
       if (!why.empty()) {
-        src->report(f.lexically_relative(src->dir).string(), why);
+        if (src->hand_over_unusable(out, f.lexically_relative(src->dir).string(), why)) return ANALYTICA_OK;
         continue;
       }
-      src->path = f.string();
-      src->uri = source_directory::file_uri(fs::absolute(f).lexically_normal().string());
-      src->name = display_escape(f.filename().string());
-      out->uri = src->uri.c_str();
-      out->path = src->path.c_str();
-      out->display_name = src->name.c_str();
-      out->sha256 = nullptr;
+      src->input = {source_directory::file_uri(fs::absolute(f).lexically_normal().string()), f.string(),
+                    display_escape(f.filename().string()), "", "", "", ""};
+      analytica_source::fill_input(out, src->input);
       return ANALYTICA_OK;
     }
     return ANALYTICA_DONE;

@@ -1,7 +1,9 @@
 // Issue 14, items 1, 2 and 9, through the real `analytica run`: one bad
-// directory entry never stops the run; each is reported on one line (name,
-// reason); names that are not UTF-8 or hold control characters are carried
-// as bytes and shown escaped (plugins/source_directory/README.md).
+// directory entry never stops the run; each is a failed input (ABI 1.2
+// analytica_input.error), reported on one line (name, reason) as it happens
+// and once more in the run's list of failures, and counted by governance
+// (so the run exits 1); names that are not UTF-8 or hold control characters
+// are carried as bytes and shown escaped (plugins/source_directory/README.md).
 #include "support/support.h"
 
 #include <catch2/catch.hpp>
@@ -50,6 +52,12 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
   return out;
 }
 
+// What stderr says of one unusable entry: the line as it happens and the
+// line in the run's list of failures.
+std::vector<std::string> failed_lines(const std::string& name, const std::string& reason) {
+  return {"error " + name + ": skipped: " + reason, "analytica: " + name + ": skipped: " + reason};
+}
+
 void make_fifo(const fs::path& p) { REQUIRE(mkfifo(p.c_str(), 0644) == 0); }
 
 void make_socket(const fs::path& p) {
@@ -66,7 +74,8 @@ void make_socket(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("a symbolic link loop in the inbox is one warning line and the run goes on", "[reliability][source]") {
+TEST_CASE("a symbolic link loop in the inbox is a failed input, named with its reason, and the run goes on",
+          "[reliability][source]") {
   TempDir t;
   write_text(t / "inbox/a.csv", "id,v\n1,10\n");
   fs::create_symlink("loop.csv", t / "inbox/loop.csv");  // ln -s loop.csv inbox/loop.csv
@@ -74,14 +83,13 @@ TEST_CASE("a symbolic link loop in the inbox is one warning line and the run goe
   fs::create_symlink("pong.csv", t / "inbox/ping.csv");
   const auto r = run(t);
   INFO(r.out << r.err);
-  CHECK(r.status == 0);
-  CHECK(contains(r.out, "1 input(s), 1 ingested, 0 unchanged, 0 failed"));
-  CHECK(lines_with(r.err, "loop.csv") ==
-        std::vector<std::string>{"warning source_directory: loop.csv: skipped: symbolic link loop"});
-  CHECK(lines_with(r.err, "ping.csv").size() == 1);
-  CHECK(lines_with(r.err, "pong.csv").size() == 1);
-  CHECK(sql_rows(t / "analytica.db", "SELECT status, sources_ingested FROM governance_runs") ==
-        Rows{"succeeded|1"});
+  CHECK(r.status == 1);
+  CHECK(contains(r.out, "4 input(s), 1 ingested, 0 unchanged, 3 failed"));
+  CHECK(lines_with(r.err, "loop.csv") == failed_lines("loop.csv", "symbolic link loop"));
+  CHECK(lines_with(r.err, "ping.csv").size() == 2);
+  CHECK(lines_with(r.err, "pong.csv").size() == 2);
+  CHECK(sql_rows(t / "analytica.db", "SELECT status, sources_ingested, sources_failed FROM governance_runs") ==
+        Rows{"failed|1|3"});
 }
 
 TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories named like inputs are each reported",
@@ -105,8 +113,8 @@ TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories name
   fs::create_symlink("fifo.csv", in / "ignored.txt");   // not matching the pattern: not a word about it
   const auto r = run(t);
   INFO(r.out << r.err);
-  CHECK(r.status == 0);
-  CHECK(contains(r.out, "3 input(s), 3 ingested, 0 unchanged, 0 failed"));
+  CHECK(r.status == 1);
+  CHECK(contains(r.out, "12 input(s), 3 ingested, 0 unchanged, 9 failed"));
   const std::vector<std::pair<std::string, std::string>> expected = {
       {"fifo.csv", "is a FIFO (named pipe), not a regular file"},
       {"sock.csv", "is a socket, not a regular file"},
@@ -120,10 +128,9 @@ TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories name
   };
   for (const auto& [name, reason] : expected) {
     INFO(name);
-    CHECK(lines_with(r.err, " " + name + ": skipped") ==
-          std::vector<std::string>{"warning source_directory: " + name + ": skipped: " + reason});
+    CHECK(lines_with(r.err, " " + name + ": skipped") == failed_lines(name, reason));
   }
-  CHECK(lines_with(r.err, "skipped:").size() == expected.size());
+  CHECK(lines_with(r.err, "skipped:").size() == 2 * expected.size());
   CHECK(lines_with(r.err, "ignored.txt").empty());
   CHECK(lines_with(r.err, "inner.csv").empty());
   CHECK(sql_rows(t / "analytica.db", "SELECT name FROM governance_sources ORDER BY name") ==
@@ -155,16 +162,14 @@ TEST_CASE("an unreadable subdirectory with recursive: true is one warning line a
   fs::permissions(in / "locked", fs::perms::owner_all);
   fs::permissions(in / "open/deeper/locked_too", fs::perms::owner_all);
   INFO(r.out << r.err);
-  CHECK(r.status == 0);
-  CHECK(contains(r.out, "2 input(s), 2 ingested, 0 unchanged, 0 failed"));
-  CHECK(lines_with(r.err, "locked/:") ==
-        std::vector<std::string>{"warning source_directory: locked/: skipped: cannot read directory: Permission denied"});
+  CHECK(r.status == 1);
+  CHECK(contains(r.out, "5 input(s), 2 ingested, 0 unchanged, 3 failed"));
+  CHECK(lines_with(r.err, "locked/:") == failed_lines("locked/", "cannot read directory: Permission denied"));
   CHECK(lines_with(r.err, "locked_too/:") ==
-        std::vector<std::string>{
-            "warning source_directory: open/deeper/locked_too/: skipped: cannot read directory: Permission denied"});
-  CHECK(lines_with(r.err, "open/up.csv: skipped: symbolic link to a directory, not a regular file").size() == 1);
-  CHECK(sql_rows(t / "analytica.db", "SELECT status, sources_ingested FROM governance_runs") ==
-        Rows{"succeeded|2"});
+        failed_lines("open/deeper/locked_too/", "cannot read directory: Permission denied"));
+  CHECK(lines_with(r.err, "open/up.csv: skipped: symbolic link to a directory, not a regular file").size() == 2);
+  CHECK(sql_rows(t / "analytica.db", "SELECT status, sources_ingested, sources_failed FROM governance_runs") ==
+        Rows{"failed|2|3"});
 }
 
 TEST_CASE("a name that is not UTF-8 is carried as bytes and shown escaped; the run is recorded", "[reliability][names]") {
@@ -201,8 +206,8 @@ TEST_CASE("a newline in a file name cannot forge a line: names are escaped every
   write_text(t / "inbox" / "back\\x0Aslash.csv", "id,v\n3,30\n");  // a literal backslash: escaped too
   const auto r = run(t);
   INFO(r.out << r.err);
-  CHECK(r.status == 0);
-  CHECK(contains(r.out, "3 input(s), 3 ingested, 0 unchanged, 0 failed"));
+  CHECK(r.status == 1);  // the FIFO is a failed input
+  CHECK(contains(r.out, "4 input(s), 3 ingested, 0 unchanged, 1 failed"));
   for (const auto& l : lines_of(r.err)) {
     INFO(l);
     CHECK(l.rfind("error forged", 0) == std::string::npos);
@@ -222,9 +227,9 @@ TEST_CASE("unusable entries are reported in name order, so two runs print the sa
   for (const char* n : {"d.csv", "b.csv", "c.csv"}) fs::create_symlink(std::string("missing_") + n, t / "inbox" / n);
   const auto r = run(t);
   INFO(r.err);
+  const std::string dangling = "dangling symbolic link (its target does not exist)";
   CHECK(lines_with(r.err, ": skipped: ") ==
-        std::vector<std::string>{
-            "warning source_directory: b.csv: skipped: dangling symbolic link (its target does not exist)",
-            "warning source_directory: c.csv: skipped: dangling symbolic link (its target does not exist)",
-            "warning source_directory: d.csv: skipped: dangling symbolic link (its target does not exist)"});
+        std::vector<std::string>{"error b.csv: skipped: " + dangling, "error c.csv: skipped: " + dangling,
+                                 "error d.csv: skipped: " + dangling, "analytica: b.csv: skipped: " + dangling,
+                                 "analytica: c.csv: skipped: " + dangling, "analytica: d.csv: skipped: " + dangling});
 }
