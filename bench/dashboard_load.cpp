@@ -70,14 +70,22 @@ Args parse(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage(flag + ": a value is missing");
     const char* v = argv[++i];
-    if (flag == "--host") a.host = v;
-    else if (flag == "--port") a.port = whole_number(flag, v, 1, 65535);
-    else if (flag == "--requests") a.requests = whole_number(flag, v, 1, 10000000);
-    else if (flag == "--concurrency") a.concurrency = whole_number(flag, v, 1, 1000);
-    else if (flag == "--path") a.paths.push_back(v);
-    else if (flag == "--target-ms") a.target_ms = whole_number(flag, v, 1, 1000000);
-    else if (flag == "--deadline-seconds") a.deadline_seconds = whole_number(flag, v, 1, 86400);
-    else usage("unknown option " + flag);
+    if (flag == "--host")
+      a.host = v;
+    else if (flag == "--port")
+      a.port = whole_number(flag, v, 1, 65535);
+    else if (flag == "--requests")
+      a.requests = whole_number(flag, v, 1, 10000000);
+    else if (flag == "--concurrency")
+      a.concurrency = whole_number(flag, v, 1, 1000);
+    else if (flag == "--path")
+      a.paths.push_back(v);
+    else if (flag == "--target-ms")
+      a.target_ms = whole_number(flag, v, 1, 1000000);
+    else if (flag == "--deadline-seconds")
+      a.deadline_seconds = whole_number(flag, v, 1, 86400);
+    else
+      usage("unknown option " + flag);
   }
   if (a.port == 0) usage("--port is required");
   if (a.paths.empty()) a.paths = {"/api/market", "/health"};
@@ -179,8 +187,10 @@ int main(int argc, char** argv) {
         const auto t0 = Clock::now();
         const int status = client.get(path);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        if (status != 200 && status != 503) ++failed;  // /health says 503 for a failing store, still an answer
-        else mine[path].push_back(ms);
+        if (status != 200 && status != 503)
+          ++failed;  // /health says 503 for a failing store, still an answer
+        else
+          mine[path].push_back(ms);
       }
       std::lock_guard<std::mutex> lock(mutex);
       for (auto& [p, v] : mine) latencies[p].insert(latencies[p].end(), v.begin(), v.end());

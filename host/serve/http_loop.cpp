@@ -24,8 +24,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::chrono::milliseconds kPollAtMost{100};     // should_stop() is asked this often
-constexpr std::chrono::milliseconds kDrainLimit{500};     // reading what a closed request still sends
+constexpr std::chrono::milliseconds kPollAtMost{100};  // should_stop() is asked this often
+constexpr std::chrono::milliseconds kDrainLimit{500};  // reading what a closed request still sends
 constexpr size_t kReadChunk = 16384;
 
 bool same_name(const std::string& a, const std::string& b) {
@@ -36,25 +36,44 @@ bool same_name(const std::string& a, const std::string& b) {
 
 const char* status_text(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 422: return "Unprocessable Entity";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    default: return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 422:
+      return "Unprocessable Entity";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 400 ? "OK" : status < 500 ? "Client Error" : "Server Error";
   }
 }
 
@@ -177,8 +196,8 @@ Head parse_head(const std::string& text, const HttpLoopOptions& o) {
 std::string serialize(const HttpResponse& res, const HttpLoopOptions& o, bool keep_alive, bool head_only) {
   std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + status_text(res.status) + "\r\n";
   for (const auto& [name, value] : o.default_headers) {
-    const bool overridden = std::any_of(res.headers.begin(), res.headers.end(),
-                                        [&](const auto& h) { return same_name(h.first, name); });
+    const bool overridden =
+        std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) { return same_name(h.first, name); });
     if (!overridden) out += name + ": " + value + "\r\n";
   }
   for (const auto& [name, value] : res.headers) out += name + ": " + value + "\r\n";
@@ -226,14 +245,14 @@ struct HttpLoop::Impl {
   struct Conn {
     int fd = -1;
     enum class State { reading, busy, writing, draining } state = State::reading;
-    std::string in;       // received, not yet taken as a request
-    std::string out;      // the answer being sent
+    std::string in;   // received, not yet taken as a request
+    std::string out;  // the answer being sent
     size_t out_at = 0;
     bool close_after = false;
-    bool started = false;                // a byte of the next request has arrived
-    Clock::time_point ready_at;          // when it became ready for a request
-    Clock::time_point started_at;        // that byte's arrival
-    Clock::time_point deadline;          // writing: all sent by; draining: closed by
+    bool started = false;          // a byte of the next request has arrived
+    Clock::time_point ready_at;    // when it became ready for a request
+    Clock::time_point started_at;  // that byte's arrival
+    Clock::time_point deadline;    // writing: all sent by; draining: closed by
   };
   std::map<uint64_t, Conn> conns;  // by id: the oldest first
   uint64_t next_id = 1;
@@ -450,11 +469,15 @@ struct HttpLoop::Impl {
       Conn& c = cur->second;
       Clock::time_point due = Clock::time_point::max();
       switch (c.state) {
-        case Conn::State::reading: due = c.started ? c.started_at + options.request_deadline
-                                                   : c.ready_at + options.idle_limit; break;
+        case Conn::State::reading:
+          due = c.started ? c.started_at + options.request_deadline : c.ready_at + options.idle_limit;
+          break;
         case Conn::State::writing:
-        case Conn::State::draining: due = c.deadline; break;
-        case Conn::State::busy: break;
+        case Conn::State::draining:
+          due = c.deadline;
+          break;
+        case Conn::State::busy:
+          break;
       }
       if (due > now) {
         next = std::min(next, due);

@@ -29,8 +29,7 @@ TEST_CASE("sink_postgres's change counter moves on another session's commit, not
   };
   const uint64_t start = counter();
   std::vector<sinktest::Row> rows;
-  CHECK(module.sink->query(self, "SELECT count(*) FROM t", nullptr, 0, &sinktest::collect_rows, &rows) ==
-        ANALYTICA_OK);
+  CHECK(module.sink->query(self, "SELECT count(*) FROM t", nullptr, 0, &sinktest::collect_rows, &rows) == ANALYTICA_OK);
   CHECK(counter() == start);
 
   schema.exec("INSERT INTO t VALUES (1)");  // another session

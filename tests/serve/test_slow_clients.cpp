@@ -84,9 +84,7 @@ class SlowClients {
   // What the server sent on the first connection of a kind before closing
   // it, waiting up to `limit`; "<open>" if it is still open then.
   std::string first_silent_ending(std::chrono::milliseconds limit) const { return ending(silent_.at(0), limit); }
-  std::string first_trickling_ending(std::chrono::milliseconds limit) const {
-    return ending(trickling_.at(0), limit);
-  }
+  std::string first_trickling_ending(std::chrono::milliseconds limit) const { return ending(trickling_.at(0), limit); }
 
  private:
   static std::string ending(int fd, std::chrono::milliseconds limit) {
@@ -107,9 +105,7 @@ class SlowClients {
   std::thread ticker_;
 };
 
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 }  // namespace
 
