@@ -81,12 +81,12 @@
 ** committed bookmark of a resuming source (analytica_input.bookmark_*). */
 #define ANALYTICA_T_BOOKMARKS "governance_bookmarks"
 
-/* Since store version 3. uri KEY, name, last_checked, etag, last_ok,
-** failing_since, last_error, run_id — per input uri, what became of it the
-** last time a source found it: when it was checked, the publisher's version
-** (analytica_input.etag), when it was last handed over, and while it keeps
-** failing since when (the first failure of the series) and why; NULL
-** failing_since/last_error = not failing. */
+/* Since store version 3. uri KEY, name, checked_at, etag, succeeded_at,
+** first_failed_at, last_error, run_id — per input uri, what became of it
+** the last time a source found it: when it was checked, the publisher's
+** version (analytica_input.etag), when it was last handed over, and while
+** it keeps failing since when (the first failure of the unbroken series)
+** and why; NULL first_failed_at/last_error = not failing. */
 #define ANALYTICA_T_FETCHES "governance_fetches"
 
 /* name KEY (the input's display name), sha256 (of the bytes set aside, ""

@@ -79,7 +79,7 @@ std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, 
 std::vector<FetchRecord> list_fetches(Store& store) {
   std::vector<FetchRecord> out;
   if (!store.has_table(ANALYTICA_T_FETCHES)) return out;
-  for (const auto& r : store.query("SELECT uri, name, last_checked, etag, last_ok, failing_since, last_error, run_id "
+  for (const auto& r : store.query("SELECT uri, name, checked_at, etag, succeeded_at, first_failed_at, last_error, run_id "
                                    "FROM " ANALYTICA_T_FETCHES " ORDER BY uri",
                                    {}))
     out.push_back({cell_text(r[0]), cell_text(r[1]), cell_text(r[2]), cell_opt_text(r[3]), cell_opt_text(r[4]),

@@ -49,7 +49,7 @@ std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, 
 // when it was last handed over, and while it keeps failing since when and
 // why (both unset when it is not failing).
 struct FetchRecord {
-  std::string uri, name, last_checked;
+  std::string uri, name, last_checked;  // checked_at; last_ok, failing_since: succeeded_at, first_failed_at
   std::optional<std::string> etag, last_ok, failing_since, last_error, run_id;
 };
 

@@ -13,8 +13,8 @@ namespace {
 const Schema& fetches_schema() {
   static const Schema s(ANALYTICA_T_FETCHES,
                         {{"uri", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY}, {"name", ANALYTICA_TEXT, 0},
-                         {"last_checked", ANALYTICA_TEXT, 0}, {"etag", ANALYTICA_TEXT, 0},
-                         {"last_ok", ANALYTICA_TEXT, 0}, {"failing_since", ANALYTICA_TEXT, 0},
+                         {"checked_at", ANALYTICA_TEXT, 0}, {"etag", ANALYTICA_TEXT, 0},
+                         {"succeeded_at", ANALYTICA_TEXT, 0}, {"first_failed_at", ANALYTICA_TEXT, 0},
                          {"last_error", ANALYTICA_TEXT, 0}, {"run_id", ANALYTICA_TEXT, 0}});
   return s;
 }
@@ -52,7 +52,7 @@ void record_fetch_failure(const Store& store, const analytica_input& input, cons
   const std::string now = now_utc();
   Cell etag = opt_text(input.etag), last_ok = Cell::null(), since = Cell::of(now);
   const auto before = store.query(
-      "SELECT etag, last_ok, failing_since FROM " ANALYTICA_T_FETCHES " WHERE uri = ?", {Cell::of(uri)});
+      "SELECT etag, succeeded_at, first_failed_at FROM " ANALYTICA_T_FETCHES " WHERE uri = ?", {Cell::of(uri)});
   if (!before.empty()) {
     if (etag.type == ANALYTICA_NULL) etag = before[0][0];
     last_ok = before[0][1];

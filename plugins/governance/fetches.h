@@ -26,8 +26,8 @@ void declare_fetches(const Store& store);
 void record_fetch_ok(const Store& store, const analytica_input& input, const std::string& run_id);
 
 // The input failed: its source could not hand it over (input.error) or its
-// ingest failed (message). failing_since keeps the first failure of an
-// unbroken series; last_ok and, without a new one, the etag stay as they
+// ingest failed (message). first_failed_at keeps the first failure of an
+// unbroken series; succeeded_at and, without a new one, the etag stay as they
 // were. Called from source_end with a failure status. Throws Failure when
 // the store cannot be read or written.
 void record_fetch_failure(const Store& store, const analytica_input& input, const std::string& message,

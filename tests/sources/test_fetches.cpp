@@ -70,7 +70,7 @@ TEST_CASE("a URL answering 500 every time is a failed input: counted, listed wit
         "failed|1|1");
   // No bytes, no version: the failure is kept per URL.
   CHECK(sql_value(db(dir), "SELECT count(*) FROM governance_sources WHERE uri = '" + url + "'") == "0");
-  CHECK(sql_rows(db(dir), "SELECT name, last_ok IS NULL, failing_since = last_checked, last_error FROM "
+  CHECK(sql_rows(db(dir), "SELECT name, succeeded_at IS NULL, first_failed_at = checked_at, last_error FROM "
                           "governance_fetches WHERE uri = '" + url + "'") ==
         Rows{"down.json|1|1|HTTP 500 after 2 attempts"});
 
@@ -98,7 +98,7 @@ TEST_CASE("a URL answering 500 every time is a failed input: counted, listed wit
   CHECK(contains(fetches_check(checks)["message"].get<std::string>(), "1 failing for at most 3 days"));
 
   // Five days later (the failure's start moved back, as the store keeps it).
-  sql_exec(db(dir), "UPDATE governance_fetches SET failing_since = '2020-01-01T00:00:00.000Z' WHERE uri = '" + url + "'");
+  sql_exec(db(dir), "UPDATE governance_fetches SET first_failed_at = '2020-01-01T00:00:00.000Z' WHERE uri = '" + url + "'");
   status = cli(dir, {"status", "--today", "2020-01-06"});
   INFO(status.out);
   CHECK(contains(status.out, "fetch of " + url +
@@ -106,7 +106,7 @@ TEST_CASE("a URL answering 500 every time is a failed input: counted, listed wit
   CHECK(status.status >= 1);
   // A threshold of 0 days in analytica.json: any failure is reported at once.
   write_text(dir / "analytica.json", R"({"fetch_warn_days": 0})");
-  sql_exec(db(dir), "UPDATE governance_fetches SET failing_since = last_checked WHERE uri = '" + url + "'");
+  sql_exec(db(dir), "UPDATE governance_fetches SET first_failed_at = checked_at WHERE uri = '" + url + "'");
   status = cli(dir, {"status"}, "ANALYTICA_CONFIG=" + (dir / "analytica.json").string());
   INFO(status.out);
   CHECK(contains(status.out, "fetch of " + url + " has failed for 0 days (since "));
@@ -120,7 +120,7 @@ TEST_CASE("a URL answering 500 every time is a failed input: counted, listed wit
   const CliResult again = srctest::run(dir, pipe);
   INFO(again.err);
   CHECK(again.status == 0);
-  CHECK(sql_rows(db(dir), "SELECT etag, failing_since IS NULL, last_error IS NULL, last_ok = last_checked FROM "
+  CHECK(sql_rows(db(dir), "SELECT etag, first_failed_at IS NULL, last_error IS NULL, succeeded_at = checked_at FROM "
                           "governance_fetches WHERE uri = '" + url + "'") == Rows{"\"down-v1\"|1|1|1"});
   status = cli(dir, {"status", "--json"});
   CHECK(fetches_check(json::parse(status.out)["checks"])["message"] == "2 fetched inputs checked, none failing");
@@ -151,16 +151,16 @@ TEST_CASE("after a 304 run, sources shows the URL, the ETag and the new last che
   const std::string pipe =
       srctest::write_pipeline(dir, srctest::items_pipeline({{"urls", {a, lm}}, {"expect", "json"}}));
   REQUIRE(srctest::run(dir, pipe).status == 0);
-  const std::string first_check = sql_value(db(dir), "SELECT last_checked FROM governance_fetches WHERE uri = '" + a + "'");
+  const std::string first_check = sql_value(db(dir), "SELECT checked_at FROM governance_fetches WHERE uri = '" + a + "'");
   const CliResult second = srctest::run(dir, pipe);
   INFO(second.err);
   REQUIRE(second.status == 0);
   REQUIRE(server.seen("/files/a.json").size() == 2);
   CHECK(server.seen("/files/a.json")[1].if_none_match == "\"a-v1\"");  // answered 304
-  CHECK(sql_rows(db(dir), "SELECT uri, etag, failing_since IS NULL FROM governance_fetches ORDER BY uri") ==
+  CHECK(sql_rows(db(dir), "SELECT uri, etag, first_failed_at IS NULL FROM governance_fetches ORDER BY uri") ==
         Rows{a + "|\"a-v1\"|1", lm + "|Wed, 01 Jan 2025 00:00:00 GMT|1"});
   const std::string second_check =
-      sql_value(db(dir), "SELECT last_checked FROM governance_fetches WHERE uri = '" + a + "'");
+      sql_value(db(dir), "SELECT checked_at FROM governance_fetches WHERE uri = '" + a + "'");
   CHECK(second_check > first_check);
   CHECK(sql_value(db(dir), "SELECT run_id FROM governance_fetches WHERE uri = '" + a + "'") ==
         sql_value(db(dir), "SELECT run_id FROM governance_runs ORDER BY started_at DESC LIMIT 1"));
