@@ -117,20 +117,31 @@ void Registry::heartbeat() {
   write_run("running", "", records, "");
 }
 
-void Registry::close_abandoned_runs() {
-  const auto rows = store_.query("SELECT run_id, pid, process_start, heartbeat_at, started_at FROM " ANALYTICA_T_RUNS
-                                 " WHERE status = 'running' AND host = ? AND run_id <> ?",
-                                 {text(host_name_), text(run_id_)});
+std::vector<RunEventSpec> Registry::close_abandoned_runs() {
+  const auto rows = store_.query(
+      "SELECT run_id, pid, process_start, heartbeat_at, started_at, pipeline FROM " ANALYTICA_T_RUNS
+      " WHERE status = 'running' AND host = ? AND run_id <> ?",
+      {text(host_name_), text(run_id_)});
+  std::vector<RunEventSpec> aborts;
   for (const auto& r : rows) {
     if (analytica::process_alive(r[1].i, r[2].i)) continue;
     const std::string last_seen = r[3].type == ANALYTICA_TEXT && !r[3].text.empty() ? r[3].text : r[4].text;
+    const std::string message = "abandoned: process " + std::to_string(r[1].i) + " on " + host_name_ +
+                                " ended without finishing the run (last seen " + last_seen + "; closed by run " +
+                                run_id_ + ")";
     store_.query("UPDATE " ANALYTICA_T_RUNS " SET status = 'abandoned', ended_at = ?, message = ? "
                  "WHERE run_id = ? AND status = 'running'",
-                 {text(last_seen),
-                  text("abandoned: process " + std::to_string(r[1].i) + " on " + host_name_ +
-                       " ended without finishing the run (last seen " + last_seen + "; closed by run " + run_id_ + ")"),
-                  text(r[0].text)});
+                 {text(last_seen), text(message), text(r[0].text)});
+    RunEventSpec abort;
+    abort.event_type = "ABORT";
+    abort.event_time = last_seen;
+    abort.run_id = r[0].text;
+    abort.job_namespace = settings_.job_namespace;
+    abort.job_name = r[5].text;
+    abort.error = message;
+    aborts.push_back(std::move(abort));
   }
+  return aborts;
 }
 
 void Registry::run_start(const analytica_run_info& run) {
@@ -164,7 +175,7 @@ void Registry::run_start(const analytica_run_info& run) {
                " (source_sha256, table_name, record_key)");
   schemas_.declare_tables();
   write_run("running", "", 0, "");
-  close_abandoned_runs();
+  const std::vector<RunEventSpec> aborts = close_abandoned_runs();
   // What the pipeline declares people read, so readers need no pipeline file.
   if (run.struct_size > offsetof(analytica_run_info, views_json) && run.views_json) {
     Batch views(views_schema());
@@ -178,6 +189,11 @@ void Registry::run_start(const analytica_run_info& run) {
     output_namespace_ = host_->store_location;
   if (output_namespace_.empty()) output_namespace_ = primary_sink.empty() ? "analytica" : primary_sink;
   emit_openlineage("START", "");
+  // The runs closed above never sent their end: ABORT, dated when last seen.
+  for (RunEventSpec abort : aborts) {
+    abort.output_namespace = output_namespace_;
+    append_lineage(abort);
+  }
 }
 
 void Registry::run_end(analytica_status status, uint64_t records) {
@@ -223,6 +239,11 @@ void Registry::emit_openlineage(const std::string& event_type, const std::string
                              d.source.size});
       for (const auto& [table, stats] : d.tables) spec.outputs[table].merge(stats);
     }
+  append_lineage(spec);
+}
+
+void Registry::append_lineage(const RunEventSpec& spec) {
+  if (settings_.openlineage_path.empty()) return;
   const uint64_t dropped = append_event(settings_.openlineage_path, run_event(spec));
   if (dropped && host_ && host_->log)
     host_->log(host_->ctx, ANALYTICA_LOG_WARN,

@@ -79,8 +79,11 @@ class Registry {
   // and heartbeat_at = now ("last seen"), in the current transaction.
   void heartbeat();
   // Closes the `running` runs of this host whose process is gone (status
-  // abandoned, ended_at = their last heartbeat), in the current transaction.
-  void close_abandoned_runs();
+  // abandoned, ended_at = their last heartbeat), in the current transaction;
+  // returns their OpenLineage ABORT events (output namespace unset).
+  std::vector<RunEventSpec> close_abandoned_runs();
+  // Appends one event to the OpenLineage file, if any (throws as append_event).
+  void append_lineage(const RunEventSpec& spec);
   analytica_source_decision decide_source(const analytica_input& input, std::string& sha256);
   void write_quality(const std::string& sha256, const Quality& q);
   void count_validation(const std::string& sha256, Quality& q);

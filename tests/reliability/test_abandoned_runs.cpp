@@ -106,6 +106,18 @@ TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics cou
         Rows{"abandoned", "abandoned", "abandoned", "succeeded"});
   CHECK(sql_value(d.database, "SELECT ended_at FROM governance_runs WHERE heartbeat_at = '" + last_seen + "'") ==
         last_seen);
+  // OpenLineage: each killed run's START is followed by an ABORT, dated when
+  // it was last seen, from the run that closed it.
+  Rows aborted;
+  const std::string events = read_text(d.data / "openlineage.jsonl");
+  for (size_t at = 0, end; (end = events.find('\n', at)) != std::string::npos; at = end + 1) {
+    const json e = json::parse(events.substr(at, end - at));
+    if (e["eventType"] == "ABORT")
+      aborted.push_back(e["run"]["runId"].get<std::string>() + "|" + e["eventTime"].get<std::string>() + "|" +
+                        e["job"]["name"].get<std::string>());
+  }
+  CHECK(aborted == sql_rows(d.database, "SELECT run_id, ended_at, pipeline FROM governance_runs "
+                                        "WHERE status = 'abandoned' ORDER BY started_at"));
 }
 
 TEST_CASE("a running run of another host reads as running until it is stale, then abandoned", "[abandoned]") {
