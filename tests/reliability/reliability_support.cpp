@@ -31,7 +31,8 @@ StallDir::StallDir()
   fs::create_directories(inbox);
   const json p = {
       {"name", "st"},
-      {"sources", {{{"plugin", "source_directory"}, {"settings", {{"path", "${data_dir}/inbox"}, {"pattern", "*.st"}}}}}},
+      {"sources",
+       {{{"plugin", "source_directory"}, {"settings", {{"path", "${data_dir}/inbox"}, {"pattern", "*.st"}}}}}},
       {"extractors", {{{"plugin", "test_stall_extractor"}}}},
       {"sinks", {{{"plugin", "sink_sqlite"}, {"settings", {{"path", "${database}"}}}}}},
       {"monitors", {{{"plugin", "monitor_metrics"}, {"settings", {{"dir", "${data_dir}/metrics"}}}}}}};

@@ -34,21 +34,22 @@ void killed_run(const StallDir& d, int n) {
 
 }  // namespace
 
-TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics counts committed rows",
-          "[abandoned]") {
+TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics counts committed rows", "[abandoned]") {
   StallDir d;
   for (int n = 0; n < 3; ++n) killed_run(d, n);
 
   // The store: each killed run's row has its process and heartbeat, and the
   // counts it committed. The next run closed the one before it (same host,
   // process gone); the last one is still `running` in the store.
-  CHECK(sql_rows(d.database, "SELECT status, sources_ingested, sources_skipped, records FROM governance_runs "
-                             "ORDER BY started_at") ==
-        Rows{"abandoned|2|0|3", "abandoned|2|2|3", "running|2|4|3"});
-  CHECK(sql_value(d.database, "SELECT count(*) FROM governance_runs WHERE host IS NULL OR pid IS NULL OR "
-                              "heartbeat_at IS NULL OR heartbeat_at < started_at") == "0");
-  CHECK(sql_value(d.database, "SELECT count(*) FROM governance_runs WHERE status = 'abandoned' AND "
-                              "(ended_at IS NULL OR ended_at <> heartbeat_at OR message NOT LIKE 'abandoned: %')") == "0");
+  CHECK(sql_rows(d.database,
+                 "SELECT status, sources_ingested, sources_skipped, records FROM governance_runs "
+                 "ORDER BY started_at") == Rows{"abandoned|2|0|3", "abandoned|2|2|3", "running|2|4|3"});
+  CHECK(sql_value(d.database,
+                  "SELECT count(*) FROM governance_runs WHERE host IS NULL OR pid IS NULL OR "
+                  "heartbeat_at IS NULL OR heartbeat_at < started_at") == "0");
+  CHECK(sql_value(d.database,
+                  "SELECT count(*) FROM governance_runs WHERE status = 'abandoned' AND "
+                  "(ended_at IS NULL OR ended_at <> heartbeat_at OR message NOT LIKE 'abandoned: %')") == "0");
   const std::string last_seen =
       sql_value(d.database, "SELECT heartbeat_at FROM governance_runs WHERE status = 'running'");
 
@@ -116,8 +117,9 @@ TEST_CASE("killed runs read as abandoned with their last-seen time; /metrics cou
       aborted.push_back(e["run"]["runId"].get<std::string>() + "|" + e["eventTime"].get<std::string>() + "|" +
                         e["job"]["name"].get<std::string>());
   }
-  CHECK(aborted == sql_rows(d.database, "SELECT run_id, ended_at, pipeline FROM governance_runs "
-                                        "WHERE status = 'abandoned' ORDER BY started_at"));
+  CHECK(aborted == sql_rows(d.database,
+                            "SELECT run_id, ended_at, pipeline FROM governance_runs "
+                            "WHERE status = 'abandoned' ORDER BY started_at"));
 }
 
 TEST_CASE("a running run of another host reads as running until it is stale, then abandoned", "[abandoned]") {
@@ -163,14 +165,15 @@ TEST_CASE("a store of a previous version keeps working and gains the run columns
   REQUIRE(d.run().status == 0);
   // The runs table as store version 3 wrote it, with a run killed an hour
   // ago and one killed 10 hours ago (no host, pid or heartbeat recorded).
-  sql_exec(d.database,
-           "ALTER TABLE governance_runs DROP COLUMN host; ALTER TABLE governance_runs DROP COLUMN pid; "
-           "ALTER TABLE governance_runs DROP COLUMN process_start; "
-           "ALTER TABLE governance_runs DROP COLUMN heartbeat_at; "
-           "INSERT INTO governance_runs (run_id, pipeline, config_sha256, plugins, started_at, status, "
-           "sources_ingested, sources_skipped, sources_failed, records) VALUES "
-           "('old-recent', 'old1', '', '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hours'), 'running', 0, 0, 0, 0), "
-           "('old-stale', 'old2', '', '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 hours'), 'running', 0, 0, 0, 0)");
+  sql_exec(
+      d.database,
+      "ALTER TABLE governance_runs DROP COLUMN host; ALTER TABLE governance_runs DROP COLUMN pid; "
+      "ALTER TABLE governance_runs DROP COLUMN process_start; "
+      "ALTER TABLE governance_runs DROP COLUMN heartbeat_at; "
+      "INSERT INTO governance_runs (run_id, pipeline, config_sha256, plugins, started_at, status, "
+      "sources_ingested, sources_skipped, sources_failed, records) VALUES "
+      "('old-recent', 'old1', '', '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 hours'), 'running', 0, 0, 0, 0), "
+      "('old-stale', 'old2', '', '[]', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-10 hours'), 'running', 0, 0, 0, 0)");
   const CliResult runs = d.analytica({"runs", "--json"});
   INFO(runs.err);
   REQUIRE(runs.status == 0);
@@ -187,8 +190,9 @@ TEST_CASE("a store of a previous version keeps working and gains the run columns
   // it cannot judge (no host) to the readers.
   write_text(d.inbox / "b.st", "2,2\n");
   REQUIRE(d.run().status == 0);
-  CHECK(sql_rows(d.database, "SELECT status, host IS NULL FROM governance_runs WHERE run_id LIKE 'old-%' ORDER BY run_id") ==
+  CHECK(sql_rows(d.database,
+                 "SELECT status, host IS NULL FROM governance_runs WHERE run_id LIKE 'old-%' ORDER BY run_id") ==
         Rows{"running|1", "running|1"});
-  CHECK(sql_value(d.database, "SELECT count(*) FROM governance_runs WHERE host IS NOT NULL AND heartbeat_at IS NOT NULL") ==
-        "1");
+  CHECK(sql_value(d.database,
+                  "SELECT count(*) FROM governance_runs WHERE host IS NOT NULL AND heartbeat_at IS NOT NULL") == "1");
 }

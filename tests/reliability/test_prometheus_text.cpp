@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 
-using analytica::prometheus::Exposition;
 using analytica::prometheus::escape_label;
+using analytica::prometheus::Exposition;
 using analytica::prometheus::number;
 
 TEST_CASE("Prometheus text: escaping, numbers and label order", "[prometheus]") {

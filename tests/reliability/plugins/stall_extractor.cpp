@@ -30,7 +30,8 @@ const analytica_setting kSettings[] = {
 
 analytica_status create(const analytica_host* host, const char*, void** out) {
   return analytica::guard(host, [&] {
-    *out = new Self{host, Schema("st_items", {{"id", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY}, {"a", ANALYTICA_INT64, 0}})};
+    *out =
+        new Self{host, Schema("st_items", {{"id", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY}, {"a", ANALYTICA_INT64, 0}})};
     return ANALYTICA_OK;
   });
 }
