@@ -118,6 +118,9 @@
 
   // A table cell showing one figure that opens its lineage when clicked.
   function figure(table, key, column, value, format, row, dim) {
+    // A total over several records (an aggregated view): no single source, no lineage.
+    if (key === undefined || key === null)
+      return el('td', {class: 'num', title: 'A total over several records'}, format(value));
     const note = row ? figureNote(row) : null;
     const marks = row ? (unapproved(row) ? ' unapproved ' + row.status : row.fallback ? ' fallback' : '') : '';
     return el('td', {
@@ -203,7 +206,9 @@
           class: cls, cx: X(p.x).toFixed(1), cy: Y(p.y).toFixed(1), r: 4, fill: p.hollow ? '#fff' : s.color, stroke: s.color,
           dataset: {table: p.table, key: p.key, column: p.column, value: String(p.y), series: s.name, x: p.x},
         }, el('svg:title', null, `${s.name} ${p.x}: ${show(p.y)}` + (p.note ? ` (${p.note})` : '')));
-        c.addEventListener('click', (ev) => openLineage(p.table, p.key, p.column, ev.currentTarget));
+        // A total over several records (an aggregated view) has no single source to show.
+        if (p.key !== undefined && p.key !== null)
+          c.addEventListener('click', (ev) => openLineage(p.table, p.key, p.column, ev.currentTarget));
         svg.append(c);
       }
     }
