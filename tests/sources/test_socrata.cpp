@@ -403,3 +403,25 @@ TEST_CASE("an aggregated view's mistakes are refused with the key path", "[sourc
   m[1]["column"] = "community_name";
   refused("views[0].datasets[0].measures: \"community_name\" names both a measure and the period or a dimension");
 }
+
+TEST_CASE("permits.json: a page the portal keeps refusing is a failed input; the pages before it stay committed",
+          "[sources][socrata][fetches]") {
+  Portal portal;
+  for (int i = 1; i <= 5; ++i) portal.add(permit(i, "2024-01-1" + std::to_string(i) + "T00:00:00.000"));
+  portal.before = [](const httplib::Request& req) {  // the second page: 503, every time
+    return contains(req.get_param_value("$where"), "permitnum > 'BP2024-00002'");
+  };
+  TestServer server;
+  portal.mount(server);
+  server.start();
+  TempDir dir;
+  const CliResult r = srctest::run(dir, srctest::write_pipeline(dir, permits_pipeline(server)));
+  INFO(r.out << r.err);
+  CHECK(r.status == 1);
+  CHECK(contains(r.out, "2 input(s), 1 ingested, 0 unchanged, 1 failed"));
+  CHECK(sql_value(db(dir), std::string("SELECT count(*) FROM ") + kTable) == "2");
+  CHECK(bookmark(dir) == "2024-01-12T00:00:00.000|BP2024-00002");
+  CHECK(sql_value(db(dir), "SELECT sources_failed FROM governance_runs") == "1");
+  CHECK(sql_rows(db(dir), "SELECT last_error FROM governance_fetches WHERE first_failed_at IS NOT NULL") ==
+        Rows{"HTTP 503"});
+}
