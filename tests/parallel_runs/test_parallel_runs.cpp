@@ -42,8 +42,9 @@ std::string without_times(const std::string& row) {
 // ids and clock times left out.
 Rows dump_store(const fs::path& db) {
   Rows all;
-  for (const auto& table : sql_rows(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
-                                        "'sqlite_%' ORDER BY name")) {
+  for (const auto& table : sql_rows(db,
+                                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                                    "'sqlite_%' ORDER BY name")) {
     std::string columns;
     for (const auto& column : sql_rows(db, "SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid"))
       if (!run_specific(column)) columns += (columns.empty() ? "\"" : ", \"") + column + "\"";
@@ -118,8 +119,9 @@ TEST_CASE("governance indexes lineage records by source, on a new store and an e
   const std::string index = "governance_lineage_records_by_source";
   CHECK(sql_value(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '" + index + "'") == "1");
   // impact's lookup (read/impact.cpp) searches by the index, not the whole table.
-  const Rows plan = sql_rows(db, "EXPLAIN QUERY PLAN SELECT table_name, record_key, superseded_by FROM "
-                                 "governance_lineage_records WHERE source_sha256 = 'x' ORDER BY table_name, record_key");
+  const Rows plan = sql_rows(db,
+                             "EXPLAIN QUERY PLAN SELECT table_name, record_key, superseded_by FROM "
+                             "governance_lineage_records WHERE source_sha256 = 'x' ORDER BY table_name, record_key");
   std::string text;
   for (const auto& r : plan) text += r + "\n";
   INFO(text);
