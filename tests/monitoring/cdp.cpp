@@ -245,7 +245,7 @@ std::string base64_decode(const std::string& text) {
   for (char c : text) {
     const int v = value(c);
     if (v < 0) continue;
-    acc = (acc << 6) | v;
+    acc = ((acc << 6) | v) & 0xFFFF;  // only the bits not yet output matter (at most 14)
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
