@@ -160,11 +160,18 @@ void watchdog() {
 void install() {
   static std::once_flag once;
   std::call_once(once, [] {
-    static char alt_stack[64 * 1024];
-    stack_t ss{};
-    ss.ss_sp = alt_stack;
-    ss.ss_size = sizeof alt_stack;
-    sigaltstack(&ss, nullptr);  // the installing thread: a stack overflow still gets its line
+    // The installing thread: a stack overflow still gets its line. A thread
+    // that has an alternate stack keeps it: ASan gives every thread its own
+    // and unmaps it when the thread ends (ours, static, would abort serve's
+    // worker threads at exit under the sanitizer suite).
+    stack_t current{};
+    if (sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+      static char alt_stack[64 * 1024];
+      stack_t ss{};
+      ss.ss_sp = alt_stack;
+      ss.ss_size = sizeof alt_stack;
+      sigaltstack(&ss, nullptr);
+    }
     struct sigaction crash {};
     crash.sa_handler = on_crash;
     crash.sa_flags = SA_RESETHAND | SA_ONSTACK | SA_NODEFER;
