@@ -46,6 +46,8 @@ built=$(date +%s)
 # dynamic TLS go unscanned; nothing of ours keeps heap memory only there.
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:check_initialization_order=1:intercept_tls_get_addr=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+# System libraries' own memory, each entry with its reason (no leak of ours).
+export LSAN_OPTIONS="suppressions=$PWD/deployment/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 cd "$build"
 ctest --output-on-failure -j 2 --timeout 1200
 echo "sanitizer suite (ASan+UBSan): build $(( built - start )) s, tests $(( $(date +%s) - built )) s"
