@@ -20,7 +20,7 @@ WORK=${BENCH_WORK:-/tmp/analytica-bench}/lineage-pg
 PORT=${BENCH_PG_PORT:-55439}
 ANALYTICA=$BUILD/bin/analytica
 PIPELINE=$ROOT/config/pipelines/creb-postgres.json
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+PGBIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)
 [[ -x $PGBIN/initdb ]] || { echo "bench/lineage_pg.sh: no PostgreSQL server (apt-get install postgresql)" >&2; exit 2; }
 [[ $(id -u) == 0 ]] || { echo "bench/lineage_pg.sh: needs root (the server runs as user postgres)" >&2; exit 2; }
 

@@ -174,5 +174,5 @@ const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), outpu
 }  // namespace
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_statcan", "1.0.0",
-                 "Statistics Canada New Housing Price Index CSV (table 18-10-0205-01) into table nhpi", create, destroy,
-                 {ANALYTICA_EXTRACTOR_V1, &kExtractor})
+                 "Statistics Canada New Housing Price Index CSV (table 18-10-0205-01) into table nhpi", nullptr, create,
+                 destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor})

@@ -139,15 +139,10 @@ analytica_status check_schema(void* self, const analytica_table_schema* schema) 
 const analytica_governance_v1 kGovernance = {sizeof(analytica_governance_v1), run_start, register_source,
                                              record_batch, source_end, run_end, check_schema};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_GOVERNANCE_V1, &kGovernance}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_GOVERNANCE,
-    "governance", "1.1.0",
-    "mandatory core: runs, source registry (SHA-256, versions, integrity), cell lineage, schema versions, quality, "
-    "OpenLineage events",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(
+    ANALYTICA_KIND_GOVERNANCE, "governance", "1.1.0",
+    "mandatory core: runs, source registry (SHA-256, versions, integrity), cell lineage, schema versions, quality, "
+    "OpenLineage events",
+    kSettings, create, destroy, {ANALYTICA_GOVERNANCE_V1, &kGovernance})

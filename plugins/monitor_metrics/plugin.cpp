@@ -277,14 +277,8 @@ analytica_status on_event(void* self, const analytica_event* raw) {
 
 const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_MONITOR_V1, &kMonitor}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_MONITOR,
-    "monitor_metrics", "1.1.0",
-    "run metrics on disk (state.json + Prometheus textfile) for `analytica serve` and node_exporter",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_metrics", "1.1.0",
+                 "run metrics on disk (state.json + Prometheus textfile) for `analytica serve` and node_exporter",
+                 kSettings, create, destroy, {ANALYTICA_MONITOR_V1, &kMonitor})

@@ -129,13 +129,8 @@ analytica_status next(void* self, analytica_input* out) {
 
 const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_SOURCE_V1, &kSource}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_SOURCE,
-    "source_directory", "1.1.0", "files of a local directory matching a glob, in name order",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, "source_directory", "1.1.0",
+                 "files of a local directory matching a glob, in name order", kSettings, create, destroy,
+                 {ANALYTICA_SOURCE_V1, &kSource})

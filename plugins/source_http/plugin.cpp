@@ -343,14 +343,9 @@ analytica_status next(void* self, analytica_input* out) {
 
 const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_SOURCE_V1, &kSource}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_SOURCE, kName, kVersion,
-    "downloads URLs (a list or a template over months/years) with libcurl: conditional requests, retries, "
-    "size limit, type check, atomic files",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, kName, kVersion,
+                 "downloads URLs (a list or a template over months/years) with libcurl: conditional requests, retries, "
+                 "size limit, type check, atomic files",
+                 kSettings, create, destroy, {ANALYTICA_SOURCE_V1, &kSource})

@@ -295,13 +295,8 @@ analytica_status next(void* self, analytica_input* out) {
 
 const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
-const void* get_interface(const char* id) { return analytica::find_interface(id, {{ANALYTICA_SOURCE_V1, &kSource}}); }
-
-constexpr analytica_plugin_descriptor kDescriptor = analytica::describe_plugin(
-    ANALYTICA_KIND_SOURCE, kName, kVersion,
-    "a Socrata (SODA) dataset page by page as JSON, resuming after the last committed page (bookmark)",
-    kSettings, create, destroy, get_interface);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, kName, kVersion,
+                 "a Socrata (SODA) dataset page by page as JSON, resuming after the last committed page (bookmark)",
+                 kSettings, create, destroy, {ANALYTICA_SOURCE_V1, &kSource})

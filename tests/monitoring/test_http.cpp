@@ -5,6 +5,7 @@
 #include "support.h"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -253,10 +254,14 @@ TEST_CASE("serve: JSON API answers with the database's figures", "[http]") {
   const json review = json::parse(http(s.port(), "/api/review").body);
   CHECK(review["available"] == false);
 
-  // A run in flight, as monitor_metrics records it, shows on the overview.
+  // A run in flight, as monitor_metrics records it, shows on the overview
+  // while its process lives (this test's process stands in for it).
   json state = json::parse(std::ifstream(f.d.data / "metrics" / "state.json"));
-  state["pipelines"]["creb"]["current"]["running"] = true;
-  state["pipelines"]["creb"]["current"]["source"] = "next.pdf";
+  json& current = state["pipelines"]["creb"]["current"];
+  current["running"] = true;
+  current["source"] = "next.pdf";
+  current["pid"] = static_cast<int64_t>(getpid());  // on the host monitor_metrics recorded
+  current["process_start"] = 0;                      // 0: not compared
   std::ofstream(f.d.data / "metrics" / "state.json") << state.dump();
   const json busy = json::parse(http(s.port(), "/api/overview").body);
   REQUIRE(busy["in_progress"].size() == 1);
