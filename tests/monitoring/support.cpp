@@ -200,18 +200,24 @@ std::string HttpReply::header(const std::string& name) const {
   return "";
 }
 
-HttpReply http_raw(int port, const std::string& request) {
-  HttpReply r;
+int connect_to(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return r;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return r;
+    return -1;
   }
+  return fd;
+}
+
+HttpReply http_raw(int port, const std::string& request) {
+  HttpReply r;
+  const int fd = connect_to(port);
+  if (fd < 0) return r;
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

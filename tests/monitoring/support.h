@@ -81,6 +81,8 @@ struct HttpReply {
   std::string header(const std::string& name) const;  // case-insensitive; "" if absent
 };
 HttpReply http(int port, const std::string& target, const std::string& method = "GET");
+// A TCP connection to 127.0.0.1:port (the caller closes it), or -1.
+int connect_to(int port);
 HttpReply http_raw(int port, const std::string& request);
 
 }  // namespace montest

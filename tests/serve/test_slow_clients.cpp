@@ -34,20 +34,6 @@ struct Fixture {
   }
 };
 
-// A TCP connection to 127.0.0.1:port, or -1.
-int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // `silent` connections that never send a byte and `trickling` ones that
 // start a request and then send one header byte every 100 ms, as long as
