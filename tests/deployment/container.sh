@@ -273,12 +273,12 @@ grep -q "store backed up" "$tmp/deploy2.log" || { cat "$tmp/deploy2.log"; fail "
 good_id=$(podman image inspect -f '{{.Id}}' "$deploy_image")
 ok "redeploy: backed up, rebuilt (cached), healthy ($redeploy_time)"
 
-# A deliberately broken image: the host's HTTP library removed (the bug of
-# issue 13), so every command exits 127.
+# A deliberately broken image: a library the host links removed (the bug of
+# issue 13 was a missing one), so every command exits 127.
 cat >"$tmp/Dockerfile.broken" <<EOF
 FROM $deploy_image
 USER root
-RUN rm -f /usr/lib/x86_64-linux-gnu/libcpp-httplib.so*
+RUN rm -f /usr/lib/x86_64-linux-gnu/libboost_program_options.so*
 USER analytica
 EOF
 dcnt() { podman ps -a -q --filter "label=com.docker.compose.project=$deploy_project" --filter "label=com.docker.compose.service=$1" | head -1; }
