@@ -16,8 +16,9 @@
 #ifndef ANALYTICA_STORE_H
 #define ANALYTICA_STORE_H
 
-#define ANALYTICA_STORE_VERSION 4 /* 2: bookmarks, ignored inputs, figures_sha256, check values; 3: fetches;
-                                     4: runs host, pid, process_start, heartbeat_at */
+#define ANALYTICA_STORE_VERSION 5 /* 2: bookmarks, ignored inputs, figures_sha256, check values; 3: fetches;
+                                     4: runs host, pid, process_start, heartbeat_at;
+                                     5: lineage cells and checks keyed source first */
 
 /* ----------------------------------------------------------- governance */
 
@@ -59,9 +60,16 @@
 ** written_at, superseded_by */
 #define ANALYTICA_T_LINEAGE_RECORDS "governance_lineage_records"
 
-/* table_name KEY, record_key KEY, column_name KEY, source_sha256 KEY, page,
+/* source_sha256 KEY, table_name KEY, record_key KEY, column_name KEY, page,
 ** x0, y0, x1, y1 (analytica_box), confidence, value (record-key text form,
-** doubles shortest round-trip) */
+** doubles shortest round-trip).
+** Keyed source first since store version 5, so one input's cells land
+** together in the key's b-tree (before, keyed table_name, record_key,
+** column_name, source_sha256, they were spread over every record the input
+** repeats, and each input's transaction rewrote a share of the whole tree).
+** A store created before version 5 keeps the old key order; readers must
+** not depend on either: find a record's cells through its versions in
+** governance_lineage_records (table_name, record_key -> source_sha256). */
 #define ANALYTICA_T_LINEAGE_CELLS "governance_lineage_cells"
 
 /* run_id KEY, source_sha256 KEY ("" = the whole run), scope, records, cells,
@@ -101,10 +109,12 @@
 
 /* ----------------------------------------------------------- validation */
 
-/* table_name KEY, record_key KEY, source_sha256 KEY, check_name KEY,
+/* source_sha256 KEY, table_name KEY, record_key KEY, check_name KEY,
 ** validator, passed, confidence, reason, observed, expected, run_id,
-** checked_at, column_name, minimum, maximum. observed/expected/minimum/
-** maximum are the check's values in record-key text form ("" = none). */
+** checked_at. observed and expected are the check's values in record-key
+** text form (NULL = none; a range expected is "[minimum, maximum]"). Keyed
+** source first since store version 5, like governance_lineage_cells (older
+** stores: table_name, record_key, source_sha256, check_name). */
 #define ANALYTICA_T_CHECKS "validation_checks"
 
 /* run_id KEY, source_sha256 KEY, evaluated, successful, success_percent,

@@ -194,8 +194,11 @@ RecordLineage record_lineage(Store& store, const std::string& table, const std::
     row_columns.push_back(out.columns[i].name);
   }
   // Columns lineage knows of but the schema does not (or no schema at all).
-  for (const auto& n : store.query("SELECT DISTINCT column_name FROM " ANALYTICA_T_LINEAGE_CELLS
-                                   " WHERE table_name = ? AND record_key = ? ORDER BY column_name",
+  // Through the record's versions: cells are keyed by source first.
+  for (const auto& n : store.query("SELECT DISTINCT c.column_name FROM " ANALYTICA_T_LINEAGE_RECORDS
+                                   " r JOIN " ANALYTICA_T_LINEAGE_CELLS " c ON c.source_sha256 = r.source_sha256"
+                                   " AND c.table_name = r.table_name AND c.record_key = r.record_key"
+                                   " WHERE r.table_name = ? AND r.record_key = ? ORDER BY c.column_name",
                                    {Cell::of(table), Cell::of(key)})) {
     out.traced_columns.push_back(cell_text(n[0]));
     if (!order.count(cell_text(n[0]))) row_columns.push_back(cell_text(n[0]));

@@ -74,8 +74,8 @@ StoreAccess make_store_access(
 
 const Schema& validation_checks_schema() {
   static const Schema s(ANALYTICA_T_CHECKS,
-                        {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
-                         {"source_sha256", ANALYTICA_TEXT, KEY}, {"check_name", ANALYTICA_TEXT, KEY},
+                        {{"source_sha256", ANALYTICA_TEXT, KEY}, {"table_name", ANALYTICA_TEXT, KEY},
+                         {"record_key", ANALYTICA_TEXT, KEY}, {"check_name", ANALYTICA_TEXT, KEY},
                          {"validator", ANALYTICA_TEXT, 0}, {"passed", ANALYTICA_INT64, 0},
                          {"confidence", ANALYTICA_DOUBLE, 0}, {"reason", ANALYTICA_TEXT, 0},
                          {"observed", ANALYTICA_TEXT, 0}, {"expected", ANALYTICA_TEXT, 0},
@@ -404,7 +404,7 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
       if (!b.cell_notes[r].empty()) {
         const bool ok = b.extraction[r] >= config_.threshold;
         (ok ? notes : failed).push_back("extraction: cell confidence " + b.cell_notes[r]);
-        checks.add_row() = {text(table), text(key), text(source_sha256_), text("extraction.cell_confidence"),
+        checks.add_row() = {text(source_sha256_), text(table), text(key), text("extraction.cell_confidence"),
                             text("extractor"), num(ok ? 1 : 0), Cell::of(b.extraction[r]),
                             text("cell confidence " + b.cell_notes[r]), text(fixed(b.extraction[r], 2)),
                             text(">= " + fixed(config_.threshold, 2)), text(run_id_), text(now)};
@@ -424,7 +424,7 @@ Validation::Outcome Validation::finish_source(const StoreAccess& store) {
         }
         ++out.evaluated;
         if (c.passed) ++out.successful;
-        checks.add_row() = {text(table), text(key), text(source_sha256_), text(name), text(c.validator),
+        checks.add_row() = {text(source_sha256_), text(table), text(key), text(name), text(c.validator),
                             num(c.passed ? 1 : 0), Cell::of(c.confidence), text_or_null(joined),
                             text_or_null(c.observed), text_or_null(c.expected), text(run_id_), text(now)};
       }

@@ -56,8 +56,8 @@ const Schema& lineage_records_schema() {
 
 const Schema& lineage_cells_schema() {
   static const Schema s(ANALYTICA_T_LINEAGE_CELLS,
-                        {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
-                         {"column_name", ANALYTICA_TEXT, KEY}, {"source_sha256", ANALYTICA_TEXT, KEY},
+                        {{"source_sha256", ANALYTICA_TEXT, KEY}, {"table_name", ANALYTICA_TEXT, KEY},
+                         {"record_key", ANALYTICA_TEXT, KEY}, {"column_name", ANALYTICA_TEXT, KEY},
                          {"page", ANALYTICA_INT64, 0}, {"x0", ANALYTICA_DOUBLE, 0}, {"y0", ANALYTICA_DOUBLE, 0},
                          {"x1", ANALYTICA_DOUBLE, 0}, {"y1", ANALYTICA_DOUBLE, 0},
                          {"confidence", ANALYTICA_DOUBLE, 0}, {"value", ANALYTICA_TEXT, 0}});
@@ -386,12 +386,12 @@ void Registry::record_batch(const std::string& extractor, const analytica_batch&
       const Cell value = is_null ? Cell::null() : text(value_text(row[c]));
       if (batch.provenance) {
         const analytica_provenance& p = batch.provenance[r * s.column_count + c];
-        cells.add_row() = {text(table), text(key), text(s.columns[c].name), text(sha), num(static_cast<int64_t>(p.page)),
+        cells.add_row() = {text(sha), text(table), text(key), text(s.columns[c].name), num(static_cast<int64_t>(p.page)),
                            Cell::of(p.box.x0), Cell::of(p.box.y0), Cell::of(p.box.x1), Cell::of(p.box.y1),
                            Cell::of(p.confidence), value};
         current_.quality.add_cell(is_null, true, p.confidence);
       } else {
-        cells.add_row() = {text(table), text(key), text(s.columns[c].name), text(sha), Cell::null(), Cell::null(),
+        cells.add_row() = {text(sha), text(table), text(key), text(s.columns[c].name), Cell::null(), Cell::null(),
                            Cell::null(), Cell::null(), Cell::null(), Cell::null(), value};
         current_.quality.add_cell(is_null, false, 0);
       }

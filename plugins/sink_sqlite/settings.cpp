@@ -20,6 +20,7 @@ Settings parse_settings(const char* settings_json) {
   out.path = path.get<std::string>();
 
   out.busy_timeout_ms = static_cast<int>(given.integer("busy_timeout_ms", 0, INT_MAX));
+  out.cache_mib = static_cast<int>(given.integer("cache_mib", 1, 4096));
 
   const json mode = given.value("journal_mode");
   if (!mode.is_string()) invalid_setting("journal_mode: expected a string");

@@ -15,6 +15,7 @@ struct Settings {
   std::string path;          // database file; its directory is created if missing
   int busy_timeout_ms = 0;   // how long to wait for another connection's lock
   std::string journal_mode;  // lowercase, one of delete|truncate|persist|memory|wal|off
+  int cache_mib = 0;         // page cache per connection
 };
 
 // The settings table of the descriptor; parse_settings() takes its defaults
@@ -25,6 +26,9 @@ inline constexpr analytica_setting kSettings[] = {
      "milliseconds to wait for another connection's write lock before failing"},
     {"journal_mode", "string", "\"wal\"", 0,
      "SQLite journal mode: wal (default), delete, truncate, persist, memory or off"},
+    {"cache_mib", "integer", "16", 0,
+     "page cache per connection in MiB (1-4096); a transaction that outgrows it spills pages early and "
+     "writes them twice"},
 };
 
 // Reads a settings JSON object (NULL or "" means {}), filling in the table's

@@ -50,10 +50,10 @@ TEST_CASE("descriptor and interface", "[sink_sqlite]") {
   CHECK(d->kind == ANALYTICA_KIND_SINK);
   CHECK(std::string(d->name) == "sink_sqlite");
   CHECK(std::string(d->version) == "1.0.0");
-  REQUIRE(d->setting_count == 3);
+  REQUIRE(d->setting_count == 4);
   std::set<std::string> names;
   for (uint32_t i = 0; i < d->setting_count; ++i) names.insert(d->settings[i].name);
-  CHECK(names == std::set<std::string>{"path", "busy_timeout_ms", "journal_mode"});
+  CHECK(names == std::set<std::string>{"path", "busy_timeout_ms", "journal_mode", "cache_mib"});
   CHECK(std::string(d->settings[0].default_json) == "\"data/analytica.db\"");
   CHECK(std::string(d->settings[1].default_json) == "5000");
   CHECK(std::string(d->settings[2].default_json) == "\"wal\"");
@@ -432,12 +432,16 @@ TEST_CASE("journal mode is WAL by default and configurable", "[sink_sqlite]") {
   CHECK(wal.text_rows("PRAGMA foreign_keys") == std::vector<std::string>{"1"});
   CHECK(wal.text_rows("PRAGMA synchronous") == std::vector<std::string>{"1"});  // NORMAL
   CHECK(wal.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"5000"});
+  CHECK(wal.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-16384"});  // KiB: 16 MiB
+  CHECK(wal.text_rows("PRAGMA temp_store") == std::vector<std::string>{"2"});        // MEMORY
 
-  Sink del(kModule, settings_for(dir.file("delete.db"), "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250"));
+  Sink del(kModule, settings_for(dir.file("delete.db"),
+                                "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250, \"cache_mib\": 2"));
   REQUIRE(del.ok());
   CHECK(del.text_rows("PRAGMA journal_mode") == std::vector<std::string>{"delete"});
   CHECK(del.text_rows("PRAGMA synchronous") == std::vector<std::string>{"2"});  // FULL
   CHECK(del.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"250"});
+  CHECK(del.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-2048"});
 }
 
 TEST_CASE("the module exports exactly one dynamic symbol", "[sink_sqlite]") {
@@ -492,6 +496,7 @@ TEST_CASE("bad settings are refused with the setting's name", "[sink_sqlite]") {
       {settings_for(db, "\"journal_mode\": \"sideways\""), "journal_mode"},
       {settings_for(db, "\"busy_timeout_ms\": -1"), "busy_timeout_ms"},
       {settings_for(db, "\"busy_timeout_ms\": \"5s\""), "busy_timeout_ms"},
+      {settings_for(db, "\"cache_mib\": 0"), "cache_mib"},
       {settings_for(db, "\"colour\": \"blue\""), "colour"},
       {"{\"path\": \"\"}", "path"},
       {"{\"path\": 7}", "path"},
