@@ -191,7 +191,7 @@ SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host)
 }
 
 SqliteStore::~SqliteStore() {
-  known_.clear();  // finalizes the cached statements
+  forget_schema();  // finalizes the cached statements
   if (!db_) return;
   if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close_v2(db_);
@@ -392,7 +392,10 @@ void SqliteStore::declare_table(const analytica_table_schema& given) {
   known_.remember(spec);
 }
 
-void SqliteStore::forget_schema() { known_.clear(); }
+void SqliteStore::forget_schema() {
+  known_.clear();
+  queries_.clear();
+}
 
 void SqliteStore::declare(const TableSpec& spec) {
   Scope scope(*this, quoted_table(spec.table()) + ": declare");
@@ -523,7 +526,12 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
   const std::string what = check_query(sql, params, param_count);
 
   Stmt stmt;
-  {
+  bool keep = false;  // back into queries_ when done
+  if (auto cached = queries_.find(sql); cached != queries_.end()) {
+    stmt = std::move(cached->second);
+    queries_.erase(cached);
+    keep = true;
+  } else {
     const UserQuery mark(*this);
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
@@ -546,6 +554,7 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
                                         excerpt(tail) + "\"");
       tail = next;
     }
+    keep = !schema_changed_;
   }
 
   // DDL about to run: forget which tables were checked (nothing can write
@@ -599,6 +608,12 @@ void SqliteStore::query(const char* sql, const analytica_value* params, uint32_t
       }
     }
     if (fn(user, row.data(), static_cast<uint32_t>(width)) != 0) break;
+  }
+  if (keep) {
+    sqlite3_reset(stmt.get());
+    sqlite3_clear_bindings(stmt.get());
+    if (queries_.size() >= 64) queries_.clear();  // texts that embed values: keep the recent ones
+    queries_.emplace(sql, std::move(stmt));
   }
 }
 
