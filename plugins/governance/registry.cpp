@@ -105,16 +105,20 @@ void Registry::write_run(const std::string& status, const std::string& ended_at,
                          const std::string& message) {
   Batch b(runs_schema());
   b.add_row() = {text(run_id_), text(pipeline_), text(config_sha256_), text(plugins_), text(started_at_),
-                 opt_text(ended_at), text(status), num(static_cast<uint64_t>(done_.size())), num(skipped_),
+                 opt_text(ended_at), text(status), num(ingested_count()), num(skipped_),
                  num(failed_), num(records), opt_text(message), text(host_name_), num(pid_),
                  num(process_start_), text(now_utc())};
   store_.write(b);
 }
 
-void Registry::heartbeat() {
-  uint64_t records = 0;
-  for (const auto& d : done_) records += d.quality.records;
-  write_run("running", "", records, "");
+void Registry::heartbeat() { write_run("running", "", ingested_records(), ""); }
+
+void Registry::settle_current() {
+  if (!current_.ended_ok) return;
+  ingested_.sources.push_back(std::move(current_.source));
+  ingested_.quality.merge(current_.quality);
+  for (const auto& [table, stats] : current_.tables) ingested_.outputs[table].merge(stats);
+  current_ = Current{};
 }
 
 std::vector<RunEventSpec> Registry::close_abandoned_runs() {
@@ -197,9 +201,8 @@ void Registry::run_start(const analytica_run_info& run) {
 }
 
 void Registry::run_end(analytica_status status, uint64_t records) {
-  Quality total;
-  for (const auto& d : done_) total.merge(d.quality);
-  write_quality("", total);
+  settle_current();
+  write_quality("", ingested_.quality);
   schemas_.write_refusals();
 
   std::string outcome = "failed", message, event = "FAIL";
@@ -232,13 +235,14 @@ void Registry::emit_openlineage(const std::string& event_type, const std::string
   spec.job_name = pipeline_;
   spec.error = error;
   spec.output_namespace = output_namespace_;
-  if (event_type != "START")
-    for (const auto& d : done_) {
-      const std::string path = file_path_of(d.source.uri);
-      spec.inputs.push_back({path.empty() ? d.source.path : path, d.source.uri, d.source.sha256, d.source.name,
-                             d.source.size});
-      for (const auto& [table, stats] : d.tables) spec.outputs[table].merge(stats);
+  if (event_type != "START") {
+    settle_current();
+    for (const SourceVersion& source : ingested_.sources) {
+      const std::string path = file_path_of(source.uri);
+      spec.inputs.push_back({path.empty() ? source.path : path, source.uri, source.sha256, source.name, source.size});
     }
+    spec.outputs = ingested_.outputs;
+  }
   append_lineage(spec);
 }
 
@@ -308,6 +312,7 @@ analytica_source_decision Registry::register_source(const analytica_input& input
 }
 
 analytica_source_decision Registry::decide_source(const analytica_input& input, std::string& sha256) {
+  settle_current();
   current_ = Current{};
   SourceVersion& s = current_.source;
   s.path = str(input.path);
@@ -409,14 +414,12 @@ void Registry::source_end(analytica_status status, const std::string& message) {
     write_source(current_.source, "ingested", "");
     count_validation(current_.source.sha256, current_.quality);
     write_quality(current_.source.sha256, current_.quality);
-    done_.push_back({current_.source, current_.quality, current_.tables});
     current_.active = false;
     current_.ended_ok = true;
     heartbeat();
     return;
   }
   if (current_.ended_ok) {  // its commit failed after source_end(OK)
-    done_.pop_back();
     current_.ended_ok = false;
     current_.active = true;
   }

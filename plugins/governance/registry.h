@@ -65,10 +65,13 @@ class Registry {
     bool active = false;     // registered for ingest, not yet ended
     bool ended_ok = false;   // source_end(OK) ran; its commit is up to the host
   };
-  struct Done {
-    SourceVersion source;
+  // The sources this run ingested: their identities (for the run's
+  // OpenLineage event) and, folded together, their quality and output
+  // statistics, so a run's memory stays flat however many inputs it has.
+  struct Ingested {
+    std::vector<SourceVersion> sources;
     Quality quality;
-    std::map<std::string, TableStats> tables;
+    std::map<std::string, TableStats> outputs;
   };
 
   std::optional<SourceVersion> read_source(const std::string& sha256) const;
@@ -88,6 +91,14 @@ class Registry {
   void write_quality(const std::string& sha256, const Quality& q);
   void count_validation(const std::string& sha256, Quality& q);
   void emit_openlineage(const std::string& event_type, const std::string& error);
+  // Folds a source that ended well into ingested_ once its commit can no
+  // longer fail: when the next source starts, or the run ends. Until then
+  // it stays in current_ (ended_ok), and the counts below include it.
+  void settle_current();
+  uint64_t ingested_count() const { return ingested_.sources.size() + (current_.ended_ok ? 1 : 0); }
+  uint64_t ingested_records() const {
+    return ingested_.quality.records + (current_.ended_ok ? current_.quality.records : 0);
+  }
 
   Store store_;
   Settings settings_;
@@ -99,7 +110,7 @@ class Registry {
   bool refused_at_start_ = false;
   uint64_t skipped_ = 0, failed_ = 0;
   std::vector<std::string> failures_;
-  std::vector<Done> done_;  // sources ingested in this run
+  Ingested ingested_;
   Current current_;
 };
 

@@ -26,9 +26,9 @@ inline constexpr analytica_setting kSettings[] = {
      "milliseconds to wait for another connection's write lock before failing"},
     {"journal_mode", "string", "\"wal\"", 0,
      "SQLite journal mode: wal (default), delete, truncate, persist, memory or off"},
-    {"cache_mib", "integer", "16", 0,
-     "page cache per connection in MiB (1-4096); a transaction that outgrows it spills pages early and "
-     "writes them twice"},
+    {"cache_mib", "integer", "2", 0,
+     "page cache per connection in MiB (1-4096); a transaction that dirties more pages than it holds "
+     "writes some of them twice"},
 };
 
 // Reads a settings JSON object (NULL or "" means {}), filling in the table's

@@ -169,10 +169,9 @@ SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host)
     // corrupt); rollback journals need FULL for that.
     exec(std::string("PRAGMA synchronous = ") + (mode == "wal" ? "NORMAL" : "FULL"), what);
     exec("PRAGMA foreign_keys = ON", what);
-    // One input's transaction dirties a few thousand pages: with SQLite's
-    // default 2 MiB cache they spill to the WAL before the commit and are
-    // written again, and savepoint sub-journals and sorts go to temporary
-    // files. Memory stays bounded by the cache and one input's changes.
+    // Savepoint sub-journals and sorts in memory, not temporary files: they
+    // hold one input's changes at most. The cache is a setting (the default
+    // is SQLite's own size; more did not speed up the benchmarks).
     exec("PRAGMA cache_size = -" + std::to_string(settings_.cache_mib * 1024), what);
     exec("PRAGMA temp_store = MEMORY", what);
     sqlite3_commit_hook(

@@ -432,16 +432,16 @@ TEST_CASE("journal mode is WAL by default and configurable", "[sink_sqlite]") {
   CHECK(wal.text_rows("PRAGMA foreign_keys") == std::vector<std::string>{"1"});
   CHECK(wal.text_rows("PRAGMA synchronous") == std::vector<std::string>{"1"});  // NORMAL
   CHECK(wal.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"5000"});
-  CHECK(wal.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-16384"});  // KiB: 16 MiB
+  CHECK(wal.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-2048"});  // KiB: 2 MiB
   CHECK(wal.text_rows("PRAGMA temp_store") == std::vector<std::string>{"2"});        // MEMORY
 
   Sink del(kModule, settings_for(dir.file("delete.db"),
-                                "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250, \"cache_mib\": 2"));
+                                "\"journal_mode\": \"DELETE\", \"busy_timeout_ms\": 250, \"cache_mib\": 8"));
   REQUIRE(del.ok());
   CHECK(del.text_rows("PRAGMA journal_mode") == std::vector<std::string>{"delete"});
   CHECK(del.text_rows("PRAGMA synchronous") == std::vector<std::string>{"2"});  // FULL
   CHECK(del.text_rows("PRAGMA busy_timeout") == std::vector<std::string>{"250"});
-  CHECK(del.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-2048"});
+  CHECK(del.text_rows("PRAGMA cache_size") == std::vector<std::string>{"-8192"});
 }
 
 TEST_CASE("the module exports exactly one dynamic symbol", "[sink_sqlite]") {
