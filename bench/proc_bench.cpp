@@ -459,8 +459,8 @@ int bench_lineage(const Args& a) {
          "ORDER BY table_name, record_key",
          {sha}},
         {"impact: source by sha256 prefix",
-         "SELECT sha256 FROM governance_sources WHERE sha256 LIKE ?",
-         {sha.substr(0, 12) + "%"}},
+         "SELECT sha256 FROM governance_sources WHERE sha256 >= ? AND sha256 < ?",
+         {sha.substr(0, 12), sha.substr(0, 12) + "g"}},
     };
     std::printf("lineage at scale: %ld governance_lineage_cells rows; per query, median of %d\n", cells, a.runs);
     std::printf("%-36s %10s %10s %8s  %s\n", "statement", "big ms", "small ms", "ratio", "query plan (big store)");

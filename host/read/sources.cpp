@@ -60,7 +60,10 @@ std::optional<SourceRecord> find_source(Store& store, const std::string& sha256)
 }
 
 std::vector<SourceRecord> sources_with_prefix(Store& store, const std::string& prefix) {
-  return sources_where(store, " WHERE sha256 LIKE ? ORDER BY uri, version", {Cell::of(prefix + "%")});
+  // A range, not LIKE, so the key's index serves it: every lowercase hex
+  // digest that starts with prefix sorts from prefix up to prefix + "g".
+  return sources_where(store, " WHERE sha256 >= ? AND sha256 < ? ORDER BY uri, version",
+                       {Cell::of(prefix), Cell::of(prefix + "g")});
 }
 
 std::vector<SourceRecord> sources_of_file(Store& store, const std::string& uri, const std::string& path,
