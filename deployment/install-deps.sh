@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-filesystem-dev libboost-program-options-dev
   libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev nlohmann-json3-dev
-  libpoppler-cpp-dev poppler-utils libssl-dev catch2
+  libpoppler-cpp-dev libpoppler-private-dev poppler-utils libssl-dev catch2
   libcpp-httplib-dev postgresql libpq-dev libpqxx-dev chromium
   libzip-dev libexpat1-dev libxlsxwriter-dev libcurl4-openssl-dev
   clang libclang-rt-14-dev shellcheck

@@ -2,12 +2,9 @@
 
 #include "tables.h"
 #include "text_layout.h"
-#include "poppler_text.h"
+#include "pdf_pages.h"
 
 #include <nlohmann/json.hpp>
-#include <poppler-document.h>
-#include <poppler-global.h>
-#include <poppler-page.h>
 
 #include <climits>
 #include <cmath>
@@ -54,37 +51,7 @@ const std::vector<std::string>& district_field_names() {
     return n;
 }
 
-void silence_poppler() {
-    static std::once_flag once;
-    std::call_once(once, [] { poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr); });
-}
-
-PageText load_page_text(const poppler::document& doc, int index) {
-    PageText pt;
-    pt.number = index + 1;
-    std::unique_ptr<poppler::page> pg(doc.create_page(index));
-    if (!pg) return pt;
-    poppler::rectf r = pg->page_rect();
-    pt.width = r.width();
-    pt.height = r.height();
-    std::vector<poppler::text_box> boxes = pg->text_list();
-    pt.words.reserve(boxes.size());
-    for (const poppler::text_box& b : boxes) {
-        poppler::byte_array u = b.text().to_utf8();
-        Word w;
-        w.text.assign(u.begin(), u.end());
-        while (!w.text.empty() && w.text.back() == '\0') w.text.pop_back();
-        poppler::rectf bb = b.bbox();
-        w.box = Box{bb.left(), bb.top(), bb.right(), bb.bottom()};
-        pt.words.push_back(std::move(w));
-    }
-    build_lines(pt);
-    return pt;
-}
-
 namespace {
-
-PageText load_page(const poppler::document& doc, int index) { return load_page_text(doc, index); }
 
 bool has_pdf_header(const std::string& bytes) {
     return bytes.substr(0, 1024).find("%PDF-") != std::string::npos;
@@ -186,11 +153,11 @@ void cross_check(Report& rep) {
     }
 }
 
-Report read_document(const poppler::document& doc, const std::string& name, bool truncated,
+Report read_document(PdfPages& doc, const std::string& name, bool truncated,
                      const ReadOptions& options) {
     const std::string trunc_note = truncated ? " (the file looks truncated: no %%EOF marker at its end)" : "";
-    if (doc.is_locked()) throw Error(name + ": encrypted PDF (a password is required to read it)");
-    const int n = doc.pages();
+    if (doc.locked()) throw Error(name + ": encrypted PDF (a password is required to read it)");
+    const int n = doc.count();
     if (n <= 0) throw Error(name + ": PDF has no pages" + trunc_note);
 
     ReadStats stats;
@@ -208,7 +175,7 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
     // Reads one page's words once and takes the tables its title announces. Returns
     // how many tables it confirmed (title and table both found).
     auto visit = [&](int i) -> int {
-        pages[i] = load_page(doc, i);
+        pages[i] = doc.words(i);
         ++stats.pages_read;
         const PageText& pt = *pages[i];
         PageTitle t = read_title(pt);
@@ -237,6 +204,11 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
         return found;
     };
 
+    // Whether a page with title `t` may hold a table still missing.
+    auto wanted = [&](const PageTitle& t) {
+        return (t.districts && !district) || (t.city && !t.property_type.empty() && !city.count(t.property_type));
+    };
+
     // 1. The caller's hint (where the previous report of this layout had its
     //    tables): each page counts only when its own title confirms a table.
     for (int p : options.hint_pages) {
@@ -245,8 +217,22 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
         ++stats.hinted_pages;
         stats.hint_hits += visit(p - 1);
     }
-    // 2. Whatever is still missing: visit the remaining pages in order, reading each
-    //    page's title, and stop as soon as every required table has been found.
+    // 2. The other pages by their first words, in order: a page is read whole only
+    //    when that title announces a table still missing, and counts only when the
+    //    whole page confirms it.
+    for (int i = 0; i < n && options.title_chars > 0 && !complete(); ++i) {
+        if (pages[i]) continue;
+        ++stats.probed_pages;
+        const PageTitle t = read_title(doc.first_words(i, options.title_chars));
+        if (wanted(t)) {
+            stats.probe_hits += visit(i);
+        } else {
+            any_title = any_title || t.city || t.districts;
+            if (!t.month.empty()) ++title_months[t.month];
+        }
+    }
+    // 3. Whatever is still missing (a title drawn late, a table under another
+    //    title): every page not yet read whole, in order, until all are found.
     if (!complete()) {
         stats.scanned = true;
         for (int i = 0; i < n && !complete(); ++i) {
@@ -261,7 +247,7 @@ Report read_document(const poppler::document& doc, const std::string& name, bool
     if (!district) {
         for (int i = 0; i < n && !district; ++i) {
             if (!pages[i]) {
-                pages[i] = load_page(doc, i);
+                pages[i] = doc.words(i);
                 ++stats.pages_read;
                 ++stats.scan_pages;
             }
@@ -360,7 +346,7 @@ std::string too_large(const std::string& name, std::uint64_t size, std::uint64_t
            " bytes)";
 }
 
-Report read_loaded(std::unique_ptr<poppler::document> doc, const std::string& name, bool truncated,
+Report read_loaded(std::unique_ptr<PdfPages> doc, const std::string& name, bool truncated,
                    const ReadOptions& options) {
     if (!doc) {
         throw Error(name + ": cannot open PDF (damaged" + std::string(truncated ? " or truncated" : "") + " file)");
@@ -384,9 +370,9 @@ Report read_report_from_memory(const std::string& bytes, const std::string& disp
         throw Error(too_large(display_name, bytes.size(), std::min<std::uint64_t>(options.max_file_bytes, INT_MAX)));
     if (!has_pdf_header(bytes)) throw Error(display_name + ": not a PDF file (no %PDF- header)");
     const bool truncated = !has_eof_marker(bytes);
-    std::unique_ptr<poppler::document> doc;
+    std::unique_ptr<PdfPages> doc;
     try {
-        doc.reset(poppler::document::load_from_raw_data(bytes.data(), static_cast<int>(bytes.size())));
+        doc = PdfPages::open_memory(bytes);
     } catch (const std::exception& e) {
         throw Error(display_name + ": cannot open PDF: " + e.what());
     }
@@ -417,9 +403,9 @@ Report read_report(const std::string& path, const ReadOptions& options) {
     if (!in) throw Error(path + ": read error");
     in.close();
     const bool truncated = !has_eof_marker(tail);
-    std::unique_ptr<poppler::document> doc;
+    std::unique_ptr<PdfPages> doc;
     try {
-        doc.reset(poppler::document::load_from_file(path));
+        doc = PdfPages::open_file(path);
     } catch (const std::exception& e) {
         throw Error(path + ": cannot open PDF: " + e.what());
     }

@@ -45,13 +45,17 @@ struct Record {
     const Cell* find(const std::string& name) const;
 };
 
-// How the reader found the table pages (for logs and benchmarks).
+// How the reader found the table pages (for logs and benchmarks). A page is
+// "read" when all its words were extracted, "probed" when only its first words
+// (its title) were, to decide whether to read it.
 struct ReadStats {
     int page_count = 0;          // pages in the document
-    int pages_read = 0;          // pages whose text was extracted
-    int hinted_pages = 0;        // pages tried first because the caller's hint named them
+    int pages_read = 0;          // pages whose every word was extracted
+    int hinted_pages = 0;        // pages read first because the caller's hint named them
     int hint_hits = 0;           // tables confirmed (by title and table) on hinted pages
-    bool scanned = false;        // the pages were scanned in order (no hint, or the hint fell short)
+    int probed_pages = 0;        // pages whose title was read to decide whether to read them
+    int probe_hits = 0;          // tables confirmed on pages read because their title announced one
+    bool scanned = false;        // hint and titles fell short: pages were read whole, in order
     int scan_pages = 0;          // pages read by that scan
 };
 
@@ -69,11 +73,15 @@ constexpr std::uint64_t kDefaultMaxFileBytes = 256ull << 20;
 struct ReadOptions {
     // Files larger than this are refused before anything is read.
     std::uint64_t max_file_bytes = kDefaultMaxFileBytes;
-    // Pages (1-based) to try first: where the tables of the previous report of the
+    // Pages (1-based) to read first: where the tables of the previous report of the
     // same layout were found (Report::table_pages). Each is accepted only when its
-    // title and table confirm it; whatever they miss is found by scanning the
-    // remaining pages in order.
+    // title and table confirm it; whatever they miss is found by the titles of the
+    // other pages.
     std::vector<int> hint_pages;
+    // How many characters of a page are read to find its title, before deciding to
+    // read the page whole (about twice the longest title). 0 reads no titles: every
+    // page not hinted is read whole, in order, until all tables are found.
+    int title_chars = 120;
 };
 
 // message = "<file>: <reason>"

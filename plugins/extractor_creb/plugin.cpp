@@ -155,17 +155,24 @@ analytica_status extract(void* self, const analytica_input* in) {
     x->last_table_pages = report.table_pages;
     std::string pages;
     for (int p : report.table_pages) pages += (pages.empty() ? "" : ",") + std::to_string(p);
-    if (st.hinted_pages > 0 && st.scanned) {
+    const std::string read = "read " + std::to_string(st.pages_read) + " of " + std::to_string(st.page_count) +
+                             " pages whole";
+    if (st.scanned) {
+      log(*x, ANALYTICA_LOG_INFO,
+          shown + ": the page titles did not lead to every table (" + std::to_string(st.hint_hits + st.probe_hits) +
+              " of them found by hint or title); " + read + ", " + std::to_string(st.scan_pages) +
+              " of them in order; tables on pages " + pages);
+    } else if (st.hinted_pages > 0 && st.probed_pages > 0) {
       log(*x, ANALYTICA_LOG_INFO,
           shown + ": the tables were not all on the pages of the previous report (" + std::to_string(st.hint_hits) +
-              " confirmed of " + std::to_string(st.hinted_pages) + " tried); scanned " +
-              std::to_string(st.scan_pages) + " more page(s) of " + std::to_string(st.page_count) +
-              "; tables on pages " + pages);
+              " confirmed of " + std::to_string(st.hinted_pages) + " tried); found the rest by the titles of " +
+              std::to_string(st.probed_pages) + " more page(s); " + read + "; tables on pages " + pages);
     } else {
       log(*x, ANALYTICA_LOG_DEBUG,
-          shown + ": read " + std::to_string(st.pages_read) + " of " + std::to_string(st.page_count) + " pages (" +
-              (st.scanned ? "scanned in order" : "all on the pages of the previous report") + "); tables on pages " +
-              pages);
+          shown + ": " + read + " (" +
+              (st.probed_pages > 0 ? "found by the titles of " + std::to_string(st.probed_pages) + " pages"
+                                   : std::string("all on the pages of the previous report")) +
+              "); tables on pages " + pages);
     }
     for (const auto& w : report.warnings) x->host->event(x->host->ctx, ANALYTICA_EVENT_WARNING, (path + ": " + w).c_str());
     const std::string file = std::filesystem::path(path).filename().string();

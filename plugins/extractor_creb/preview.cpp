@@ -1,6 +1,6 @@
 #include "preview.h"
 
-#include "poppler_text.h"
+#include "pdf_pages.h"
 
 #include <poppler-document.h>
 #include <poppler-image.h>
@@ -159,10 +159,10 @@ void put(unsigned char* px, int r, int g, int b) {
 
 PageText read_page_text(const std::string& path, int page) {
     silence_poppler();
-    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path));
-    if (!doc || doc->is_locked()) throw Error(path + ": cannot open the PDF");
-    if (page < 1 || page > doc->pages()) throw Error(path + ": page " + std::to_string(page) + " does not exist");
-    return load_page_text(*doc, page - 1);
+    std::unique_ptr<PdfPages> doc = PdfPages::open_file(path);
+    if (!doc || doc->locked()) throw Error(path + ": cannot open the PDF");
+    if (page < 1 || page > doc->count()) throw Error(path + ": page " + std::to_string(page) + " does not exist");
+    return doc->words(page - 1);
 }
 
 Preview render_preview(const PreviewRequest& q) {
@@ -179,14 +179,14 @@ Preview render_preview(const PreviewRequest& q) {
         if (!(c.x1 > c.x0) || !(c.y1 > c.y0)) throw PreviewError(K::Invalid, "preview: a cell's box is empty");
 
     std::lock_guard<std::mutex> lock(g_render);
-    std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(q.path));
-    if (!doc || doc->is_locked()) throw PreviewError(K::Format, name + ": cannot open the PDF");
-    if (q.page < 1 || q.page > doc->pages())
+    std::unique_ptr<PdfPages> doc = PdfPages::open_file(q.path);
+    if (!doc || doc->locked()) throw PreviewError(K::Format, name + ": cannot open the PDF");
+    if (q.page < 1 || q.page > doc->count())
         throw PreviewError(K::Invalid, name + ": page " + std::to_string(q.page) + " does not exist (" +
-                                           std::to_string(doc->pages()) + " pages)");
-    std::unique_ptr<poppler::page> page(doc->create_page(q.page - 1));
+                                           std::to_string(doc->count()) + " pages)");
+    std::unique_ptr<poppler::page> page(doc->document().create_page(q.page - 1));
     if (!page) throw PreviewError(K::Format, name + ": cannot read page " + std::to_string(q.page));
-    PageText text = load_page_text(*doc, q.page - 1);
+    PageText text = doc->words(q.page - 1);
     for (const Box& c : q.cells)
         if (c.x0 >= text.width || c.y0 >= text.height || c.x1 <= 0 || c.y1 <= 0)
             throw PreviewError(K::Invalid, name + ": a cell lies outside page " + std::to_string(q.page));

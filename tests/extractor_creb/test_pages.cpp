@@ -108,18 +108,35 @@ void require_exact(const creb_synth::Rendered& doc, const creb::Report& got, con
 
 }  // namespace
 
-TEST_CASE("page plan: without a hint the pages are scanned in order until every table is found", "[pages]") {
+TEST_CASE("page plan: without a hint only the pages whose titles announce a table are read whole", "[pages]") {
     const auto doc = synth("2024-05", creb_synth::Drift::None);
     const creb::Report r = creb::read_report_from_memory(doc.pdf, doc.file_name);
     require_exact(doc, r, "cold");
     CHECK(r.stats.page_count == doc.page_count);
-    CHECK(r.stats.scanned);
+    CHECK_FALSE(r.stats.scanned);
     CHECK(r.stats.hinted_pages == 0);
+    // Six tables: five city pages and the district page, each read whole once.
+    REQUIRE(r.table_pages.size() == 6);
+    CHECK(r.stats.probe_hits == 6);
+    CHECK(r.stats.pages_read == 6);
+    // Titles are read up to the last table page, no further.
+    CHECK(r.stats.probed_pages == r.table_pages.back());
+}
+
+TEST_CASE("page plan: with titles off the pages are read whole in order, counted, with the same result",
+          "[pages]") {
+    const auto doc = synth("2024-05", creb_synth::Drift::All, 4);
+    const creb::Report titled = creb::read_report_from_memory(doc.pdf, doc.file_name);
+    creb::ReadOptions opt;
+    opt.title_chars = 0;
+    const creb::Report r = creb::read_report_from_memory(doc.pdf, doc.file_name, opt);
+    require_exact(doc, r, "in order");
+    CHECK(r.stats.scanned);
+    CHECK(r.stats.probed_pages == 0);
     CHECK(r.stats.pages_read == r.stats.scan_pages);
-    // Six tables: five city pages and the district page.
-    CHECK(r.table_pages.size() == 6);
-    CHECK(r.stats.pages_read <= r.stats.page_count);
-    CHECK(r.stats.pages_read >= static_cast<int>(r.table_pages.size()));
+    CHECK(r.stats.pages_read == r.table_pages.back());
+    CHECK(r.stats.pages_read > titled.stats.pages_read);
+    CHECK(creb::to_expected_json(r, true) == creb::to_expected_json(titled, true));
 }
 
 TEST_CASE("page plan: the previous report's table pages are read alone when their titles confirm them",
@@ -139,7 +156,7 @@ TEST_CASE("page plan: the previous report's table pages are read alone when thei
     CHECK(b.table_pages == a.table_pages);
 }
 
-TEST_CASE("page plan: a hint that misses falls back to a scan, counted, with the same result", "[pages]") {
+TEST_CASE("page plan: a hint that misses falls back to the titles, counted, with the same result", "[pages]") {
     // The district table moves behind the city pages and a page is inserted up front.
     const auto moved = synth("2024-06", creb_synth::Drift::MovedPage, 3);
     const auto base = synth("2024-05", creb_synth::Drift::None, 3);
@@ -150,9 +167,10 @@ TEST_CASE("page plan: a hint that misses falls back to a scan, counted, with the
     opt.hint_pages = a.table_pages;
     const creb::Report b = creb::read_report_from_memory(moved.pdf, moved.file_name, opt);
     require_exact(moved, b, "wrong hint");
-    CHECK(b.stats.scanned);
-    CHECK(b.stats.scan_pages > 0);
+    CHECK_FALSE(b.stats.scanned);
+    CHECK(b.stats.probed_pages > 0);
     CHECK(b.stats.hint_hits < 6);
+    CHECK(b.stats.hint_hits + b.stats.probe_hits == 6);
     CHECK(b.table_pages == cold.table_pages);
     CHECK(creb::to_expected_json(b, true) == creb::to_expected_json(cold, true));
 

@@ -129,7 +129,8 @@ TEST_CASE("plugin ABI: the second report is read from the first one's table page
     REQUIRE(p.extract(b) == ANALYTICA_OK);
     CHECK(p.fake.batches == 6);
     REQUIRE(p.fake.logs.size() == 2);
-    CHECK(p.fake.logs[0].find("scanned in order") != std::string::npos);
+    CHECK(p.fake.logs[0].find("read 6 of") != std::string::npos);
+    CHECK(p.fake.logs[0].find("found by the titles of") != std::string::npos);
     CHECK(p.fake.logs[1].find("read 6 of") != std::string::npos);
     CHECK(p.fake.logs[1].find("all on the pages of the previous report") != std::string::npos);
 }

@@ -8,12 +8,11 @@
 // With ANALYTICA_FUZZ_SEEDS=DIR set, writes the seed corpus instead: every
 // page of creb-synth reports (each drift mode) as poppler reads them.
 #include "creb_synth/creb_synth.h"
-#include "poppler_text.h"
+#include "pdf_pages.h"
 #include "tables.h"
 #include "text_layout.h"
 #include "seeds.h"
 
-#include <poppler-document.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -50,11 +49,10 @@ void write_seeds(const std::filesystem::path& dir) {
     o.report_month = "2024-0" + std::to_string(3 + n / 10);
     o.drift = d;
     const std::string pdf = creb_synth::render_report(o).pdf;
-    std::unique_ptr<poppler::document> doc(
-        poppler::document::load_from_raw_data(pdf.data(), static_cast<int>(pdf.size())));
+    const std::unique_ptr<creb::PdfPages> doc = creb::PdfPages::open_memory(pdf);
     if (!doc) continue;
-    for (int p = 0; p < doc->pages(); ++p)
-      std::ofstream(dir / ("page_" + std::to_string(n++)), std::ios::binary) << encode(creb::load_page_text(*doc, p));
+    for (int p = 0; p < doc->count(); ++p)
+      std::ofstream(dir / ("page_" + std::to_string(n++)), std::ios::binary) << encode(doc->words(p));
   }
 }
 
