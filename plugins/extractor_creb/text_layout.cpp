@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <tuple>
 
 namespace creb {
 
@@ -103,10 +104,10 @@ void build_lines(PageText& page) {
     for (const Word& w : page.words) {
         if (!w.text.empty() && height(w.box) > 0) order.push_back(&w);
     }
+    // A total order, so lines do not depend on the order the words came in.
     std::sort(order.begin(), order.end(), [](const Word* a, const Word* b) {
-        double ya = ycentre(a->box), yb = ycentre(b->box);
-        if (ya != yb) return ya < yb;
-        return a->box.x0 < b->box.x0;
+        return std::forward_as_tuple(ycentre(a->box), a->box.x0, a->box.x1, a->box.y0, a->text) <
+               std::forward_as_tuple(ycentre(b->box), b->box.x0, b->box.x1, b->box.y0, b->text);
     });
     // A word joins the current line when its vertical centre lies within the line's
     // first word's vertical extent (shrunk a little), so lines never chain downwards.
@@ -124,7 +125,7 @@ void build_lines(PageText& page) {
         groups.back().push_back(w);
     }
     for (auto& g : groups) {
-        std::sort(g.begin(), g.end(), [](const Word* a, const Word* b) { return a->box.x0 < b->box.x0; });
+        std::stable_sort(g.begin(), g.end(), [](const Word* a, const Word* b) { return a->box.x0 < b->box.x0; });
         Line line;
         line.words = g;
         line.box = g.front()->box;
