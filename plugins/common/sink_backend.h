@@ -3,11 +3,12 @@
 // points forward to, the checks and reporting every store makes the same
 // way, and the plugin descriptor around a factory.
 //
-// A sink plugin derives its store from SinkBackend, writes a factory and
-// returns descriptor<factory>(...) from its one exported entry symbol. A
-// store that answers the storage questions (analytica.sink.admin/1:
-// location, integrity check, tables, size, backup, restore, change counter)
-// overrides the admin methods and passes admin = true to descriptor().
+// A sink plugin derives its store from SinkBackend and declares itself with
+// one ANALYTICA_SINK_PLUGIN(...) (or returns descriptor<factory>(...) from
+// its one exported entry symbol). A store that answers the storage
+// questions (analytica.sink.admin/1: location, integrity check, tables,
+// size, backup, restore, change counter) overrides the admin methods and
+// passes admin = true.
 // Every entry point runs its work under analytica::guard, so no exception
 // crosses the ABI: a Failure reaches the host through host->fail() with its
 // status. Compiled into each sink (static library analytica_sink_common);
@@ -136,6 +137,13 @@ const void* get_locking_interface(const char* id);
 const void* get_admin_interface(const char* id);
 const void* get_locking_admin_interface(const char* id);
 
+// The usual Open: a Store built from parse(settings_json) (which throws
+// Failure on bad settings) and host.
+template <typename Store, auto parse>
+std::unique_ptr<SinkBackend> open_store(const char* settings_json, const analytica_host* host) {
+  return std::make_unique<Store>(parse(settings_json), host);
+}
+
 template <Open Make>
 analytica_status create(const analytica_host* host, const char* settings_json, void** out_self) {
   return create_backend(Make, host, settings_json, out_self);
@@ -156,5 +164,18 @@ constexpr analytica_plugin_descriptor descriptor(const char* name, const char* v
 }
 
 }  // namespace analytica::sink
+
+// Declares a whole sink plugin in one statement, at global scope, once per
+// plugin: its descriptor (descriptor<open_store<Store, parse>>) and the entry
+// symbol. lock_source and admin as for descriptor().
+//   ANALYTICA_SINK_PLUGIN("sink_x", "1.0.0", "what it stores", sink_x::kSettings, sink_x::XStore,
+//                         sink_x::parse_settings, /*lock_source=*/false, /*admin=*/false)
+#define ANALYTICA_SINK_PLUGIN(name, version, description, settings, Store, parse, lock_source, admin)                  \
+  namespace analytica_plugin_declared {                                                                                \
+  constexpr analytica_plugin_descriptor kDescriptor =                                                                  \
+      ::analytica::sink::descriptor<::analytica::sink::open_store<Store, parse>>(name, version, description, settings, \
+                                                                                 lock_source, admin);                  \
+  }                                                                                                                    \
+  ANALYTICA_DEFINE_ENTRY(analytica_plugin_declared::kDescriptor)
 
 #endif

@@ -110,8 +110,10 @@ std::string name_setting(const json& settings, const char* key) {
 
 analytica_status create_instance(Factory make, const analytica_host* host, const char* settings_json, void** out) {
   return guard(host, [&] {
-    std::unique_ptr<Instance> v = make(json::parse(settings_json));
+    const json settings = json::parse(settings_json);
+    std::unique_ptr<Instance> v = make(settings);
     v->host = host;
+    v->failure_confidence = unit_setting(settings, "failure_confidence");
     *out = v.release();
     return ANALYTICA_OK;
   });

@@ -95,8 +95,11 @@ class Instance {
   // and expected values of the first problem beside them.
   void report(uint64_t row, const std::string& check, const Outcome& outcome) const;
 
-  const analytica_host* host = nullptr;  // set by the glue before validate()
-  double failure_confidence = 0.3;       // confidence a failed check gives its row
+  // Both set by the glue after the factory, before validate(): the host, and
+  // the confidence a failed check gives its row (the setting
+  // failure_confidence, which every validator declares).
+  const analytica_host* host = nullptr;
+  double failure_confidence = 0.3;
 };
 
 // -------------------------------------------------------------- settings
@@ -119,7 +122,7 @@ std::string name_setting(const json& settings, const char* key);
 using Factory = std::unique_ptr<Instance> (*)(const json& settings);
 
 // The descriptor's entry points. create_instance() parses the settings
-// JSON and calls make; it, and validate() of the analytica.validator/1
+// JSON, calls make, then sets the instance's host and failure_confidence; it, and validate() of the analytica.validator/1
 // table get_interface() hands out, run inside analytica::guard, so no
 // exception crosses the ABI. destroy() deletes the Instance.
 analytica_status create_instance(Factory make, const analytica_host* host, const char* settings_json, void** out);
@@ -141,5 +144,15 @@ constexpr analytica_plugin_descriptor descriptor(const char* name, const char* v
 }
 
 }  // namespace analytica::validator
+
+// Declares a whole validator plugin in one statement, at global scope, once
+// per plugin: its descriptor (descriptor<make>) and the entry symbol.
+//   ANALYTICA_VALIDATOR_PLUGIN("validator_x", "1.0.0", "what it checks", validator_x::kSettings, configure)
+#define ANALYTICA_VALIDATOR_PLUGIN(name, version, description, settings, make)        \
+  namespace analytica_plugin_declared {                                               \
+  constexpr analytica_plugin_descriptor kDescriptor =                                 \
+      ::analytica::validator::descriptor<make>(name, version, description, settings); \
+  }                                                                                   \
+  ANALYTICA_DEFINE_ENTRY(analytica_plugin_declared::kDescriptor)
 
 #endif  // ANALYTICA_VALIDATOR_SUPPORT_H

@@ -9,6 +9,7 @@
 // the cell in a grid of its sheet, as HTML.
 #include "preview.h"
 #include "rmr.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -65,15 +66,6 @@ const Schema& changes_schema() {
                                     {"source_file", ANALYTICA_TEXT, 0}});
   return s;
 }
-
-const analytica_setting kSettings[] = {
-    {"max_entry_bytes", "integer", "67108864", 0,
-     "largest uncompressed size of one workbook part; larger parts are refused before inflating (zip bombs)"},
-    {"max_total_bytes", "integer", "268435456", 0, "largest uncompressed size of all parts read from one workbook"},
-    {"table_prefix", "string", "\"\"", 0,
-     "put before this extractor's table names (document, values, changes), after the pipeline's prefix: lets a "
-     "pipeline run it beside another extractor that also writes a document table"},
-};
 
 analytica_provenance at(const rmr::Where& w) {
   if (w.sheet <= 0 || w.col < 0 || w.row < 0) return {0, {0, 0, 0, 0}, 1.0};
@@ -243,4 +235,5 @@ const analytica_preview_v1 kPreview = {sizeof(analytica_preview_v1), render};
 ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_cmhc_rmr", "1.0.0",
                  "CMHC Rental Market Report workbooks (.xlsx): every table sheet's values, grades, markers and "
                  "changes, read by structure",
-                 kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview})
+                 extractor_cmhc_rmr::kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor},
+                 {ANALYTICA_PREVIEW_V1, &kPreview})

@@ -2,6 +2,8 @@
 // by the `table` setting or the file's stem. CSV has no pages: provenance is
 // page 0 with confidence 1.
 #include "csv_reader.h"
+#include "instance_glue.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -23,12 +25,6 @@ struct Extractor {
   std::vector<std::string> key;
 };
 
-const analytica_setting kSettings[] = {
-    {"table", "string", "\"\"", 0, "output table name (default: the file's stem, made identifier-safe)"},
-    {"key", "array", "[]", 0, "natural-key column names"},
-    {"delimiter", "string", "\",\"", 0, "field delimiter, one character"},
-};
-
 std::string identifier(std::string s) {
   for (auto& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
@@ -36,21 +32,15 @@ std::string identifier(std::string s) {
   return s;
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const auto s = nlohmann::json::parse(settings_json);
-    auto x = std::make_unique<Extractor>();
-    x->host = host;
-    x->table = s.value("table", "");
-    x->delimiter = s.value("delimiter", ",");
-    x->key = s.value("key", std::vector<std::string>{});
-    if (x->delimiter.size() != 1) throw Failure(ANALYTICA_ERR_INVALID, "delimiter must be one character");
-    *out = x.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Extractor> make_extractor(const analytica_host* host, const nlohmann::json& s) {
+  auto x = std::make_unique<Extractor>();
+  x->host = host;
+  x->table = s.value("table", "");
+  x->delimiter = s.value("delimiter", ",");
+  x->key = s.value("key", std::vector<std::string>{});
+  if (x->delimiter.size() != 1) throw Failure(ANALYTICA_ERR_INVALID, "delimiter must be one character");
+  return x;
 }
-
-void destroy(void* self) { delete static_cast<Extractor*>(self); }
 
 const analytica_table_schema* output_table(void*, uint32_t) { return nullptr; }  // shape known only per file
 
@@ -61,8 +51,7 @@ int32_t probe(void*, const analytica_input* in) {
 }
 
 analytica_status extract(void* self, const analytica_input* in) {
-  auto* x = static_cast<Extractor*>(self);
-  return analytica::guard(x->host, [&] {
+  return analytica::glue::guarded<Extractor>(self, [&](Extractor* x) {
     const std::string path = in->path ? in->path : "";
     std::ifstream f(path, std::ios::binary);
     if (!f) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open");
@@ -83,4 +72,5 @@ const analytica_extractor_v1 kExtractor = {sizeof(analytica_extractor_v1), outpu
 }  // namespace
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_EXTRACTOR, "extractor_csv", "1.0.0", "CSV with a header row into one typed table",
-                 kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor})
+                 extractor_csv::kSettings, analytica::glue::create<make_extractor>, analytica::glue::destroy<Extractor>,
+                 {ANALYTICA_EXTRACTOR_V1, &kExtractor})

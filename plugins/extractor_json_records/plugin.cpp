@@ -12,6 +12,9 @@
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
 
+#include "instance_glue.h"
+#include "settings_table.h"
+
 #include <fnmatch.h>
 
 #include <cmath>
@@ -29,17 +32,6 @@ using analytica::Schema;
 using nlohmann::json;
 
 constexpr const char* kName = "extractor_json_records";
-
-const analytica_setting kSettings[] = {
-    {"table", "string", nullptr, 1, "table the records go to (the pipeline's table_prefix is applied)"},
-    {"columns", "array", nullptr, 1,
-     "one object per column: name, field (JSON field or /json/pointer; default the name), type (text | integer | "
-     "number | date → YYYY-MM-DD | month → YYYY-MM), key (false), required (default: key), scale (number: multiply "
-     "by it, e.g. 0.001 for thousands), unit (documentation)"},
-    {"records", "string", "\"\"", 0, "JSON pointer to the array of records; \"\" = the document is the array"},
-    {"file_pattern", "string", "\"*.json\"", 0, "glob an input's name must match for this extractor to read it"},
-    {"rejects_table", "string", "\"\"", 0, "side table of rejected records; \"\" = <table>_rejects"},
-};
 
 enum class Kind { text, integer, number, date, month };
 
@@ -71,52 +63,46 @@ analytica_type type_of(Kind k) {
   return k == Kind::integer ? ANALYTICA_INT64 : k == Kind::number ? ANALYTICA_DOUBLE : ANALYTICA_TEXT;
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json && *settings_json ? settings_json : "{}");
-    auto x = std::make_unique<Extractor>();
-    x->host = host;
-    const std::string table = s.at("table").get<std::string>();
-    if (table.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting table: empty");
-    x->pointer = s.value("records", "");
-    x->pattern = s.value("file_pattern", "*.json");
-    std::vector<analytica::Column> cols;
-    for (const auto& c : s.at("columns")) {
-      if (!c.is_object() || !c.contains("name") || !c["name"].is_string())
-        throw Failure(ANALYTICA_ERR_INVALID, "setting columns: each column needs a \"name\"");
-      ColumnSpec spec;
-      spec.name = c["name"].get<std::string>();
-      for (auto it = c.begin(); it != c.end(); ++it)
-        if (it.key() != "name" && it.key() != "field" && it.key() != "type" && it.key() != "key" &&
-            it.key() != "required" && it.key() != "scale" && it.key() != "unit")
-          throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + ": unknown key \"" + it.key() + "\"");
-      spec.field = c.value("field", spec.name);
-      spec.kind = kind_of(c.value("type", "text"), spec.name);
-      spec.key = c.value("key", false);
-      spec.required = c.value("required", spec.key);
-      spec.scale = c.value("scale", 1.0);
-      if (spec.scale != 1.0 && spec.kind != Kind::number && spec.kind != Kind::integer)
-        throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + ": scale applies to numbers only");
-      for (const auto& other : x->columns)
-        if (other.name == spec.name) throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + " twice");
-      cols.push_back({spec.name, type_of(spec.kind), spec.key ? ANALYTICA_COLUMN_KEY : 0u});
-      x->columns.push_back(spec);
-    }
-    if (x->columns.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting columns: declare at least one column");
-    x->table = Schema(table, cols);
-    std::string rejects = s.value("rejects_table", "");
-    if (rejects.empty()) rejects = table + "_rejects";
-    x->rejects = Schema(rejects, {{"source", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
-                                  {"record_index", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY},
-                                  {"record_key", ANALYTICA_TEXT, 0},
-                                  {"reason", ANALYTICA_TEXT, 0},
-                                  {"record", ANALYTICA_TEXT, 0}});
-    *out = x.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Extractor> make_extractor(const analytica_host* host, const nlohmann::json& s) {
+  auto x = std::make_unique<Extractor>();
+  x->host = host;
+  const std::string table = s.at("table").get<std::string>();
+  if (table.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting table: empty");
+  x->pointer = s.value("records", "");
+  x->pattern = s.value("file_pattern", "*.json");
+  std::vector<analytica::Column> cols;
+  for (const auto& c : s.at("columns")) {
+    if (!c.is_object() || !c.contains("name") || !c["name"].is_string())
+      throw Failure(ANALYTICA_ERR_INVALID, "setting columns: each column needs a \"name\"");
+    ColumnSpec spec;
+    spec.name = c["name"].get<std::string>();
+    for (auto it = c.begin(); it != c.end(); ++it)
+      if (it.key() != "name" && it.key() != "field" && it.key() != "type" && it.key() != "key" &&
+          it.key() != "required" && it.key() != "scale" && it.key() != "unit")
+        throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + ": unknown key \"" + it.key() + "\"");
+    spec.field = c.value("field", spec.name);
+    spec.kind = kind_of(c.value("type", "text"), spec.name);
+    spec.key = c.value("key", false);
+    spec.required = c.value("required", spec.key);
+    spec.scale = c.value("scale", 1.0);
+    if (spec.scale != 1.0 && spec.kind != Kind::number && spec.kind != Kind::integer)
+      throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + ": scale applies to numbers only");
+    for (const auto& other : x->columns)
+      if (other.name == spec.name) throw Failure(ANALYTICA_ERR_INVALID, "setting columns: " + spec.name + " twice");
+    cols.push_back({spec.name, type_of(spec.kind), spec.key ? ANALYTICA_COLUMN_KEY : 0u});
+    x->columns.push_back(spec);
+  }
+  if (x->columns.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting columns: declare at least one column");
+  x->table = Schema(table, cols);
+  std::string rejects = s.value("rejects_table", "");
+  if (rejects.empty()) rejects = table + "_rejects";
+  x->rejects = Schema(rejects, {{"source", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY},
+                                {"record_index", ANALYTICA_INT64, ANALYTICA_COLUMN_KEY},
+                                {"record_key", ANALYTICA_TEXT, 0},
+                                {"reason", ANALYTICA_TEXT, 0},
+                                {"record", ANALYTICA_TEXT, 0}});
+  return x;
 }
-
-void destroy(void* self) { delete static_cast<Extractor*>(self); }
 
 const analytica_table_schema* output_table(void* self, uint32_t index) {
   auto* x = static_cast<Extractor*>(self);
@@ -197,8 +183,7 @@ std::string read_value(const ColumnSpec& c, const json& v, Cell& cell) {
 }
 
 analytica_status extract(void* self, const analytica_input* in) {
-  auto* x = static_cast<Extractor*>(self);
-  return analytica::guard(x->host, [&] {
+  return analytica::glue::guarded<Extractor>(self, [&](Extractor* x) {
     const std::string path = in->path ? in->path : "";
     std::ifstream f(path, std::ios::binary);
     if (!f) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open for reading");
@@ -229,7 +214,8 @@ analytica_status extract(void* self, const analytica_input* in) {
           continue;
         }
         reason = read_value(c, *v, cells[i]);
-        if (c.key && reason.empty()) key += (key.empty() ? "" : "|") + c.name + "=" + (v->is_string() ? v->get<std::string>() : v->dump());
+        if (c.key && reason.empty())
+          key += (key.empty() ? "" : "|") + c.name + "=" + (v->is_string() ? v->get<std::string>() : v->dump());
       }
       if (!reason.empty()) {
         rejects.add_row() = {Cell::of(source), Cell::of(index), key.empty() ? Cell::null() : Cell::of(key),
@@ -263,4 +249,5 @@ ANALYTICA_PLUGIN(
     ANALYTICA_KIND_EXTRACTOR, kName, "1.0.0",
     "records of a JSON array into a table declared in the pipeline (fields, types, keys, units); bad records to "
     "<table>_rejects",
-    kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor})
+    extractor_json_records::kSettings, analytica::glue::create<make_extractor>, analytica::glue::destroy<Extractor>,
+    {ANALYTICA_EXTRACTOR_V1, &kExtractor})

@@ -7,6 +7,7 @@
 #include "bookmarks.h"
 #include "fetches.h"
 #include "registry.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -25,20 +26,6 @@ struct Governance {
 };
 
 Governance* self_of(void* self) { return static_cast<Governance*>(self); }
-
-const analytica_setting kSettings[] = {
-    {"openlineage_path", "string", "\"${data_dir}/openlineage.jsonl\"", 0,
-     "file the run's OpenLineage RunEvents (START, then COMPLETE/FAIL/ABORT) are appended to, one JSON per "
-     "line; \"\" turns them off"},
-    {"openlineage_namespace", "string", "\"analytica\"", 0,
-     "job namespace of the OpenLineage events; the job name is the pipeline's name"},
-    {"openlineage_dataset_namespace", "string", "\"\"", 0,
-     "namespace of the output tables in OpenLineage events (e.g. postgres://host:5432); \"\" = "
-     "sqlite://<database file> for sink_sqlite, else the primary sink's name"},
-    {"accept_schema_changes", "array", "[]", 0,
-     "tables whose destructive schema changes (column removed or retyped, key changed) are recorded instead of "
-     "refused — list a table only after migrating it, and remove it again afterwards"},
-};
 
 governance::Settings parse_settings(const char* settings_json) {
   const nlohmann::json j = nlohmann::json::parse(settings_json && *settings_json ? settings_json : "{}");
@@ -145,4 +132,4 @@ ANALYTICA_PLUGIN(
     ANALYTICA_KIND_GOVERNANCE, "governance", "1.1.0",
     "mandatory core: runs, source registry (SHA-256, versions, integrity), cell lineage, schema versions, quality, "
     "OpenLineage events",
-    kSettings, create, destroy, {ANALYTICA_GOVERNANCE_V1, &kGovernance})
+    governance::kSettings, create, destroy, {ANALYTICA_GOVERNANCE_V1, &kGovernance})

@@ -23,6 +23,9 @@
 #include <analytica_run_liveness.hpp>
 #include <nlohmann/json.hpp>
 
+#include "instance_glue.h"
+#include "settings_table.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -40,12 +43,6 @@ namespace {
 namespace fs = std::filesystem;
 using analytica::Failure;
 using nlohmann::json;
-
-const analytica_setting kSettings[] = {
-    {"dir", "string", nullptr, 1,
-     "directory for state.json and analytica.prom, e.g. \"${data_dir}/metrics\" (what `analytica serve` reads by "
-     "default)"},
-};
 
 struct Metrics {
   const analytica_host* host = nullptr;
@@ -238,28 +235,21 @@ void apply(json& p, const analytica_event& ev) {
   cur["last_event_unix_ms"] = ev.time_unix_ms;
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const auto s = json::parse(settings_json ? settings_json : "{}");
-    auto m = std::make_unique<Metrics>();
-    m->host = host;
-    m->dir = s.at("dir").get<std::string>();
-    if (m->dir.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: dir: expected a directory");
-    std::error_code ec;
-    fs::create_directories(m->dir, ec);
-    if (!fs::is_directory(m->dir))
-      throw Failure(ANALYTICA_ERR_IO, m->dir.string() + ": cannot create the metrics directory" +
-                                          (ec ? ": " + ec.message() : ""));
-    *out = m.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Metrics> make_metrics(const analytica_host* host, const nlohmann::json& s) {
+  auto m = std::make_unique<Metrics>();
+  m->host = host;
+  m->dir = s.at("dir").get<std::string>();
+  if (m->dir.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: dir: expected a directory");
+  std::error_code ec;
+  fs::create_directories(m->dir, ec);
+  if (!fs::is_directory(m->dir))
+    throw Failure(ANALYTICA_ERR_IO,
+                  m->dir.string() + ": cannot create the metrics directory" + (ec ? ": " + ec.message() : ""));
+  return m;
 }
 
-void destroy(void* self) { delete static_cast<Metrics*>(self); }
-
 analytica_status on_event(void* self, const analytica_event* raw) {
-  auto* m = static_cast<Metrics*>(self);
-  return analytica::guard(m->host, [&] {
+  return analytica::glue::guarded<Metrics>(self, [&](Metrics* m) {
     if (!raw) return ANALYTICA_ERR_INVALID;
     const analytica_event ev = analytica::read_sized(raw);
     const FileLock lock(m->dir / ".lock");
@@ -281,4 +271,5 @@ const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_metrics", "1.1.0",
                  "run metrics on disk (state.json + Prometheus textfile) for `analytica serve` and node_exporter",
-                 kSettings, create, destroy, {ANALYTICA_MONITOR_V1, &kMonitor})
+                 monitor_metrics::kSettings, analytica::glue::create<make_metrics>, analytica::glue::destroy<Metrics>,
+                 {ANALYTICA_MONITOR_V1, &kMonitor})

@@ -12,6 +12,9 @@
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
 
+#include "instance_glue.h"
+#include "settings_table.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,13 +38,6 @@ namespace {
 using analytica::Failure;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-const analytica_setting kSettings[] = {
-    {"command", "string", nullptr, 1,
-     "shell command to run, e.g. \"curl -fsS -H 'Content-Type: application/json' -d @- https://hooks.example/x\""},
-    {"on", "array", "[\"failed\"]", 0, "run outcomes that trigger the command: failed, cancelled, succeeded"},
-    {"timeout_seconds", "integer", "30", 0, "kill the command after this many seconds (1..3600)"},
-};
 
 constexpr size_t kMaxFailures = 50;        // failure lines kept per run
 constexpr size_t kMaxFailureText = 8192;   // bytes of ANALYTICA_FAILURES
@@ -255,34 +251,27 @@ void notify(Notify& n, const analytica_event& ev, const std::string& outcome) {
   log(n, ANALYTICA_LOG_INFO, "notify command ran for " + outcome + " run " + n.run_id + shown);
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const auto s = json::parse(settings_json ? settings_json : "{}");
-    auto n = std::make_unique<Notify>();
-    n->host = host;
-    n->command = s.at("command").get<std::string>();
-    if (n->command.find_first_not_of(" \t") == std::string::npos)
-      throw Failure(ANALYTICA_ERR_INVALID, "settings: command: expected a shell command, got an empty string");
-    for (const auto& v : s.value("on", json::array({"failed"}))) {
-      if (!v.is_string() || (v != "failed" && v != "cancelled" && v != "succeeded"))
-        throw Failure(ANALYTICA_ERR_INVALID, "settings: on: " + v.dump() + " is not failed, cancelled or succeeded");
-      n->on.insert(v.get<std::string>());
-    }
-    const long long timeout = s.value("timeout_seconds", 30LL);
-    if (timeout < 1 || timeout > 3600)
-      throw Failure(ANALYTICA_ERR_INVALID,
-                    "settings: timeout_seconds: " + std::to_string(timeout) + " is out of range 1..3600");
-    n->timeout_seconds = static_cast<int>(timeout);
-    *out = n.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Notify> make_notify(const analytica_host* host, const nlohmann::json& s) {
+  auto n = std::make_unique<Notify>();
+  n->host = host;
+  n->command = s.at("command").get<std::string>();
+  if (n->command.find_first_not_of(" \t") == std::string::npos)
+    throw Failure(ANALYTICA_ERR_INVALID, "settings: command: expected a shell command, got an empty string");
+  for (const auto& v : s.value("on", json::array({"failed"}))) {
+    if (!v.is_string() || (v != "failed" && v != "cancelled" && v != "succeeded"))
+      throw Failure(ANALYTICA_ERR_INVALID, "settings: on: " + v.dump() + " is not failed, cancelled or succeeded");
+    n->on.insert(v.get<std::string>());
+  }
+  const long long timeout = s.value("timeout_seconds", 30LL);
+  if (timeout < 1 || timeout > 3600)
+    throw Failure(ANALYTICA_ERR_INVALID,
+                  "settings: timeout_seconds: " + std::to_string(timeout) + " is out of range 1..3600");
+  n->timeout_seconds = static_cast<int>(timeout);
+  return n;
 }
 
-void destroy(void* self) { delete static_cast<Notify*>(self); }
-
 analytica_status on_event(void* self, const analytica_event* raw) {
-  auto* n = static_cast<Notify*>(self);
-  return analytica::guard(n->host, [&] {
+  return analytica::glue::guarded<Notify>(self, [&](Notify* n) {
     if (!raw) return ANALYTICA_ERR_INVALID;
     const analytica_event ev = analytica::read_sized(raw);
     switch (ev.kind) {
@@ -324,5 +313,6 @@ const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 }  // namespace
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_notify", "1.0.0",
-                 "runs a shell command with the run's details when a run fails (webhook-style)", kSettings, create,
-                 destroy, {ANALYTICA_MONITOR_V1, &kMonitor})
+                 "runs a shell command with the run's details when a run fails (webhook-style)",
+                 monitor_notify::kSettings, analytica::glue::create<make_notify>, analytica::glue::destroy<Notify>,
+                 {ANALYTICA_MONITOR_V1, &kMonitor})

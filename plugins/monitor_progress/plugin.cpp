@@ -12,6 +12,9 @@
 #include <analytica_cpp.hpp>
 #include <nlohmann/json.hpp>
 
+#include "instance_glue.h"
+#include "settings_table.h"
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -27,13 +30,6 @@
 namespace {
 using analytica::Failure;
 using Clock = std::chrono::steady_clock;
-
-const analytica_setting kSettings[] = {
-    {"mode", "string", "\"auto\"", 0,
-     "auto: redraw a progress line when stderr is a terminal, else print nothing; always: also print one "
-     "line per finished source when stderr is not a terminal; never: print nothing"},
-    {"width", "integer", "24", 0, "width of the bar in characters (4..200)"},
-};
 
 enum class Mode { Never, Redraw, Lines };
 
@@ -171,24 +167,20 @@ std::string summary(const Progress& p, analytica_status status) {
   return out + "\n";
 }
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const auto s = nlohmann::json::parse(settings_json ? settings_json : "{}");
-    auto p = std::make_unique<Progress>();
-    p->host = host;
-    const std::string mode = s.value("mode", "auto");
-    const bool tty = isatty(STDERR_FILENO) == 1;
-    if (mode == "auto") p->mode = tty ? Mode::Redraw : Mode::Never;
-    else if (mode == "always") p->mode = tty ? Mode::Redraw : Mode::Lines;
-    else if (mode == "never") p->mode = Mode::Never;
-    else throw Failure(ANALYTICA_ERR_INVALID, "settings: mode: \"" + mode + "\" is not auto, always or never");
-    const long long width = s.value("width", 24LL);
-    if (width < 4 || width > 200)
-      throw Failure(ANALYTICA_ERR_INVALID, "settings: width: " + std::to_string(width) + " is out of range 4..200");
-    p->width = static_cast<int>(width);
-    *out = p.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Progress> make_progress(const analytica_host* host, const nlohmann::json& s) {
+  auto p = std::make_unique<Progress>();
+  p->host = host;
+  const std::string mode = s.value("mode", "auto");
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (mode == "auto") p->mode = tty ? Mode::Redraw : Mode::Never;
+  else if (mode == "always") p->mode = tty ? Mode::Redraw : Mode::Lines;
+  else if (mode == "never") p->mode = Mode::Never;
+  else throw Failure(ANALYTICA_ERR_INVALID, "settings: mode: \"" + mode + "\" is not auto, always or never");
+  const long long width = s.value("width", 24LL);
+  if (width < 4 || width > 200)
+    throw Failure(ANALYTICA_ERR_INVALID, "settings: width: " + std::to_string(width) + " is out of range 4..200");
+  p->width = static_cast<int>(width);
+  return p;
 }
 
 void destroy(void* self) {
@@ -217,8 +209,7 @@ void start_ticker(Progress& p) {
 std::string str(const char* s) { return s ? s : ""; }
 
 analytica_status on_event(void* self, const analytica_event* raw) {
-  auto* p = static_cast<Progress*>(self);
-  return analytica::guard(p->host, [&] {
+  return analytica::glue::guarded<Progress>(self, [&](Progress* p) {
     if (p->mode == Mode::Never || !raw) return ANALYTICA_OK;
     const analytica_event ev = analytica::read_sized(raw);
     bool end = false;
@@ -295,5 +286,6 @@ const analytica_monitor_v1 kMonitor = {sizeof(analytica_monitor_v1), on_event};
 }  // namespace
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_MONITOR, "monitor_progress", "1.0.0",
-                 "progress line on the terminal: sources by outcome, records, elapsed time", kSettings, create, destroy,
+                 "progress line on the terminal: sources by outcome, records, elapsed time",
+                 monitor_progress::kSettings, analytica::glue::create<make_progress>, destroy,
                  {ANALYTICA_MONITOR_V1, &kMonitor})

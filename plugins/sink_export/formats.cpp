@@ -102,22 +102,23 @@ std::vector<std::vector<Field>> csv_records(const std::string& text, const std::
   return records;
 }
 
+// All of text read as a T (std::from_chars), or Failure(ANALYTICA_ERR_FORMAT)
+// "<where>: "<text>" is not <what>".
+template <typename T>
+Cell read_whole(const std::string& text, const std::string& where, const char* what) {
+  T v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw Failure(ANALYTICA_ERR_FORMAT, where + ": \"" + text + "\" is not " + what);
+  return Cell::of(v);
+}
+
 Cell typed(const std::string& text, analytica_type type, const std::string& where) {
   switch (type) {
-    case ANALYTICA_INT64: {
-      int64_t v = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec != std::errc() || end != text.data() + text.size())
-        throw Failure(ANALYTICA_ERR_FORMAT, where + ": \"" + text + "\" is not an integer");
-      return Cell::of(v);
-    }
-    case ANALYTICA_DOUBLE: {
-      double v = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec != std::errc() || end != text.data() + text.size())
-        throw Failure(ANALYTICA_ERR_FORMAT, where + ": \"" + text + "\" is not a number");
-      return Cell::of(v);
-    }
+    case ANALYTICA_INT64:
+      return read_whole<int64_t>(text, where, "an integer");
+    case ANALYTICA_DOUBLE:
+      return read_whole<double>(text, where, "a number");
     default:
       return Cell::of(text);
   }

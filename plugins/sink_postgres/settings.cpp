@@ -68,7 +68,9 @@ std::string scrub(std::string text, const std::string& secret) {
   return text;
 }
 
-Settings parse_settings(const char* settings_json, const EnvFn& env) {
+Settings parse_settings(const char* settings_json) { return parse_settings_with(settings_json, process_env); }
+
+Settings parse_settings_with(const char* settings_json, const EnvFn& env) {
   const analytica::sink::SettingsReader given(settings_json, kSettings);
 
   // Layers, lowest precedence first; each overrides the keywords it sets.

@@ -5,6 +5,9 @@
 #define SINK_SQLITE_SETTINGS_H
 
 #include "analytica.h"
+// kSettings, the settings table of the descriptor, generated from
+// settings.json; parse_settings() takes its defaults from there.
+#include "settings_table.h"
 
 #include <cstdint>
 #include <string>
@@ -16,19 +19,6 @@ struct Settings {
   int busy_timeout_ms = 0;   // how long to wait for another connection's lock
   std::string journal_mode;  // lowercase, one of delete|truncate|persist|memory|wal|off
   int cache_mib = 0;         // page cache per connection
-};
-
-// The settings table of the descriptor; parse_settings() takes its defaults
-// from here.
-inline constexpr analytica_setting kSettings[] = {
-    {"path", "string", "\"data/analytica.db\"", 0, "SQLite database file; missing directories are created"},
-    {"busy_timeout_ms", "integer", "5000", 0,
-     "milliseconds to wait for another connection's write lock before failing"},
-    {"journal_mode", "string", "\"wal\"", 0,
-     "SQLite journal mode: wal (default), delete, truncate, persist, memory or off"},
-    {"cache_mib", "integer", "2", 0,
-     "page cache per connection in MiB (1-4096); a transaction that dirties more pages than it holds "
-     "writes some of them twice"},
 };
 
 // Reads a settings JSON object (NULL or "" means {}), filling in the table's

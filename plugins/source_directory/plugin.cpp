@@ -11,8 +11,10 @@
 // (names.h): the path handed to the host keeps the exact bytes, the
 // display_name and uri are valid UTF-8 on one line.
 #include "../common/source_input.h"
+#include "instance_glue.h"
 #include "names.h"
 #include "scan.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -63,35 +65,22 @@ struct Source {
   }
 };
 
-const analytica_setting kSettings[] = {
-    {"path", "string", nullptr, 1, "directory to read"},
-    {"pattern", "string", "\"*\"", 0, "glob matched against file names, e.g. \"*.pdf\""},
-    {"recursive", "boolean", "false", 0, "also read subdirectories"},
-};
-
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const auto s = nlohmann::json::parse(settings_json);
-    auto src = std::make_unique<Source>();
-    src->host = host;
-    src->dir = s.at("path").get<std::string>();
-    src->pattern = s.value("pattern", "*");
-    src->recursive = s.value("recursive", false);
-    const std::string shown = display_escape(src->dir.string());
-    std::error_code ec;
-    if (!fs::is_directory(src->dir, ec)) throw Failure(ANALYTICA_ERR_IO, shown + ": no such directory");
-    fs::directory_iterator probe(src->dir, ec);  // the directory itself must be readable
-    if (ec) throw Failure(ANALYTICA_ERR_IO, shown + ": cannot read directory: " + ec.message());
-    *out = src.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Source> make_source(const analytica_host* host, const nlohmann::json& s) {
+  auto src = std::make_unique<Source>();
+  src->host = host;
+  src->dir = s.at("path").get<std::string>();
+  src->pattern = s.value("pattern", "*");
+  src->recursive = s.value("recursive", false);
+  const std::string shown = display_escape(src->dir.string());
+  std::error_code ec;
+  if (!fs::is_directory(src->dir, ec)) throw Failure(ANALYTICA_ERR_IO, shown + ": no such directory");
+  fs::directory_iterator probe(src->dir, ec);  // the directory itself must be readable
+  if (ec) throw Failure(ANALYTICA_ERR_IO, shown + ": cannot read directory: " + ec.message());
+  return src;
 }
 
-void destroy(void* self) { delete static_cast<Source*>(self); }
-
 analytica_status next(void* self, analytica_input* out) {
-  auto* src = static_cast<Source*>(self);
-  return analytica::guard(src->host, [&] {
+  return analytica::glue::guarded<Source>(self, [&](Source* src) {
     if (!src->listed) {
       src->listed = true;
       source_directory::Listing listing;
@@ -132,5 +121,6 @@ const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 }  // namespace
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, "source_directory", "1.1.0",
-                 "files of a local directory matching a glob, in name order", kSettings, create, destroy,
+                 "files of a local directory matching a glob, in name order", source_directory::kSettings,
+                 analytica::glue::create<make_source>, analytica::glue::destroy<Source>,
                  {ANALYTICA_SOURCE_V1, &kSource})

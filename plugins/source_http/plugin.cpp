@@ -11,8 +11,10 @@
 // failure). 5xx, 429, timeouts and cut-off bodies are retried with backoff;
 // after the last attempt that URL alone fails: the run goes on with the
 // next URL and the failed input carries the reason (see README).
-#include "fetch.h"
 #include "../common/source_input.h"
+#include "fetch.h"
+#include "instance_glue.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -35,29 +37,6 @@ using nlohmann::json;
 
 constexpr const char* kName = "source_http";
 constexpr const char* kVersion = "1.0.0";
-
-const analytica_setting kSettings[] = {
-    {"urls", "array", "[]", 0, "URLs to download, in this order"},
-    {"url_template", "string", "\"\"", 0,
-     "URL with {yyyy}, {mm} (01-12) and {month} (January...) placeholders, downloaded for every period from `from` "
-     "to `to`"},
-    {"from", "string", "\"\"", 0, "first period of url_template: YYYY-MM (monthly) or YYYY (yearly)"},
-    {"to", "string", "\"\"", 0, "last period of url_template; \"\" = the current period"},
-    {"file_name", "string", "\"\"", 0,
-     "name of the downloaded file, with the same placeholders; \"\" = the last segment of the URL's path"},
-    {"expect", "string", "\"any\"", 0, "expected content, checked on the first bytes: pdf | zip | json | any"},
-    {"unpublished_periods", "integer", "2", 0,
-     "a 404 for one of this many newest periods (up to today), or a later one, is \"not yet published\", not a "
-     "failure"},
-    {"today", "string", "\"\"", 0, "judge publication as of this period (YYYY-MM); \"\" = the clock"},
-    {"downloads_dir", "string", "\"${data_dir}/downloads\"", 0, "where downloads and the state file are kept"},
-    {"max_bytes", "integer", "209715200", 0, "largest body accepted"},
-    {"timeout_seconds", "integer", "120", 0, "longest a transfer may take"},
-    {"connect_timeout_seconds", "integer", "20", 0, "longest a connection may take to open"},
-    {"retries", "integer", "3", 0, "further attempts after a 5xx, 429, timeout or cut-off body"},
-    {"retry_delay_ms", "integer", "2000", 0, "wait before the first retry, doubled after each"},
-    {"ca_file", "string", "\"\"", 0, "CA bundle for TLS verification; \"\" = the system's"},
-};
 
 const char* kMonths[] = {"January", "February", "March",     "April",   "May",      "June",
                          "July",    "August",   "September", "October", "November", "December"};
@@ -146,94 +125,92 @@ struct Source {
   void save_state() const { fetch::write_atomic(state_file.string(), state.dump(2) + "\n"); }
 };
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json && *settings_json ? settings_json : "{}");
-    auto src = std::make_unique<Source>();
-    src->host = host;
-    src->dir = s.value("downloads_dir", "");
-    if (src->dir.empty() || src->dir.string().find("${") != std::string::npos)
-      throw Failure(ANALYTICA_ERR_INVALID, "setting downloads_dir: \"" + src->dir.string() + "\" is not a directory path");
-    src->state_file = src->dir / ".source_http-state.json";
-    src->expect = s.value("expect", "any");
-    if (src->expect != "any" && src->expect != "pdf" && src->expect != "zip" && src->expect != "json")
-      throw Failure(ANALYTICA_ERR_INVALID, "setting expect: \"" + src->expect + "\" is not pdf, zip, json or any");
-    src->unpublished = s.value("unpublished_periods", 2);
-    const std::string today = s.value("today", "");
-    src->today = today.empty() ? today_period() : parse_period(today, "today");
-    auto positive = [&](const char* key, long def) {
-      const long v = s.value(key, def);
-      if (v < 0) throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + ": must not be negative");
-      return v;
-    };
-    src->options.max_bytes = static_cast<uint64_t>(positive("max_bytes", 209715200));
-    src->options.timeout_seconds = positive("timeout_seconds", 120);
-    src->options.connect_timeout_seconds = positive("connect_timeout_seconds", 20);
-    src->options.retries = static_cast<int>(positive("retries", 3));
-    src->options.retry_delay_ms = positive("retry_delay_ms", 2000);
-    src->options.ca_file = s.value("ca_file", "");
-    src->options.user_agent = fetch::user_agent(kName, kVersion);
-    src->options.host = host;
+std::unique_ptr<Source> make_source(const analytica_host* host, const nlohmann::json& s) {
+  auto src = std::make_unique<Source>();
+  src->host = host;
+  src->dir = s.value("downloads_dir", "");
+  if (src->dir.empty() || src->dir.string().find("${") != std::string::npos)
+    throw Failure(ANALYTICA_ERR_INVALID,
+                  "setting downloads_dir: \"" + src->dir.string() + "\" is not a directory path");
+  src->state_file = src->dir / ".source_http-state.json";
+  src->expect = s.value("expect", "any");
+  if (src->expect != "any" && src->expect != "pdf" && src->expect != "zip" && src->expect != "json")
+    throw Failure(ANALYTICA_ERR_INVALID, "setting expect: \"" + src->expect + "\" is not pdf, zip, json or any");
+  src->unpublished = s.value("unpublished_periods", 2);
+  const std::string today = s.value("today", "");
+  src->today = today.empty() ? today_period() : parse_period(today, "today");
+  auto positive = [&](const char* key, long def) {
+    const long v = s.value(key, def);
+    if (v < 0) throw Failure(ANALYTICA_ERR_INVALID, std::string("setting ") + key + ": must not be negative");
+    return v;
+  };
+  src->options.max_bytes = static_cast<uint64_t>(positive("max_bytes", 209715200));
+  src->options.timeout_seconds = positive("timeout_seconds", 120);
+  src->options.connect_timeout_seconds = positive("connect_timeout_seconds", 20);
+  src->options.retries = static_cast<int>(positive("retries", 3));
+  src->options.retry_delay_ms = positive("retry_delay_ms", 2000);
+  src->options.ca_file = s.value("ca_file", "");
+  src->options.user_agent = fetch::user_agent(kName, kVersion);
+  src->options.host = host;
 
-    const std::string file_name = s.value("file_name", "");
-    for (const auto& u : s.value("urls", json::array())) {
-      if (!u.is_string()) throw Failure(ANALYTICA_ERR_INVALID, "setting urls: expected strings");
+  const std::string file_name = s.value("file_name", "");
+  for (const auto& u : s.value("urls", json::array())) {
+    if (!u.is_string()) throw Failure(ANALYTICA_ERR_INVALID, "setting urls: expected strings");
+    Item it;
+    it.url = u.get<std::string>();
+    it.name = file_name.empty() ? base_name(it.url) : file_name;
+    src->items.push_back(it);
+  }
+  const std::string tmpl = s.value("url_template", "");
+  if (!tmpl.empty()) {
+    const std::string from = s.value("from", "");
+    if (from.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting from: required with url_template");
+    const Period first = parse_period(from, "from");
+    const std::string to_text = s.value("to", "");
+    Period last = to_text.empty() ? src->today : parse_period(to_text, "to");
+    if (!first.month) last.month = 0;
+    if (!first.month != !last.month) throw Failure(ANALYTICA_ERR_INVALID, "settings from and to: mix YYYY and YYYY-MM");
+    if (last.index() < first.index()) throw Failure(ANALYTICA_ERR_INVALID, "setting to: before from");
+    for (Period p = first; p.index() <= last.index();) {
       Item it;
-      it.url = u.get<std::string>();
-      it.name = file_name.empty() ? base_name(it.url) : file_name;
+      it.url = fill(tmpl, p);
+      it.name = fill(file_name.empty() ? base_name(tmpl) : file_name, p);
+      it.has_period = true;
+      it.period = p;
       src->items.push_back(it);
-    }
-    const std::string tmpl = s.value("url_template", "");
-    if (!tmpl.empty()) {
-      const std::string from = s.value("from", "");
-      if (from.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting from: required with url_template");
-      const Period first = parse_period(from, "from");
-      const std::string to_text = s.value("to", "");
-      Period last = to_text.empty() ? src->today : parse_period(to_text, "to");
-      if (!first.month) last.month = 0;
-      if (!first.month != !last.month) throw Failure(ANALYTICA_ERR_INVALID, "settings from and to: mix YYYY and YYYY-MM");
-      if (last.index() < first.index()) throw Failure(ANALYTICA_ERR_INVALID, "setting to: before from");
-      for (Period p = first; p.index() <= last.index();) {
-        Item it;
-        it.url = fill(tmpl, p);
-        it.name = fill(file_name.empty() ? base_name(tmpl) : file_name, p);
-        it.has_period = true;
-        it.period = p;
-        src->items.push_back(it);
-        if (p.month) {
-          p.month = p.month % 12 + 1;
-          if (p.month == 1) ++p.year;
-        } else {
-          ++p.year;
-        }
+      if (p.month) {
+        p.month = p.month % 12 + 1;
+        if (p.month == 1) ++p.year;
+      } else {
+        ++p.year;
       }
     }
-    if (src->items.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: give urls or url_template");
-    std::set<std::string> names;
-    for (const auto& it : src->items) {
-      if (it.url.rfind("http://", 0) != 0 && it.url.rfind("https://", 0) != 0)
-        throw Failure(ANALYTICA_ERR_INVALID, "\"" + it.url + "\" is not an http or https URL");
-      if (!safe_name(it.name))
-        throw Failure(ANALYTICA_ERR_INVALID, it.url + ": \"" + it.name + "\" is not a usable file name (set file_name)");
-      if (!names.insert(it.name).second)
-        throw Failure(ANALYTICA_ERR_INVALID, "two URLs would be saved as " + it.name +
-                                                 ": set file_name with placeholders, e.g. \"{yyyy}-{mm}_" + it.name + "\"");
-    }
-    std::error_code ec;
-    fs::create_directories(src->dir, ec);
-    if (ec) throw Failure(ANALYTICA_ERR_IO, src->dir.string() + ": " + ec.message());
-    if (fs::exists(src->state_file)) {
-      std::ifstream f(src->state_file);
-      json j = json::parse(f, nullptr, false);
-      if (j.is_object()) src->state = std::move(j);
-      else src->log(ANALYTICA_LOG_WARN, src->state_file.string() + ": unreadable, starting without validators");
-    }
-    *out = src.release();
-    return ANALYTICA_OK;
-  });
+  }
+  if (src->items.empty()) throw Failure(ANALYTICA_ERR_INVALID, "settings: give urls or url_template");
+  std::set<std::string> names;
+  for (const auto& it : src->items) {
+    if (it.url.rfind("http://", 0) != 0 && it.url.rfind("https://", 0) != 0)
+      throw Failure(ANALYTICA_ERR_INVALID, "\"" + it.url + "\" is not an http or https URL");
+    if (!safe_name(it.name))
+      throw Failure(ANALYTICA_ERR_INVALID, it.url + ": \"" + it.name + "\" is not a usable file name (set file_name)");
+    if (!names.insert(it.name).second)
+      throw Failure(ANALYTICA_ERR_INVALID, "two URLs would be saved as " + it.name +
+                                               ": set file_name with placeholders, e.g. \"{yyyy}-{mm}_" + it.name +
+                                               "\"");
+  }
+  std::error_code ec;
+  fs::create_directories(src->dir, ec);
+  if (ec) throw Failure(ANALYTICA_ERR_IO, src->dir.string() + ": " + ec.message());
+  if (fs::exists(src->state_file)) {
+    std::ifstream f(src->state_file);
+    json j = json::parse(f, nullptr, false);
+    if (j.is_object())
+      src->state = std::move(j);
+    else
+      src->log(ANALYTICA_LOG_WARN, src->state_file.string() + ": unreadable, starting without validators");
+  }
+  return src;
 }
-
-void destroy(void* self) { delete static_cast<Source*>(self); }
 
 // What became of one URL.
 enum class Outcome { yield, failed, nothing };
@@ -303,8 +280,7 @@ Outcome fetch_one(Source& src, const Item& it, std::string& reason) {
 }
 
 analytica_status next(void* self, analytica_input* out) {
-  auto* src = static_cast<Source*>(self);
-  return analytica::guard(src->host, [&] {
+  return analytica::glue::guarded<Source>(self, [&](Source* src) {
     while (src->next < src->items.size()) {
       const Item& it = src->items[src->next++];
       std::string reason;
@@ -348,4 +324,5 @@ const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, kName, kVersion,
                  "downloads URLs (a list or a template over months/years) with libcurl: conditional requests, retries, "
                  "size limit, type check, atomic files",
-                 kSettings, create, destroy, {ANALYTICA_SOURCE_V1, &kSource})
+                 source_http::kSettings, analytica::glue::create<make_source>, analytica::glue::destroy<Source>,
+                 {ANALYTICA_SOURCE_V1, &kSource})

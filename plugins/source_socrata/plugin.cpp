@@ -13,6 +13,8 @@
 // nothing. The app token comes from the environment (X-App-Token).
 #include "../common/source_input.h"
 #include "../source_http/fetch.h"
+#include "instance_glue.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -35,28 +37,6 @@ using nlohmann::json;
 
 constexpr const char* kName = "source_socrata";
 constexpr const char* kVersion = "1.0.0";
-
-const analytica_setting kSettings[] = {
-    {"base_url", "string", "\"https://data.calgary.ca\"", 0, "the portal; requests go to <base_url>/resource/<dataset>.json"},
-    {"dataset", "string", nullptr, 1, "dataset id, e.g. \"c2es-76ed\" (building permits)"},
-    {"select", "string", "\"\"", 0, "SoQL $select; \"\" = every column (the key column is added when it is a system field)"},
-    {"where", "string", "\"\"", 0, "SoQL $where condition every page must meet"},
-    {"bookmark_column", "string", "\"\"", 0,
-     "column the source resumes on, e.g. \"issueddate\"; records where it is null are not read; \"\" = resume on the key alone"},
-    {"key_column", "string", "\":id\"", 0, "a unique column ordering records with the same bookmark value (:id = Socrata's row id)"},
-    {"since", "string", "\"\"", 0, "with bookmark_column: first value read when no bookmark is stored yet"},
-    {"page_size", "integer", "1000", 0, "records per page ($limit); each page is one input"},
-    {"max_pages", "integer", "0", 0, "stop after this many pages in one run (0 = no limit)"},
-    {"app_token_env", "string", "\"SOCRATA_APP_TOKEN\"", 0, "environment variable holding the app token sent as X-App-Token (\"\" = none)"},
-    {"bookmark_key", "string", "\"\"", 0, "name of the stored bookmark; \"\" = socrata:<host>/<dataset>"},
-    {"downloads_dir", "string", "\"${data_dir}/downloads/socrata\"", 0, "where the pages are written"},
-    {"max_bytes", "integer", "104857600", 0, "largest page accepted"},
-    {"timeout_seconds", "integer", "120", 0, "longest a request may take"},
-    {"connect_timeout_seconds", "integer", "20", 0, "longest a connection may take to open"},
-    {"retries", "integer", "3", 0, "further attempts after a 5xx, 429 or timeout"},
-    {"retry_delay_ms", "integer", "2000", 0, "wait before the first retry, doubled after each"},
-    {"ca_file", "string", "\"\"", 0, "CA bundle for TLS verification; \"\" = the system's"},
-};
 
 // A SoQL text literal.
 std::string soql_text(const std::string& s) {
@@ -169,58 +149,53 @@ struct Source {
   }
 };
 
-analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
-  return analytica::guard(host, [&] {
-    const json s = json::parse(settings_json && *settings_json ? settings_json : "{}");
-    auto src = std::make_unique<Source>();
-    src->host = host;
-    src->base = s.value("base_url", "https://data.calgary.ca");
-    while (!src->base.empty() && src->base.back() == '/') src->base.pop_back();
-    if (src->base.rfind("http://", 0) != 0 && src->base.rfind("https://", 0) != 0)
-      throw Failure(ANALYTICA_ERR_INVALID, "setting base_url: \"" + src->base + "\" is not an http or https URL");
-    src->dataset = s.at("dataset").get<std::string>();
-    for (char c : src->dataset)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
-        throw Failure(ANALYTICA_ERR_INVALID, "setting dataset: \"" + src->dataset + "\" is not a dataset id like c2es-76ed");
-    src->select = s.value("select", "");
-    src->where = s.value("where", "");
-    src->bookmark_column = s.value("bookmark_column", "");
-    src->key_column = s.value("key_column", ":id");
-    if (src->key_column.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting key_column: must name a unique column");
-    src->since = s.value("since", "");
-    src->page_size = s.value("page_size", 1000);
-    if (src->page_size < 1 || src->page_size > 50000)
-      throw Failure(ANALYTICA_ERR_INVALID, "setting page_size: expected 1 to 50000");
-    src->max_pages = s.value("max_pages", 0);
-    const std::string token_env = s.value("app_token_env", "SOCRATA_APP_TOKEN");
-    if (!token_env.empty())
-      if (const char* t = std::getenv(token_env.c_str())) src->token = t;
-    src->bookmark_key = s.value("bookmark_key", "");
-    if (src->bookmark_key.empty()) {
-      const std::string after_scheme = src->base.substr(src->base.find("://") + 3);
-      src->bookmark_key = "socrata:" + after_scheme + "/" + src->dataset;
-    }
-    src->dir = s.value("downloads_dir", "");
-    if (src->dir.empty() || src->dir.string().find("${") != std::string::npos)
-      throw Failure(ANALYTICA_ERR_INVALID, "setting downloads_dir: \"" + src->dir.string() + "\" is not a directory path");
-    src->options.max_bytes = static_cast<uint64_t>(s.value("max_bytes", 104857600));
-    src->options.timeout_seconds = s.value("timeout_seconds", 120);
-    src->options.connect_timeout_seconds = s.value("connect_timeout_seconds", 20);
-    src->options.retries = s.value("retries", 3);
-    src->options.retry_delay_ms = s.value("retry_delay_ms", 2000);
-    src->options.ca_file = s.value("ca_file", "");
-    src->options.user_agent = fetch::user_agent(kName, kVersion);
-    src->options.host = host;
-    *out = src.release();
-    return ANALYTICA_OK;
-  });
+std::unique_ptr<Source> make_source(const analytica_host* host, const nlohmann::json& s) {
+  auto src = std::make_unique<Source>();
+  src->host = host;
+  src->base = s.value("base_url", "https://data.calgary.ca");
+  while (!src->base.empty() && src->base.back() == '/') src->base.pop_back();
+  if (src->base.rfind("http://", 0) != 0 && src->base.rfind("https://", 0) != 0)
+    throw Failure(ANALYTICA_ERR_INVALID, "setting base_url: \"" + src->base + "\" is not an http or https URL");
+  src->dataset = s.at("dataset").get<std::string>();
+  for (char c : src->dataset)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+      throw Failure(ANALYTICA_ERR_INVALID,
+                    "setting dataset: \"" + src->dataset + "\" is not a dataset id like c2es-76ed");
+  src->select = s.value("select", "");
+  src->where = s.value("where", "");
+  src->bookmark_column = s.value("bookmark_column", "");
+  src->key_column = s.value("key_column", ":id");
+  if (src->key_column.empty()) throw Failure(ANALYTICA_ERR_INVALID, "setting key_column: must name a unique column");
+  src->since = s.value("since", "");
+  src->page_size = s.value("page_size", 1000);
+  if (src->page_size < 1 || src->page_size > 50000)
+    throw Failure(ANALYTICA_ERR_INVALID, "setting page_size: expected 1 to 50000");
+  src->max_pages = s.value("max_pages", 0);
+  const std::string token_env = s.value("app_token_env", "SOCRATA_APP_TOKEN");
+  if (!token_env.empty())
+    if (const char* t = std::getenv(token_env.c_str())) src->token = t;
+  src->bookmark_key = s.value("bookmark_key", "");
+  if (src->bookmark_key.empty()) {
+    const std::string after_scheme = src->base.substr(src->base.find("://") + 3);
+    src->bookmark_key = "socrata:" + after_scheme + "/" + src->dataset;
+  }
+  src->dir = s.value("downloads_dir", "");
+  if (src->dir.empty() || src->dir.string().find("${") != std::string::npos)
+    throw Failure(ANALYTICA_ERR_INVALID,
+                  "setting downloads_dir: \"" + src->dir.string() + "\" is not a directory path");
+  src->options.max_bytes = static_cast<uint64_t>(s.value("max_bytes", 104857600));
+  src->options.timeout_seconds = s.value("timeout_seconds", 120);
+  src->options.connect_timeout_seconds = s.value("connect_timeout_seconds", 20);
+  src->options.retries = s.value("retries", 3);
+  src->options.retry_delay_ms = s.value("retry_delay_ms", 2000);
+  src->options.ca_file = s.value("ca_file", "");
+  src->options.user_agent = fetch::user_agent(kName, kVersion);
+  src->options.host = host;
+  return src;
 }
 
-void destroy(void* self) { delete static_cast<Source*>(self); }
-
 analytica_status next(void* self, analytica_input* out) {
-  auto* src = static_cast<Source*>(self);
-  return analytica::guard(src->host, [&] {
+  return analytica::glue::guarded<Source>(self, [&](Source* src) {
     if (!src->started) {
       src->started = true;
       src->bookmark = src->stored_bookmark();
@@ -299,4 +274,5 @@ const analytica_source_v1 kSource = {sizeof(analytica_source_v1), next};
 
 ANALYTICA_PLUGIN(ANALYTICA_KIND_SOURCE, kName, kVersion,
                  "a Socrata (SODA) dataset page by page as JSON, resuming after the last committed page (bookmark)",
-                 kSettings, create, destroy, {ANALYTICA_SOURCE_V1, &kSource})
+                 source_socrata::kSettings, analytica::glue::create<make_source>, analytica::glue::destroy<Source>,
+                 {ANALYTICA_SOURCE_V1, &kSource})

@@ -12,6 +12,7 @@
 // be limited to the rows a `where` selects ({column: value or [values]}),
 // and `skip_blank_parts` leaves a total unjudged when one of its parts is
 // blank (a suppressed figure), instead of summing the parts that remain.
+#include "settings_table.h"
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
@@ -25,31 +26,6 @@
 
 namespace {
 using namespace analytica::validator;
-
-const analytica_setting kSettings[] = {
-    {"tolerance", "number", "0.0051", 0,
-     "largest accepted |printed - computed| for derived values (printed to 2 decimals, ties rounded away)"},
-    {"derived", "array",
-     R"([{"check": "arithmetic.ratio", "column": "sales_to_new_listings_ratio_pct", "numerator": "sales",)"
-     R"( "denominator": "new_listings", "scale": 100},)"
-     R"( {"check": "arithmetic.months_of_supply", "column": "months_of_supply", "numerator": "inventory",)"
-     R"( "denominator": "sales", "scale": 1}])",
-     0, "derived columns: {check, column, numerator, denominator, scale}"},
-    {"sums", "array",
-     R"([{"check": "arithmetic.district_sum", "table": "district_monthly", "part_column": "district",)"
-     R"( "total": "TOTAL CITY", "columns": ["sales", "new_listings", "inventory"], "above_pct": 0,)"
-     R"( "below_pct": 10, "min_difference": 5},)"
-     R"( {"check": "arithmetic.type_sum", "table": "city_monthly", "part_column": "property_type",)"
-     R"( "total": "Total", "columns": ["sales", "new_listings", "inventory"], "above_pct": 0,)"
-     R"( "below_pct": 0, "min_difference": 0}])",
-     0,
-     "parts against their total row: {check, table (without prefix), part_column, total, columns, above_pct, "
-     "below_pct, min_difference, where (optional), skip_blank_parts (optional)}; the parts may exceed the total "
-     "by above_pct % and fall short of it by below_pct % (shortfalls up to min_difference always pass); where "
-     "{column: value | [values]} limits the rule to the rows it selects; skip_blank_parts: a total with a blank "
-     "part is not judged"},
-    {"failure_confidence", "number", "0.3", 0, "confidence a failed check gives its row"},
-};
 
 struct Derived {
   std::string check, column, numerator, denominator;
@@ -206,14 +182,11 @@ std::unique_ptr<Instance> configure(const json& s) {
                                                      "columns, above_pct, below_pct, min_difference, where, "
                                                      "skip_blank_parts}]: ") + e.what());
   }
-  v->failure_confidence = unit_setting(s, "failure_confidence");
   return v;
 }
 
-constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
-    "validator_arithmetic", "1.0.0", "derived values (ratio, months of supply) and parts against totals inside a report",
-    kSettings);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_VALIDATOR_PLUGIN("validator_arithmetic", "1.0.0",
+                           "derived values (ratio, months of supply) and parts against totals inside a report",
+                           validator_arithmetic::kSettings, configure)

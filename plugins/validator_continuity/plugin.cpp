@@ -21,6 +21,7 @@
 //                    compared, so ingest order does not matter.
 // Needs the store (host->query). Tables are named as the extractor declares
 // them; the pipeline's prefix is taken from the batch's table name.
+#include "settings_table.h"
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
@@ -37,36 +38,6 @@
 
 namespace {
 using namespace analytica::validator;
-
-const analytica_setting kSettings[] = {
-    {"city_table", "string", "\"city_monthly\"", 0, "the month-by-month table (without the pipeline's prefix)"},
-    {"district_table", "string", "\"district_monthly\"", 0, "the per-district table of the report's month"},
-    {"month_column", "string", "\"month\"", 0, "YYYY-MM of the row"},
-    {"type_column", "string", "\"property_type\"", 0, "property type column (both tables)"},
-    {"district_column", "string", "\"district\"", 0, "district column"},
-    {"total_label", "string", "\"TOTAL CITY\"", 0, "the district row that repeats the city page"},
-    {"version_column", "string", "\"report_month\"", 0, "the report a row came from (NEWEST column)"},
-    {"max_change_pct", "object",
-     R"({"benchmark_price": 10, "index": 10, "median_price": 35, "average_price": 35, "days_on_market": 150,)"
-     R"( "sales": 200, "new_listings": 350, "inventory": 120})",
-     0, "city table: column -> largest plausible month-to-month move in %"},
-    {"district_max_change_pct", "object", R"({"benchmark_price": 15})", 0,
-     "district table: column -> largest plausible move in % from the stored previous month"},
-    {"min_base", "number", "20", 0, "moves are not judged when both values are below this (small counts)"},
-    {"benchmark_column", "string", "\"benchmark_price\"", 0, "benchmark price column (both tables)"},
-    {"yoy_column", "string", "\"yoy_benchmark_change_pct\"", 0, "printed year-over-year change in %"},
-    {"mom_column", "string", "\"mom_benchmark_change_pct\"", 0, "printed month-over-month change in %"},
-    {"tolerance_pct", "number", "0.0051", 0, "largest accepted difference (points) against the same report"},
-    {"history_tolerance_pct", "number", "1.0", 0,
-     "largest accepted difference (points) against benchmarks stored from other reports"},
-    {"compare_district_history", "boolean", "false", 0,
-     "also check each district's y/y and m/m against its benchmarks stored from earlier reports"},
-    {"revisions", "array", "[]", 0,
-     "[{check (default continuity.revision), table (without prefix), column, version_column, tolerance_pct, "
-     "min_difference}]: a figure revised between editions (same key, another version) by more than "
-     "tolerance_pct % of the stored figure and more than min_difference is reported"},
-    {"failure_confidence", "number", "0.4", 0, "confidence a failed check gives its row"},
-};
 
 struct Revision {
   std::string check, table, column, version;
@@ -338,14 +309,12 @@ std::unique_ptr<Instance> configure(const json& s) {
     throw Failure(ANALYTICA_ERR_INVALID, std::string("setting revisions: expected [{check, table, column, "
                                                      "version_column, tolerance_pct, min_difference}]: ") + e.what());
   }
-  v->failure_confidence = unit_setting(s, "failure_confidence");
   return v;
 }
 
-constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
-    "validator_continuity", "1.0.0",
-    "implausible month-to-month jumps; y/y and m/m benchmark changes against the benchmark prices stored", kSettings);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_VALIDATOR_PLUGIN(
+    "validator_continuity", "1.0.0",
+    "implausible month-to-month jumps; y/y and m/m benchmark changes against the benchmark prices stored",
+    validator_continuity::kSettings, configure)

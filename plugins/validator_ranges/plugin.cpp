@@ -14,6 +14,7 @@
 //                        report's month in `same_month_tables`)
 // Rules and bounds are settings; a check is only reported for rows of
 // tables that have the columns it needs.
+#include "settings_table.h"
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
@@ -30,28 +31,6 @@
 namespace {
 using namespace analytica::validator;
 using analytica::validator::show;  // beside show(const Cell&) below
-
-const analytica_setting kSettings[] = {
-    {"bounds", "object",
-     R"({"benchmark_price": [50000, 5000000], "median_price": [50000, 5000000], "average_price": [50000, 5000000],)"
-     R"( "days_on_market": [0, 365], "index": [10, 2000], "sales_to_new_listings_ratio_pct": [0, 1000],)"
-     R"( "months_of_supply": [0, 120], "yoy_benchmark_change_pct": [-60, 150], "mom_benchmark_change_pct": [-25, 25]})",
-     0, "column -> [min, max] (either may be null): values outside are implausible"},
-    {"non_negative", "array", R"(["sales", "new_listings", "inventory", "days_on_market"])", 0,
-     "columns holding counts, which cannot be negative"},
-    {"required", "array", "[]", 0, "columns that must not be blank (key columns never may)"},
-    {"month_columns", "array", R"(["month", "report_month"])", 0, "columns that must read YYYY-MM"},
-    {"month_column", "string", "\"month\"", 0, "the month a row is about"},
-    {"report_month_column", "string", "\"report_month\"", 0, "the month of the report the row came from"},
-    {"years_back", "integer", "1", 0,
-     "rows may cover months from January this many years before the report's year"},
-    {"same_month_tables", "array", R"(["district_monthly"])", 0,
-     "tables (without the pipeline's prefix) whose rows must be about the report's month itself"},
-    {"scoped_bounds", "array", "[]", 0,
-     "[{table (optional, without prefix), where: {column: text | number | [alternatives]}, bounds: {column: "
-     "[min, max]}}]: bounds for the rows the where selects, checked as ranges.bounds"},
-    {"failure_confidence", "number", "0.3", 0, "confidence a failed check gives its row"},
-};
 
 struct Bound {
   std::optional<double> min, max;
@@ -284,14 +263,11 @@ std::unique_ptr<Instance> configure(const json& s) {
   if (v->years_back < 0 || v->years_back > 50)
     throw Failure(ANALYTICA_ERR_INVALID, "setting years_back: expected 0 to 50");
   v->same_month_tables = string_list(s.at("same_month_tables"), "same_month_tables");
-  v->failure_confidence = unit_setting(s, "failure_confidence");
   return v;
 }
 
-constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
-    "validator_ranges", "1.0.0", "types, non-negative counts, plausible bounds and months inside the report's period",
-    kSettings);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_VALIDATOR_PLUGIN("validator_ranges", "1.0.0",
+                           "types, non-negative counts, plausible bounds and months inside the report's period",
+                           validator_ranges::kSettings, configure)

@@ -13,6 +13,7 @@
 //             (and beyond revision_min_difference) fails.
 // Needs the store (host->query). Tables are named as the extractor declares
 // them; the pipeline's prefix is taken from the batch's table name.
+#include "settings_table.h"
 #include "validator_support.h"
 
 #include <nlohmann/json.hpp>
@@ -27,23 +28,6 @@
 
 namespace {
 using namespace analytica::validator;
-
-const analytica_setting kSettings[] = {
-    {"pairs", "array",
-     R"([{"check": "reconciliation.city_page", "table": "district_monthly", "where": {"district": "TOTAL CITY"},)"
-     R"( "other_table": "city_monthly", "match": ["month", "property_type"],)"
-     R"( "columns": ["sales", "new_listings", "inventory", "benchmark_price"]}])",
-     0,
-     "figures printed twice: {check, table, where {column: value}, other_table, match [columns], columns "
-     "[compared]}; tables without the pipeline's prefix"},
-    {"version_column", "string", "\"report_month\"", 0,
-     "the column naming the report a row came from (the table's NEWEST column)"},
-    {"revisions", "boolean", "true", 0, "compare each record with the other reports that printed it"},
-    {"max_revision_pct", "number", "15", 0, "a revision larger than this (in % of the earlier value) fails"},
-    {"revision_min_difference", "number", "10", 0, "revisions up to this absolute difference never fail"},
-    {"failure_confidence", "number", "0.3", 0, "confidence of a row whose figures disagree"},
-    {"revision_confidence", "number", "0.5", 0, "confidence of a row revised beyond the limits"},
-};
 
 struct Pair {
   std::string check, table, other_table;
@@ -225,16 +209,13 @@ std::unique_ptr<Instance> configure(const json& s) {
   v->revisions = s.at("revisions").get<bool>();
   v->max_revision_pct = s.at("max_revision_pct").get<double>();
   v->revision_min_difference = s.at("revision_min_difference").get<double>();
-  v->failure_confidence = unit_setting(s, "failure_confidence");
   v->revision_confidence = unit_setting(s, "revision_confidence");
   return v;
 }
 
-constexpr analytica_plugin_descriptor kDescriptor = descriptor<configure>(
-    "validator_reconciliation", "1.0.0",
-    "figures printed twice agree (TOTAL CITY vs city page); revisions against other reports kept with both values",
-    kSettings);
-
 }  // namespace
 
-ANALYTICA_DEFINE_ENTRY(kDescriptor)
+ANALYTICA_VALIDATOR_PLUGIN(
+    "validator_reconciliation", "1.0.0",
+    "figures printed twice agree (TOTAL CITY vs city page); revisions against other reports kept with both values",
+    validator_reconciliation::kSettings, configure)
