@@ -1,6 +1,7 @@
 // Geometry tests on small hand-built CREB-like PDFs (invented numbers) and unit tests
 // of the number and word layers. These run without the corpus.
 #include "creb_report.h"
+#include "creb_synth/creb_synth.h"
 #include "numbers.h"
 #include "test_support.h"
 #include "text_layout.h"
@@ -183,15 +184,7 @@ Mini make_mini(const MiniOptions& o) {
                                                                      {"Apartment", "Apartment"},
                                                                      {"Semi-Detached", "Semi-detached"},
                                                                      {"Row", "Row"}};
-    const std::vector<std::pair<std::string, std::string>> metrics = {
-        {"Sales", "sales"},
-        {"New Listings", "new_listings"},
-        {"Inventory", "inventory"},
-        {"Days on Market", "days_on_market"},
-        {"Benchmark Price", "benchmark_price"},
-        {"Median Price", "median_price"},
-        {"Average Price", "average_price"},
-        {"Index", "index"}};
+    const std::vector<creb_synth::CityTableRow>& metrics = creb_synth::city_table_rows();
     // city[type][month][field]
     std::map<std::string, std::map<std::string, std::map<std::string, long long>>> city;
     for (int yr : {o.year - 1, o.year}) {
@@ -200,7 +193,7 @@ Mini make_mini(const MiniOptions& o) {
             const std::string mk = month_key(yr, m);
             for (size_t t = 1; t < ctypes.size(); ++t) {
                 for (const auto& met : metrics) {
-                    const std::string& f = met.second;
+                    const std::string& f = met.field;
                     city[ctypes[t].second][mk][f] = f == "days_on_market" ? rnd(15, 60)
                                                     : f == "index"        ? rnd(200, 300)
                                                     : f.find("price") != std::string::npos
@@ -209,7 +202,7 @@ Mini make_mini(const MiniOptions& o) {
                 }
             }
             for (const auto& met : metrics) {
-                const std::string& f = met.second;
+                const std::string& f = met.field;
                 long long v = 0;
                 if (f == "sales" || f == "new_listings" || f == "inventory") {
                     for (size_t t = 1; t < ctypes.size(); ++t) v += city[ctypes[t].second][mk][f];
@@ -371,17 +364,17 @@ Mini make_mini(const MiniOptions& o) {
                 recs[static_cast<size_t>(m)] = {{"month", month_key(yr, m + 1)}, {"property_type", ct.second}};
             }
             for (const auto& met : metrics) {
-                cpg.items.push_back({38.8, yy, 6.1, met.first, false});
+                cpg.items.push_back({38.8, yy, 6.1, met.label, false});
                 for (int m = 0; m < months; ++m) {
-                    long long v = city[ct.second][month_key(yr, m + 1)][met.second];
+                    long long v = city[ct.second][month_key(yr, m + 1)][met.field];
                     std::string s = grouped(v);
                     nlohmann::json val = v;
-                    if (o.junk_cell && ct.second == "Apartment" && yr == o.year && m == 0 && met.second == "inventory") {
+                    if (o.junk_cell && ct.second == "Apartment" && yr == o.year && m == 0 && met.field == "inventory") {
                         s = "n/a";
                         val = nullptr;
                     }
                     cpg.items.push_back({c0 + cp * m + 6, yy, 6.1, s, true});
-                    recs[static_cast<size_t>(m)][met.second] = val;
+                    recs[static_cast<size_t>(m)][met.field] = val;
                 }
                 yy += 9.72;
             }
@@ -424,6 +417,14 @@ void require_all_cells(const Mini& m, const creb::Report& r, const std::string& 
     CHECK(cmp.cells > 500);
 }
 
+// The mini report of `o`, read back; every cell must match what was drawn.
+creb::Report read_all_cells(const MiniOptions& o, const std::string& label) {
+    const Mini m = make_mini(o);
+    creb::Report r = read_mini(m);
+    require_all_cells(m, r, label);
+    return r;
+}
+
 double min_confidence(const creb::Report& r) {
     double c = 1;
     for (const auto* set : {&r.city_monthly, &r.district_monthly}) {
@@ -444,9 +445,7 @@ bool has_warning(const creb::Report& r, const std::string& part) {
 }  // namespace
 
 TEST_CASE("mini report: baseline layout reads every cell with full confidence", "[layout]") {
-    const Mini m = make_mini({});
-    const creb::Report r = read_mini(m);
-    require_all_cells(m, r, "baseline");
+    const creb::Report r = read_all_cells({}, "baseline");
     for (const auto& w : r.warnings) FAIL_CHECK("unexpected warning: " << w);
     CHECK(min_confidence(r) == 1.0);
     CHECK(r.city_monthly.size() == 5 * 15);
@@ -482,9 +481,7 @@ TEST_CASE("mini report: layout drift is absorbed by geometry", "[layout]") {
     });
     for (const Case& c : cases) {
         SECTION(c.name) {
-            const Mini m = make_mini(c.opt);
-            const creb::Report r = read_mini(m);
-            require_all_cells(m, r, c.name);
+            const creb::Report r = read_all_cells(c.opt, c.name);
             for (const auto& w : r.warnings) FAIL_CHECK("unexpected warning: " << w);
             CHECK(min_confidence(r) == 1.0);
         }
@@ -494,18 +491,14 @@ TEST_CASE("mini report: layout drift is absorbed by geometry", "[layout]") {
 TEST_CASE("mini report: an unknown column is ignored with a warning", "[layout]") {
     MiniOptions o;
     o.extra_column = true;
-    const Mini m = make_mini(o);
-    const creb::Report r = read_mini(m);
-    require_all_cells(m, r, "extra column");
+    const creb::Report r = read_all_cells(o, "extra column");
     CHECK(has_warning(r, "Sales to List Price"));
 }
 
 TEST_CASE("mini report: '-' is null with full confidence", "[layout]") {
     MiniOptions o;
     o.dash_cell = true;
-    const Mini m = make_mini(o);
-    const creb::Report r = read_mini(m);
-    require_all_cells(m, r, "dash");
+    const creb::Report r = read_all_cells(o, "dash");
     CHECK(r.warnings.empty());
     const creb::Record& rec = r.district_monthly.at(9 + 2);  // Apartment / North
     const creb::Cell* c = rec.find("yoy_benchmark_change_pct");
@@ -518,9 +511,7 @@ TEST_CASE("mini report: '-' is null with full confidence", "[layout]") {
 TEST_CASE("mini report: an unreadable cell is null, low confidence, with a warning", "[layout]") {
     MiniOptions o;
     o.junk_cell = true;
-    const Mini m = make_mini(o);
-    const creb::Report r = read_mini(m);
-    require_all_cells(m, r, "junk");
+    const creb::Report r = read_all_cells(o, "junk");
     REQUIRE(has_warning(r, "'n/a'"));
     bool found = false;
     for (const auto& rec : r.city_monthly) {

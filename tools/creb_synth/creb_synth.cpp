@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <initializer_list>
 #include <numeric>
 #include <sstream>
@@ -75,10 +76,7 @@ public:
     explicit Rng(unsigned seed) : seed_(seed) {}
     // Uniform [0,1) from a tag and integer coordinates.
     double u(std::string_view tag, std::initializer_list<long long> parts = {}) const {
-        std::uint64_t h = splitmix(0x5EED0000ULL ^ seed_);
-        for (char c : tag) h = splitmix(h ^ static_cast<unsigned char>(c));
-        for (long long p : parts) h = splitmix(h ^ static_cast<std::uint64_t>(p) ^ 0xA5A5A5A5ULL);
-        return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+        return uniform(0x5EED0000ULL, tag, parts);
     }
     // Roughly normal(0,1) (sum of 4 uniforms).
     double n(std::string_view tag, std::initializer_list<long long> parts = {}) const {
@@ -86,10 +84,7 @@ public:
         double s = 0;
         for (long long k = 0; k < 4; ++k) {
             v.push_back(k);
-            std::uint64_t h = splitmix(0xC0FFEEULL ^ seed_);
-            for (char c : tag) h = splitmix(h ^ static_cast<unsigned char>(c));
-            for (long long p : v) h = splitmix(h ^ static_cast<std::uint64_t>(p) ^ 0xA5A5A5A5ULL);
-            s += static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+            s += uniform(0xC0FFEEULL, tag, v);
             v.pop_back();
         }
         return (s - 2.0) * std::sqrt(3.0);
@@ -97,6 +92,15 @@ public:
     unsigned seed() const { return seed_; }
 
 private:
+    // Uniform [0,1) hashed from `stream` (one per kind of draw), the seed, `tag` and `parts`.
+    template <typename Parts>
+    double uniform(std::uint64_t stream, std::string_view tag, const Parts& parts) const {
+        std::uint64_t h = splitmix(stream ^ seed_);
+        for (char c : tag) h = splitmix(h ^ static_cast<unsigned char>(c));
+        for (long long p : parts) h = splitmix(h ^ static_cast<std::uint64_t>(p) ^ 0xA5A5A5A5ULL);
+        return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0);
+    }
+
     unsigned seed_;
 };
 
@@ -380,36 +384,39 @@ DistrictBlock district_block(const Rng& rng, int t, int report_mi, const CityMon
 // ------------------------------------------------------------------ fields
 
 // The figures of a city month and of a district row under their names in the
-// expected records: the one list the overrides, the city page and the
-// expected records read. `cents`: held in hundredths (a 2-decimal figure).
+// expected records, in printed order: the one list the overrides, the city and
+// district pages and the expected records read. `cents`: held in hundredths (a
+// 2-decimal figure).
 struct CityField {
     const char* name;
+    const char* label;  // the row's label on the city pages
     Int CityMonth::*member;
 };
 const CityField kCityFields[] = {
-    {"sales", &CityMonth::sales},
-    {"new_listings", &CityMonth::new_listings},
-    {"inventory", &CityMonth::inventory},
-    {"days_on_market", &CityMonth::days_on_market},
-    {"benchmark_price", &CityMonth::benchmark_price},
-    {"median_price", &CityMonth::median_price},
-    {"average_price", &CityMonth::average_price},
-    {"index", &CityMonth::index},
+    {"sales", "Sales", &CityMonth::sales},
+    {"new_listings", "New Listings", &CityMonth::new_listings},
+    {"inventory", "Inventory", &CityMonth::inventory},
+    {"days_on_market", "Days on Market", &CityMonth::days_on_market},
+    {"benchmark_price", "Benchmark Price", &CityMonth::benchmark_price},
+    {"median_price", "Median Price", &CityMonth::median_price},
+    {"average_price", "Average Price", &CityMonth::average_price},
+    {"index", "Index", &CityMonth::index},
 };
 struct DistrictField {
     const char* name;
     Int DistrictRow::*member;
     bool cents;
+    std::string (*print)(const Int&);  // as the district table prints it
 };
 const DistrictField kDistrictFields[] = {
-    {"sales", &DistrictRow::sales, false},
-    {"new_listings", &DistrictRow::new_listings, false},
-    {"sales_to_new_listings_ratio_pct", &DistrictRow::ratio_pct, true},
-    {"inventory", &DistrictRow::inventory, false},
-    {"months_of_supply", &DistrictRow::months_of_supply, true},
-    {"benchmark_price", &DistrictRow::benchmark_price, false},
-    {"yoy_benchmark_change_pct", &DistrictRow::yoy_pct, true},
-    {"mom_benchmark_change_pct", &DistrictRow::mom_pct, true},
+    {"sales", &DistrictRow::sales, false, fmt_int},
+    {"new_listings", &DistrictRow::new_listings, false, fmt_int},
+    {"sales_to_new_listings_ratio_pct", &DistrictRow::ratio_pct, true, fmt_pct},
+    {"inventory", &DistrictRow::inventory, false, fmt_int},
+    {"months_of_supply", &DistrictRow::months_of_supply, true, fmt_cents},
+    {"benchmark_price", &DistrictRow::benchmark_price, false, fmt_money},
+    {"yoy_benchmark_change_pct", &DistrictRow::yoy_pct, true, fmt_pct},
+    {"mom_benchmark_change_pct", &DistrictRow::mom_pct, true, fmt_pct},
 };
 
 // The field called `name`, or nullptr.
@@ -437,6 +444,28 @@ std::vector<std::string> split(const std::string& s, char sep) {
     return out;
 }
 
+// The cell named by the parts k[1..3] of an override key: the group (a property
+// type) of `groups`, its entry whose `entry_name` is k[2], and that entry's field
+// k[3]. A missing one is reported by calling `bad` with the reason; `bad` throws.
+template <typename Group, typename Entry, typename Field, std::size_t N, typename Bad>
+std::pair<Entry*, const Field*> override_cell(std::vector<Group>& groups, std::vector<Entry> Group::*entries,
+                                              std::string Entry::*entry_name, const char* no_entry,
+                                              const Field (&fields)[N], const std::vector<std::string>& k,
+                                              const Bad& bad) {
+    for (Group& g : groups) {
+        if (g.property_type != k[1]) continue;
+        for (Entry& e : g.*entries) {
+            if (e.*entry_name != k[2]) continue;
+            const Field* f = field_named(fields, k[3]);
+            if (!f) bad("unknown field");
+            return {&e, f};
+        }
+        bad(no_entry);
+    }
+    bad("unknown property type");
+    return {};  // not reached
+}
+
 void apply_override(Report& r, const std::string& key, double value) {
     const std::vector<std::string> k = split(key, '/');
     auto bad = [&](const std::string& why) { throw std::invalid_argument("override '" + key + "': " + why); };
@@ -444,31 +473,13 @@ void apply_override(Report& r, const std::string& key, double value) {
     const Int iv = std::isnan(value) ? Int{} : Int{std::llround(value)};
     const Cents cv = std::isnan(value) ? Cents{} : Cents{std::llround(value * 100.0)};
     if (k[0] == "city_monthly") {
-        for (CitySeries& s : r.city) {
-            if (s.property_type != k[1]) continue;
-            for (CityMonth& m : s.months) {
-                if (m.month != k[2]) continue;
-                const CityField* f = field_named(kCityFields, k[3]);
-                if (!f) bad("unknown field");
-                m.*(f->member) = iv;
-                return;
-            }
-            bad("month not printed in this report");
-        }
-        bad("unknown property type");
+        const auto [month, field] = override_cell(r.city, &CitySeries::months, &CityMonth::month,
+                                                  "month not printed in this report", kCityFields, k, bad);
+        month->*(field->member) = iv;
     } else if (k[0] == "district_monthly") {
-        for (DistrictBlock& b : r.districts) {
-            if (b.property_type != k[1]) continue;
-            for (DistrictRow& d : b.rows) {
-                if (d.district != k[2]) continue;
-                const DistrictField* f = field_named(kDistrictFields, k[3]);
-                if (!f) bad("unknown field");
-                d.*(f->member) = f->cents ? cv : iv;
-                return;
-            }
-            bad("unknown district");
-        }
-        bad("unknown property type");
+        const auto [row, field] = override_cell(r.districts, &DistrictBlock::rows, &DistrictRow::district,
+                                                "unknown district", kDistrictFields, k, bad);
+        row->*(field->member) = field->cents ? cv : iv;
     } else {
         bad("section must be city_monthly or district_monthly");
     }
@@ -743,6 +754,18 @@ private:
         }
     }
 
+    // One bar per property type (Total left out): its `figure` in the report month.
+    Chart property_type_chart(std::string title, std::string subtitle, Int CityMonth::*figure) const {
+        Chart c;
+        c.title = std::move(title);
+        c.subtitle = std::move(subtitle);
+        for (std::size_t t = 1; t < r_.city.size(); ++t) {
+            c.xlabels.push_back(kCityPageLabel[t]);
+            c.stacks.push_back({static_cast<double>(val(month_of(t, report_mi_)->*figure))});
+        }
+        return c;
+    }
+
     // ---------------------------------------------------------- pages
     void cover_page() {
         new_page();
@@ -767,14 +790,9 @@ private:
                   "number. Residential sales this month were " + fmt_int(cur->sales) + " with " +
                       fmt_int(cur->new_listings) + " new listings and " + fmt_int(cur->inventory) +
                       " homes in inventory.");
-        Chart c;
-        c.title = "SALES BY PROPERTY TYPE";
-        c.subtitle = std::string(kMonth3[r_.month - 1]) + " " + std::to_string(r_.year);
-        for (std::size_t t = 1; t < r_.city.size(); ++t) {
-            c.xlabels.push_back(kCityPageLabel[t]);
-            c.stacks.push_back({static_cast<double>(val(month_of(t, report_mi_)->sales))});
-        }
-        chart(60, 200, 480, 260, c);
+        chart(60, 200, 480, 260,
+              property_type_chart("SALES BY PROPERTY TYPE",
+                                  std::string(kMonth3[r_.month - 1]) + " " + std::to_string(r_.year), &CityMonth::sales));
         footer();
     }
 
@@ -869,14 +887,11 @@ private:
             for (int i = 0; i < 11; ++i) put(right[i], y, Font::Helvetica, 8, cells[i], Align::Right);
             y += 11.6;
         }
-        Chart c;
-        c.title = "BENCHMARK PRICE BY PROPERTY TYPE";
-        c.subtitle = std::string(kMonth3[r_.month - 1]) + " " + std::to_string(r_.year - 1) + " / " + std::to_string(r_.year);
-        for (std::size_t t = 1; t < r_.city.size(); ++t) {
-            c.xlabels.push_back(kCityPageLabel[t]);
-            c.stacks.push_back({static_cast<double>(val(month_of(t, report_mi_)->benchmark_price))});
-        }
-        chart(40, 300, 520, 280, c);
+        chart(40, 300, 520, 280,
+              property_type_chart("BENCHMARK PRICE BY PROPERTY TYPE",
+                                  std::string(kMonth3[r_.month - 1]) + " " + std::to_string(r_.year - 1) + " / " +
+                                      std::to_string(r_.year),
+                                  &CityMonth::benchmark_price));
         footer();
     }
 
@@ -935,48 +950,38 @@ private:
         auto inv_avg = [](const Agg& a) { return div_round(a.inv_sum, a.n); };
         auto mos = [&](const Agg& a) { return a.sales ? div_round(inv_avg(a) * 100 * a.n, a.sales) : 0; };
         auto ratio = [](const Agg& a) { return a.nl ? div_round(a.sales * 10000, a.nl) : 0; };
+        auto dom = [](const Agg& a) { return div_round(a.dom_sum, a.n); };
+        auto bench = [](const Agg& a) { return div_round(a.bench_sum, a.n); };
+        auto money = [](long long v) { return "$" + commas(v); };
+        auto cents = [](long long v) { return fmt_cents(v); };
+        auto pct = [](long long v) { return fmt_pct(v); };
+        // A row: its label, its figure of an aggregate, how the figure is printed, and
+        // whether its change is the difference in points rather than a percentage.
+        struct Metric {
+            const char* label;
+            std::function<long long(const Agg&)> figure;
+            std::function<std::string(long long)> text;
+            bool points;
+        };
+        const Metric metrics[] = {
+            {"Total Sales", [](const Agg& a) { return a.sales; }, commas, false},
+            {"New Listings", [](const Agg& a) { return a.nl; }, commas, false},
+            {"Inventory", inv_avg, commas, false},
+            {"Months of Supply", mos, cents, false},
+            {"Sales to New Listings", ratio, pct, true},
+            {"Days on Market", dom, commas, false},
+            {"Benchmark Price", bench, money, false},
+        };
         double y = 142;
-        {
-            const Vals v[4] = {{commas(m0.sales), m0.sales}, {commas(m1.sales), m1.sales},
-                               {commas(y0.sales), y0.sales}, {commas(y1.sales), y1.sales}};
-            row(y, "Total Sales", v, false);
-        }
-        y += 14.5;
-        {
-            const Vals v[4] = {{commas(m0.nl), m0.nl}, {commas(m1.nl), m1.nl}, {commas(y0.nl), y0.nl}, {commas(y1.nl), y1.nl}};
-            row(y, "New Listings", v, false);
-        }
-        y += 14.5;
-        {
-            const Vals v[4] = {{commas(inv_avg(m0)), inv_avg(m0)}, {commas(inv_avg(m1)), inv_avg(m1)},
-                               {commas(inv_avg(y0)), inv_avg(y0)}, {commas(inv_avg(y1)), inv_avg(y1)}};
-            row(y, "Inventory", v, false);
-        }
-        y += 14.5;
-        {
-            const Vals v[4] = {{fmt_cents(mos(m0)), mos(m0)}, {fmt_cents(mos(m1)), mos(m1)},
-                               {fmt_cents(mos(y0)), mos(y0)}, {fmt_cents(mos(y1)), mos(y1)}};
-            row(y, "Months of Supply", v, false);
-        }
-        y += 14.5;
-        {
-            const Vals v[4] = {{fmt_pct(ratio(m0)), ratio(m0)}, {fmt_pct(ratio(m1)), ratio(m1)},
-                               {fmt_pct(ratio(y0)), ratio(y0)}, {fmt_pct(ratio(y1)), ratio(y1)}};
-            row(y, "Sales to New Listings", v, true);
-        }
-        y += 14.5;
-        {
-            auto dom = [](const Agg& a) { return div_round(a.dom_sum, a.n); };
-            const Vals v[4] = {{commas(dom(m0)), dom(m0)}, {commas(dom(m1)), dom(m1)},
-                               {commas(dom(y0)), dom(y0)}, {commas(dom(y1)), dom(y1)}};
-            row(y, "Days on Market", v, false);
-        }
-        y += 14.5;
-        {
-            auto bench = [](const Agg& a) { return div_round(a.bench_sum, a.n); };
-            const Vals v[4] = {{"$" + commas(bench(m0)), bench(m0)}, {"$" + commas(bench(m1)), bench(m1)},
-                               {"$" + commas(bench(y0)), bench(y0)}, {"$" + commas(bench(y1)), bench(y1)}};
-            row(y, "Benchmark Price", v, false);
+        for (const Metric& m : metrics) {
+            Vals v[4];
+            const Agg* columns[4] = {&m0, &m1, &y0, &y1};
+            for (int i = 0; i < 4; ++i) {
+                const long long figure = m.figure(*columns[i]);
+                v[i] = {m.text(figure), figure};
+            }
+            row(y, m.label, v, m.points);
+            y += 14.5;
         }
         Chart c;
         c.title = "CITY OF CALGARY MONTHLY SALES";
@@ -1006,34 +1011,30 @@ private:
         const double hs = 7;
         // Header rows (baselines).
         const double h1 = 83, h2 = 92, h3 = 101.3, h4 = 110.5;
-        put(x[8], h1, hf, hs, "Month-over-");
-        put(x[7], h2, hf, hs, "Year-over-year");
-        put(x[8], h2, hf, hs, "month");
-        put(x[7], h3, hf, hs, "benchmark");
-        put(x[8], h3, hf, hs, "benchmark");
-        put(x[0], h4, hf, hs, date_long());
-        put(x[1], h4, hf, hs, "Sales");
-        if (shift) {  // a differently wrapped edition
-            put(x[2], h4, hf, hs, "New Listings");
-            put(x[3], h3, hf, hs, "Sales to New");
-            put(x[3], h4, hf, hs, "Listings Ratio");
-            put(x[4], h4, hf, hs, "Inventory");
-            put(x[5], h3, hf, hs, "Months of");
-            put(x[5], h4, hf, hs, "Supply");
-            put(x[6], h3, hf, hs, "Benchmark");
-            put(x[6], h4, hf, hs, "Price");
+        struct HeaderWord {
+            int column;
+            double baseline;
+            std::string text;
+        };
+        auto put_header = [&](std::initializer_list<HeaderWord> words) {
+            for (const HeaderWord& w : words) put(x[w.column], w.baseline, hf, hs, w.text);
+        };
+        put_header({{8, h1, "Month-over-"}, {7, h2, "Year-over-year"}, {8, h2, "month"}, {7, h3, "benchmark"},
+                    {8, h3, "benchmark"}, {0, h4, date_long()}, {1, h4, "Sales"}});
+        // The shift-columns edition wraps "New Listings" and "Benchmark Price" differently.
+        if (shift) {
+            put_header({{2, h4, "New Listings"}});
         } else {
-            put(x[2], h3, hf, hs, "New");
-            put(x[2], h4, hf, hs, "Listings");
-            put(x[3], h3, hf, hs, "Sales to New");
-            put(x[3], h4, hf, hs, "Listings Ratio");
-            put(x[4], h4, hf, hs, "Inventory");
-            put(x[5], h3, hf, hs, "Months of");
-            put(x[5], h4, hf, hs, "Supply");
-            put(x[6], h4, hf, hs, "Benchmark Price");
+            put_header({{2, h3, "New"}, {2, h4, "Listings"}});
         }
-        put(x[7], h4, hf, hs, "price change");
-        put(x[8], h4, hf, hs, "price change");
+        put_header({{3, h3, "Sales to New"}, {3, h4, "Listings Ratio"}, {4, h4, "Inventory"}, {5, h3, "Months of"},
+                    {5, h4, "Supply"}});
+        if (shift) {
+            put_header({{6, h3, "Benchmark"}, {6, h4, "Price"}});
+        } else {
+            put_header({{6, h4, "Benchmark Price"}});
+        }
+        put_header({{7, h4, "price change"}, {8, h4, "price change"}});
 
         const double pitch = shift ? 11.0 : 11.4;
         double y = 124.5;  // first section label
@@ -1042,16 +1043,12 @@ private:
             double ry = y + 12.0;
             auto print_row = [&](const DistrictRow& d, bool keyed) {
                 const std::string k = "district_monthly/" + b.property_type + "/" + d.district + "/";
-                auto key = [&](const char* f) { return keyed ? k + f : std::string(); };
                 put(x[0], ry, Font::Helvetica, 7, d.district);
-                put(x[1], ry, Font::Helvetica, 7, fmt_int(d.sales), Align::Left, key("sales"));
-                put(x[2], ry, Font::Helvetica, 7, fmt_int(d.new_listings), Align::Left, key("new_listings"));
-                put(x[3], ry, Font::Helvetica, 7, fmt_pct(d.ratio_pct), Align::Left, key("sales_to_new_listings_ratio_pct"));
-                put(x[4], ry, Font::Helvetica, 7, fmt_int(d.inventory), Align::Left, key("inventory"));
-                put(x[5], ry, Font::Helvetica, 7, fmt_cents(d.months_of_supply), Align::Left, key("months_of_supply"));
-                put(x[6], ry, Font::Helvetica, 7, fmt_money(d.benchmark_price), Align::Left, key("benchmark_price"));
-                put(x[7], ry, Font::Helvetica, 7, fmt_pct(d.yoy_pct), Align::Left, key("yoy_benchmark_change_pct"));
-                put(x[8], ry, Font::Helvetica, 7, fmt_pct(d.mom_pct), Align::Left, key("mom_benchmark_change_pct"));
+                const double* field_x = x + 1;  // the fields' columns, in kDistrictFields order
+                for (const DistrictField& f : kDistrictFields) {
+                    put(*field_x++, ry, Font::Helvetica, 7, f.print(d.*(f.member)), Align::Left,
+                        keyed ? k + f.name : std::string());
+                }
                 ry += pitch;
             };
             for (const DistrictRow& d : b.rows) {
@@ -1141,16 +1138,10 @@ private:
 
         struct RowDef {
             const char* label;
-            const char* field;  // nullptr: not an expected field
+            const CityField* field;  // nullptr: not an expected field
         };
-        std::vector<RowDef> rows = {{"Sales", "sales"},
-                                    {"New Listings", "new_listings"},
-                                    {"Inventory", "inventory"},
-                                    {"Days on Market", "days_on_market"},
-                                    {"Benchmark Price", "benchmark_price"},
-                                    {"Median Price", "median_price"},
-                                    {"Average Price", "average_price"},
-                                    {"Index", "index"}};
+        std::vector<RowDef> rows;
+        for (const CityField& f : kCityFields) rows.push_back({f.label, &f});
         if (extra) rows.insert(rows.begin() + 4, RowDef{"Sales to List Price", nullptr});
         const double row_pitch = shift ? 10.0 : 9.6;
 
@@ -1174,9 +1165,8 @@ private:
                     std::string text;
                     std::string key;
                     if (rd.field) {
-                        const std::string f = rd.field;
-                        text = fmt_int((*cm).*(field_named(kCityFields, f)->member));
-                        key = "city_monthly/" + s.property_type + "/" + cm->month + "/" + f;
+                        text = fmt_int((*cm).*(rd.field->member));
+                        key = "city_monthly/" + s.property_type + "/" + cm->month + "/" + rd.field->name;
                     } else {
                         text = fmt_pct(9650 + static_cast<long long>(rng_.u("slp", {static_cast<long long>(t), mi}) * 450));
                     }
@@ -1505,6 +1495,15 @@ Written write_report(const std::string& out_dir, const Options& opt) {
 // ======================================================================
 // Helpers
 // ======================================================================
+
+const std::vector<CityTableRow>& city_table_rows() {
+    static const std::vector<CityTableRow> rows = [] {
+        std::vector<CityTableRow> out;
+        for (const CityField& f : kCityFields) out.push_back({f.label, f.name});
+        return out;
+    }();
+    return rows;
+}
 
 std::string file_stem(const std::string& report_month) {
     int y = 0, m = 0;

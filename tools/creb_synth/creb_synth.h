@@ -37,6 +37,14 @@ const std::vector<std::string>& city_property_types();      // Total, Detached, 
 const std::vector<std::string>& district_property_types();  // Detached, Apartment, Semi-detached, Row
 const std::vector<std::string>& districts();                // City Centre ... East, TOTAL CITY
 
+// The rows of the "City of Calgary" tables in printed order (the extra-row drift
+// inserts one more): the label as printed and the expected-JSON field it holds.
+struct CityTableRow {
+    std::string label;
+    std::string field;
+};
+const std::vector<CityTableRow>& city_table_rows();
+
 using Int = std::optional<long long>;    // nullopt = printed as "-" / null
 using Cents = std::optional<long long>;  // 2-decimal value in hundredths (57.77% -> 5777)
 
