@@ -12,6 +12,7 @@
 #endif
 
 #include <cstring>
+#include <optional>
 
 #ifdef CREB_HAVE_SYNTH
 #include "creb_synth/creb_synth.h"
@@ -96,17 +97,48 @@ struct Fixture {
     }
 };
 
+struct CellPreview {
+    creb::PageText page;
+    creb::PreviewLayout layout;
+};
+
+// The preview layout of `cell` of the fixture's report. It must have found the
+// row label, reading `label`, and the column header, containing `header_part`.
+CellPreview preview_of(const Fixture& f, const creb::Cell& cell, const std::string& label,
+                       const std::string& header_part) {
+    CellPreview p{creb::read_page_text(f.path, cell.page), {}};
+    p.layout = creb::preview_layout(p.page, {cell.box});
+    REQUIRE(p.layout.label);
+    REQUIRE(p.layout.header);
+    CHECK(p.layout.label_text == label);
+    CHECK(p.layout.header_text.find(header_part) != std::string::npos);
+    return p;
+}
+
+// A composed layout's three crops: the label, the header and the cell, left to right.
+void check_three_pieces(const creb::PreviewLayout& l, const creb::Box& cell) {
+    REQUIRE(l.pieces.size() == 3);
+    CHECK(inside(*l.label, l.pieces[0]));
+    CHECK(inside(*l.header, l.pieces[1]));
+    CHECK(inside(cell, l.pieces[2]));
+}
+
+// The kind of the PreviewError render_preview(q) throws; nullopt when it renders.
+std::optional<creb::PreviewError::Kind> refusal_of(const creb::PreviewRequest& q) {
+    try {
+        (void)creb::render_preview(q);
+    } catch (const creb::PreviewError& e) {
+        return e.kind();
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 TEST_CASE("preview: the region of a district cell takes in its district label and column header", "[preview]") {
     Fixture f;
     const creb::Cell& cell = *f.district("Apartment", "North West").find("benchmark_price");
-    const creb::PageText page = creb::read_page_text(f.path, cell.page);
-    const creb::PreviewLayout l = creb::preview_layout(page, {cell.box});
-    REQUIRE(l.label);
-    REQUIRE(l.header);
-    CHECK(l.label_text == "North West");
-    CHECK(l.header_text.find("Benchmark") != std::string::npos);
+    const auto [page, l] = preview_of(f, cell, "North West", "Benchmark");
     const auto label = phrase_box(page, "North West", cell.box, true);
     REQUIRE(label);
     CHECK(inside(*label, *l.label));
@@ -116,10 +148,7 @@ TEST_CASE("preview: the region of a district cell takes in its district label an
         CHECK(inside(*l.label, l.region));
         CHECK(inside(*l.header, l.region));
     } else {
-        REQUIRE(l.pieces.size() == 3);
-        CHECK(inside(*l.label, l.pieces[0]));
-        CHECK(inside(*l.header, l.pieces[1]));
-        CHECK(inside(cell.box, l.pieces[2]));
+        check_three_pieces(l, cell.box);
     }
     // The header is above the cell and overlaps its column; the label is left of it on its row.
     CHECK(l.header->y1 <= cell.box.y0);
@@ -134,17 +163,9 @@ TEST_CASE("preview: a far-away label and header give three small crops side by s
     // are far from the cell on a city page.
     const std::string month = "2023-12";
     const creb::Cell& cell = *f.city("Total", month).find("average_price");
-    const creb::PageText page = creb::read_page_text(f.path, cell.page);
-    const creb::PreviewLayout l = creb::preview_layout(page, {cell.box});
-    REQUIRE(l.label);
-    REQUIRE(l.header);
-    CHECK(l.label_text == "Average Price");
-    CHECK(l.header_text.find("Dec") != std::string::npos);
+    const creb::PreviewLayout l = preview_of(f, cell, "Average Price", "Dec").layout;
     CHECK(l.composed);
-    REQUIRE(l.pieces.size() == 3);
-    CHECK(inside(*l.label, l.pieces[0]));
-    CHECK(inside(*l.header, l.pieces[1]));
-    CHECK(inside(cell.box, l.pieces[2]));
+    check_three_pieces(l, cell.box);
     for (const auto& p : l.pieces) {
         CHECK(creb::width(p) < creb::kPreviewMaxWidth);
         CHECK(creb::height(p) < creb::kPreviewMaxHeight);
@@ -193,12 +214,7 @@ TEST_CASE("preview: bad requests are refused with their kind", "[preview][bad-in
     q.path = f.path;
     q.page = 999;
     q.cells = {{10, 10, 20, 20}};
-    try {
-        (void)creb::render_preview(q);
-        FAIL("no error");
-    } catch (const creb::PreviewError& e) {
-        CHECK(e.kind() == creb::PreviewError::Kind::Invalid);
-    }
+    CHECK(refusal_of(q) == creb::PreviewError::Kind::Invalid);
     q.page = 1;
     q.cells = {{5000, 5000, 5010, 5010}};
     CHECK_THROWS_AS(creb::render_preview(q), creb::PreviewError);
@@ -207,12 +223,7 @@ TEST_CASE("preview: bad requests are refused with their kind", "[preview][bad-in
     write_text(f.tmp.file("not.pdf"), "hello");
     q.path = f.tmp.file("not.pdf");
     q.cells = {{10, 10, 20, 20}};
-    try {
-        (void)creb::render_preview(q);
-        FAIL("no error");
-    } catch (const creb::PreviewError& e) {
-        CHECK(e.kind() == creb::PreviewError::Kind::Format);
-    }
+    CHECK(refusal_of(q) == creb::PreviewError::Kind::Format);
 }
 
 #endif
