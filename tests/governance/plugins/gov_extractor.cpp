@@ -17,9 +17,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "support/id_lines.h"
 
 namespace {
 using analytica::Batch;
@@ -65,26 +65,15 @@ const analytica_table_schema* output_table(void* self, uint32_t index) {
   return index == 0 ? s->items.view() : index == 1 ? s->other.view() : nullptr;
 }
 
-int32_t probe(void*, const analytica_input* in) {
-  const std::string p = in->path ? in->path : "";
-  return p.size() > 3 && p.compare(p.size() - 3, 3, ".gt") == 0 ? 90 : 0;
-}
+int32_t probe(void*, const analytica_input* in) { return test_plugins::probe_suffix(in, ".gt"); }
 
 analytica_status extract(void* self, const analytica_input* in) {
   auto* s = static_cast<Self*>(self);
   return analytica::guard(s->host, [&]() -> analytica_status {
     const std::string path = in->path ? in->path : "";
-    std::ifstream f(path);
-    if (!f) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open");
     Batch items(s->items);
     const auto& cols = s->items.columns();
-    std::string line;
-    while (std::getline(f, line)) {
-      if (line.empty()) continue;
-      std::stringstream ss(line);
-      std::string id_text, a_text;
-      std::getline(ss, id_text, ',');
-      std::getline(ss, a_text, ',');
+    for (const auto& [id_text, a_text] : test_plugins::read_id_lines(path)) {
       const int64_t id = std::stoll(id_text);
       const double conf[] = {0.45, 0.7, 0.9, 1.0};
       auto& row = items.add_row();

@@ -9,9 +9,10 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
+
+#include "support/id_lines.h"
 
 namespace {
 using analytica::Batch;
@@ -42,10 +43,7 @@ const analytica_table_schema* output_table(void* self, uint32_t index) {
   return index == 0 ? static_cast<Self*>(self)->items.view() : nullptr;
 }
 
-int32_t probe(void*, const analytica_input* in) {
-  const std::string p = in->path ? in->path : "";
-  return p.size() > 3 && p.compare(p.size() - 3, 3, ".st") == 0 ? 90 : 0;
-}
+int32_t probe(void*, const analytica_input* in) { return test_plugins::probe_suffix(in, ".st"); }
 
 analytica_status extract(void* self, const analytica_input* in) {
   auto* s = static_cast<Self*>(self);
@@ -56,15 +54,8 @@ analytica_status extract(void* self, const analytica_input* in) {
       std::this_thread::sleep_for(std::chrono::seconds(60));
       throw Failure(ANALYTICA_ERR_IO, path + ": nobody killed the stalled run");
     }
-    std::ifstream f(path);
-    if (!f) throw Failure(ANALYTICA_ERR_IO, path + ": cannot open");
     Batch items(s->items);
-    for (std::string line; std::getline(f, line);) {
-      if (line.empty()) continue;
-      std::stringstream ss(line);
-      std::string id, a;
-      std::getline(ss, id, ',');
-      std::getline(ss, a, ',');
+    for (const auto& [id, a] : test_plugins::read_id_lines(path)) {
       auto& row = items.add_row();
       row[0] = Cell::of(static_cast<int64_t>(std::stoll(id)));
       row[1] = Cell::of(static_cast<int64_t>(std::stoll(a)));
