@@ -1,15 +1,14 @@
 // The analytica.sink.admin/1 extension of sink_sqlite through the C ABI
-// only (dlopen, the entry symbol, a host table of the test's own): which
+// only (dlopen, the entry symbol and the test host of support/sink_module.h): which
 // sinks offer it, location, check, tables, size, and the contract of backup
 // and restore — a new file or nothing, refused inside a transaction, restore
 // all or nothing and refusing what is not a sound database.
 #include "analytica.h"
+#include "support/sink_module.h"
+#include "support/support.h"
 
 #include <catch2/catch.hpp>
-#include <dlfcn.h>
-#include <sqlite3.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,52 +18,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Host {
-  analytica_host table{};
-  std::string failure;
-  Host() {
-    table.struct_size = sizeof(analytica_host);
-    table.abi_major = ANALYTICA_ABI_MAJOR;
-    table.abi_minor = ANALYTICA_ABI_MINOR;
-    table.ctx = this;
-    table.run_id = "";
-    table.log = [](void*, analytica_log_level, const char*) {};
-    table.fail = [](void* ctx, const char* m) { static_cast<Host*>(ctx)->failure = m ? m : ""; };
-    table.is_cancelled = [](void*) { return 0; };
-  }
-};
-
 const analytica_plugin_descriptor* load(const std::string& file) {
-  void* lib = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);  // kept loaded for the run
-  REQUIRE(lib);
-  auto entry = reinterpret_cast<analytica_entry_fn>(dlsym(lib, ANALYTICA_ENTRY));
-  REQUIRE(entry);
-  return entry();
+  return sinktest::SinkModule::get(file).descriptor;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/analytica-admin-XXXXXX";
-    REQUIRE(mkdtemp(tmpl));
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // One sink_sqlite instance on `db` with its admin and sink tables.
 struct Store {
-  Host host;
+  sinktest::TestHost host;
   const analytica_plugin_descriptor* d;
   void* self = nullptr;
   const analytica_sink_v1* sink;
   const analytica_sink_admin_v1* admin;
   explicit Store(const fs::path& db) : d(load(SINK_SQLITE_MODULE)) {
     const std::string settings = "{\"path\": \"" + db.string() + "\"}";
-    REQUIRE(d->create(&host.table, settings.c_str(), &self) == ANALYTICA_OK);
+    REQUIRE(d->create(host.table(), settings.c_str(), &self) == ANALYTICA_OK);
     sink = static_cast<const analytica_sink_v1*>(d->get_interface(ANALYTICA_SINK_V1));
     admin = static_cast<const analytica_sink_admin_v1*>(d->get_interface(ANALYTICA_SINK_ADMIN_V1));
     REQUIRE(sink);
@@ -102,16 +69,20 @@ struct Store {
 };
 
 int64_t count_rows(const fs::path& db, const std::string& table) {
-  sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(h, ("SELECT count(*) FROM " + table).c_str(), -1, &st, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
-  const int64_t n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return n;
+  return std::stoll(sql_value(db, "SELECT count(*) FROM " + table));
 }
+
+// A store whose table t holds 1 and 2, backed up to `copy`.
+struct BackedUpStore {
+  TempDir tmp;
+  Store s{tmp.path / "a.db"};
+  const fs::path copy = tmp.path / "copy.db";
+  BackedUpStore() {
+    s.exec("CREATE TABLE t (x INTEGER)");
+    s.exec("INSERT INTO t VALUES (1), (2)");
+    REQUIRE(s.admin->backup(s.self, copy.c_str()) == ANALYTICA_OK);
+  }
+};
 
 }  // namespace
 
@@ -141,13 +112,7 @@ TEST_CASE("sink_sqlite admin: location, check, tables, size", "[admin]") {
   CHECK(s.admin->size(s.self, nullptr) == ANALYTICA_ERR_INVALID);
 }
 
-TEST_CASE("sink_sqlite admin: backup makes a new sound file or nothing", "[admin]") {
-  TempDir tmp;
-  Store s(tmp.path / "a.db");
-  s.exec("CREATE TABLE t (x INTEGER)");
-  s.exec("INSERT INTO t VALUES (1), (2)");
-  const fs::path copy = tmp.path / "copy.db";
-  REQUIRE(s.admin->backup(s.self, copy.c_str()) == ANALYTICA_OK);
+TEST_CASE_METHOD(BackedUpStore, "sink_sqlite admin: backup makes a new sound file or nothing", "[admin]") {
   CHECK(count_rows(copy, "t") == 2);
   CHECK_FALSE(fs::exists(copy.string() + "-wal"));
 
@@ -162,7 +127,7 @@ TEST_CASE("sink_sqlite admin: backup makes a new sound file or nothing", "[admin
     const fs::path nowhere = tmp.path / "no" / "such" / "dir.db";
     CHECK(s.admin->backup(s.self, nowhere.c_str()) < 0);
     CHECK_FALSE(fs::exists(nowhere));
-    CHECK_FALSE(s.host.failure.empty());
+    CHECK_FALSE(s.host.last_failure().empty());
   }
   SECTION("no path") { CHECK(s.admin->backup(s.self, nullptr) == ANALYTICA_ERR_INVALID); }
   SECTION("refused inside a transaction") {
@@ -175,13 +140,7 @@ TEST_CASE("sink_sqlite admin: backup makes a new sound file or nothing", "[admin
   }
 }
 
-TEST_CASE("sink_sqlite admin: restore replaces all or nothing", "[admin]") {
-  TempDir tmp;
-  Store s(tmp.path / "a.db");
-  s.exec("CREATE TABLE t (x INTEGER)");
-  s.exec("INSERT INTO t VALUES (1), (2)");
-  const fs::path copy = tmp.path / "copy.db";
-  REQUIRE(s.admin->backup(s.self, copy.c_str()) == ANALYTICA_OK);
+TEST_CASE_METHOD(BackedUpStore, "sink_sqlite admin: restore replaces all or nothing", "[admin]") {
   s.exec("DELETE FROM t");
   s.exec("CREATE TABLE later (y TEXT)");
 
