@@ -38,6 +38,20 @@ struct FreshSink {
   FreshSink() { require_open(sink); }
 };
 
+// Two sink_sqlite instances on one database file, dir/shared.db, the second
+// with busy_timeout_ms `second_busy_timeout_ms`; both must open.
+struct TwoConnections {
+  TempDir dir;
+  const std::string db = dir.file("shared.db");
+  Sink first, second;
+  explicit TwoConnections(int second_busy_timeout_ms)
+      : first(kModule, settings_for(db)),
+        second(kModule, settings_for(db, "\"busy_timeout_ms\": " + std::to_string(second_busy_timeout_ms))) {
+    REQUIRE(first.ok());
+    REQUIRE(second.ok());
+  }
+};
+
 }  // namespace
 
 // ------------------------------------------------------------------- tests
@@ -365,12 +379,9 @@ TEST_CASE_METHOD(FreshSink, "query sees the open transaction and DDL through que
 }
 
 TEST_CASE("two connections: the second waits within busy_timeout and proceeds", "[sink_sqlite]") {
-  TempDir dir;
-  const std::string db = dir.file("shared.db");
-  Sink first(kModule, settings_for(db));
-  Sink second(kModule, settings_for(db, "\"busy_timeout_ms\": 10000"));
-  REQUIRE(first.ok());
-  REQUIRE(second.ok());
+  TwoConnections c(10000);
+  Sink& first = c.first;
+  Sink& second = c.second;
   REQUIRE(first.declare(prices_schema()) == ANALYTICA_OK);
   REQUIRE(first.begin() == ANALYTICA_OK);
   REQUIRE(first.write(make_batch(prices_schema(), {{T("A"), T("m"), D(1), I(1), N()}})) == ANALYTICA_OK);
@@ -403,12 +414,9 @@ TEST_CASE("two connections: the second waits within busy_timeout and proceeds", 
 }
 
 TEST_CASE("two connections: past busy_timeout begin fails with a clear message", "[sink_sqlite]") {
-  TempDir dir;
-  const std::string db = dir.file("shared.db");
-  Sink first(kModule, settings_for(db));
-  Sink second(kModule, settings_for(db, "\"busy_timeout_ms\": 100"));
-  REQUIRE(first.ok());
-  REQUIRE(second.ok());
+  TwoConnections c(100);
+  Sink& first = c.first;
+  Sink& second = c.second;
   REQUIRE(first.begin() == ANALYTICA_OK);
   const auto start = std::chrono::steady_clock::now();
   CHECK(second.begin() == ANALYTICA_ERR_IO);
