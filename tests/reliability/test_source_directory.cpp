@@ -58,6 +58,18 @@ std::vector<std::string> failed_lines(const std::string& name, const std::string
   return {"error " + name + ": skipped: " + reason, "analytica: " + name + ": skipped: " + reason};
 }
 
+// Writes t/inbox/<name> for each of `names`: the n-th (from 1) a CSV input of
+// one row, id n and v n*10. Returns the inbox.
+fs::path inbox_with(const TempDir& t, std::initializer_list<std::string> names) {
+  const fs::path in = t / "inbox";
+  int n = 0;
+  for (const std::string& name : names) {
+    ++n;
+    write_text(in / name, "id,v\n" + std::to_string(n) + "," + std::to_string(10 * n) + "\n");
+  }
+  return in;
+}
+
 void make_fifo(const fs::path& p) { REQUIRE(mkfifo(p.c_str(), 0644) == 0); }
 
 void make_socket(const fs::path& p) {
@@ -77,7 +89,7 @@ void make_socket(const fs::path& p) {
 TEST_CASE("a symbolic link loop in the inbox is a failed input, named with its reason, and the run goes on",
           "[reliability][source]") {
   TempDir t;
-  write_text(t / "inbox/a.csv", "id,v\n1,10\n");
+  inbox_with(t, {"a.csv"});
   fs::create_symlink("loop.csv", t / "inbox/loop.csv");  // ln -s loop.csv inbox/loop.csv
   fs::create_symlink("ping.csv", t / "inbox/pong.csv");
   fs::create_symlink("pong.csv", t / "inbox/ping.csv");
@@ -95,10 +107,7 @@ TEST_CASE("a symbolic link loop in the inbox is a failed input, named with its r
 TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories named like inputs are each reported",
           "[reliability][source]") {
   TempDir t;
-  const fs::path in = t / "inbox";
-  write_text(in / "a.csv", "id,v\n1,10\n");
-  write_text(in / "z.csv", "id,v\n2,20\n");
-  write_text(in / "real.txt", "id,v\n3,30\n");
+  const fs::path in = inbox_with(t, {"a.csv", "z.csv", "real.txt"});
   fs::create_symlink("real.txt", in / "link_to_file.csv");  // a link to a regular file is an input
   make_fifo(in / "fifo.csv");
   make_socket(in / "sock.csv");
@@ -140,11 +149,7 @@ TEST_CASE("FIFOs, sockets, links to devices, dangling links and directories name
 TEST_CASE("an unreadable subdirectory with recursive: true is one warning line and the rest is read",
           "[reliability][source]") {
   TempDir t;
-  const fs::path in = t / "inbox";
-  write_text(in / "a.csv", "id,v\n1,10\n");
-  write_text(in / "open/b.csv", "id,v\n2,20\n");
-  write_text(in / "locked/c.csv", "id,v\n3,30\n");
-  write_text(in / "open/deeper/locked_too/d.csv", "id,v\n4,40\n");
+  const fs::path in = inbox_with(t, {"a.csv", "open/b.csv", "locked/c.csv", "open/deeper/locked_too/d.csv"});
   fs::create_symlink("..", in / "open/up.csv");  // a link back up: never followed, no loop
   fs::permissions(in / "locked", fs::perms::none);
   fs::permissions(in / "open/deeper/locked_too", fs::perms::none);
@@ -175,8 +180,7 @@ TEST_CASE("an unreadable subdirectory with recursive: true is one warning line a
 TEST_CASE("a name that is not UTF-8 is carried as bytes and shown escaped; the run is recorded", "[reliability][names]") {
   TempDir t;
   const std::string raw = "R\xe9sum\xe9_03_2023.csv";  // Latin-1, as an old system would write it
-  write_text(t / "inbox" / raw, "id,v\n1,10\n");
-  write_text(t / "inbox/ok.csv", "id,v\n2,20\n");
+  inbox_with(t, {raw, "ok.csv"});
   const auto r = run(t);
   INFO(r.out << r.err);
   CHECK(r.status == 0);
@@ -200,10 +204,9 @@ TEST_CASE("a newline in a file name cannot forge a line: names are escaped every
           "[reliability][names]") {
   TempDir t;
   const std::string forged = "error forged: all reports lost";
-  write_text(t / "inbox" / ("b\n" + forged + ".csv"), "id,v\n1,10\n");
+  // The last name holds a literal backslash: escaped too.
+  inbox_with(t, {"b\n" + forged + ".csv", "tab\there\x1b[31m.csv", "back\\x0Aslash.csv"});
   make_fifo(t / "inbox" / ("f\n" + forged + " fifo.csv"));
-  write_text(t / "inbox" / "tab\there\x1b[31m.csv", "id,v\n2,20\n");
-  write_text(t / "inbox" / "back\\x0Aslash.csv", "id,v\n3,30\n");  // a literal backslash: escaped too
   const auto r = run(t);
   INFO(r.out << r.err);
   CHECK(r.status == 1);  // the FIFO is a failed input
@@ -223,7 +226,7 @@ TEST_CASE("a newline in a file name cannot forge a line: names are escaped every
 
 TEST_CASE("unusable entries are reported in name order, so two runs print the same lines", "[reliability][source]") {
   TempDir t;
-  write_text(t / "inbox/a.csv", "id,v\n1,10\n");
+  inbox_with(t, {"a.csv"});
   for (const char* n : {"d.csv", "b.csv", "c.csv"}) fs::create_symlink(std::string("missing_") + n, t / "inbox" / n);
   const auto r = run(t);
   INFO(r.err);
