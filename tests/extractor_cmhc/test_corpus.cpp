@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <initializer_list>
 #include <iostream>
 
 using namespace cmhc_test;
@@ -32,6 +33,28 @@ std::string as_sql_text(const json& v) {
   if (v.is_string()) return v.get<std::string>();
   std::string s = json(v.get<double>()).dump();  // the column is REAL
   return s.find('.') == std::string::npos && s.find('e') == std::string::npos ? s + ".0" : s;
+}
+
+// The expected `records` as sql_rows() prints their revisions rows: the `text`
+// fields (strings), the `nullable` fields, then the cell as "Table <table>!<cell>".
+// Sorted.
+Rows expected_rows(const json& records, std::initializer_list<const char*> text,
+                   std::initializer_list<const char*> nullable) {
+  Rows rows;
+  for (const auto& r : records) {
+    std::string row;
+    for (const char* f : text) row += r.at(f).get<std::string>() + "|";
+    for (const char* f : nullable) row += as_sql_text(r.at(f)) + "|";
+    rows.push_back(row + "Table " + r.at("table").get<std::string>() + "!" + r.at("cell").get<std::string>());
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+Rows sorted_rows(const fs::path& db, const std::string& sql) {
+  Rows rows = sql_rows(db, sql);
+  std::sort(rows.begin(), rows.end());
+  return rows;
 }
 
 std::string esc(const std::string& s) {
@@ -78,30 +101,15 @@ TEST_CASE("every value and change of the real workbooks, through the pipeline in
     const json expected = expected_of(book);
     const std::string survey = expected.at("survey");
     // Each workbook's own figures stay in the revisions, keyed by its survey.
-    Rows got = sql_rows(db, "SELECT \"table\", centre, \"group\", period, value, reliability, flag, cell FROM "
-                            "rental_values_revisions WHERE survey = '" + survey + "'");
-    Rows want;
-    for (const auto& v : expected.at("values"))
-      want.push_back(v.at("table").get<std::string>() + "|" + v.at("centre").get<std::string>() + "|" +
-                     v.at("group").get<std::string>() + "|" + v.at("period").get<std::string>() + "|" +
-                     as_sql_text(v.at("value")) + "|" + as_sql_text(v.at("reliability")) + "|" +
-                     as_sql_text(v.at("flag")) + "|" + "Table " + v.at("table").get<std::string>() + "!" +
-                     v.at("cell").get<std::string>());
-    std::sort(got.begin(), got.end());
-    std::sort(want.begin(), want.end());
+    const Rows got = sorted_rows(db, "SELECT \"table\", centre, \"group\", period, value, reliability, flag, cell "
+                                     "FROM rental_values_revisions WHERE survey = '" + survey + "'");
+    const Rows want =
+        expected_rows(expected.at("values"), {"table", "centre", "group", "period"}, {"value", "reliability", "flag"});
     CHECK(got.size() == want.size());
     CHECK(got == want);
-    Rows got_changes = sql_rows(db, "SELECT \"table\", centre, \"group\", \"from\", \"to\", direction, cell FROM "
-                                    "rental_changes_revisions WHERE survey = '" + survey + "'");
-    Rows want_changes;
-    for (const auto& c : expected.at("changes"))
-      want_changes.push_back(c.at("table").get<std::string>() + "|" + c.at("centre").get<std::string>() + "|" +
-                             c.at("group").get<std::string>() + "|" + c.at("from").get<std::string>() + "|" +
-                             c.at("to").get<std::string>() + "|" + as_sql_text(c.at("direction")) + "|" + "Table " +
-                             c.at("table").get<std::string>() + "!" + c.at("cell").get<std::string>());
-    std::sort(got_changes.begin(), got_changes.end());
-    std::sort(want_changes.begin(), want_changes.end());
-    CHECK(got_changes == want_changes);
+    const Rows got_changes = sorted_rows(db, "SELECT \"table\", centre, \"group\", \"from\", \"to\", direction, cell "
+                                             "FROM rental_changes_revisions WHERE survey = '" + survey + "'");
+    CHECK(got_changes == expected_rows(expected.at("changes"), {"table", "centre", "group", "from", "to"}, {"direction"}));
   }
   // The main table holds the newest survey's figure for each key.
   const json newest = expected_of(books.back());

@@ -20,36 +20,23 @@ struct Variant {
 
 std::vector<Variant> variants() {
   std::vector<Variant> v;
-  cmhc_synth::Options o;
-  v.push_back({"text cells", o});
-  o = {};
-  o.numeric = true;
-  o.seed = 2;
-  o.survey_year = 2023;
-  v.push_back({"numeric cells with binary noise", o});
-  o = {};
-  o.merged_title = true;
-  o.seed = 3;
-  v.push_back({"titles over merged cells", o});
-  o = {};
-  o.row_offset = 3;
-  o.seed = 4;
-  v.push_back({"headers on other rows", o});
-  o = {};
-  o.line_breaks = true;
-  o.seed = 5;
-  v.push_back({"labels with line breaks", o});
-  o = {};
-  o.no_legend = true;
-  o.no_index = true;
-  o.seed = 6;
-  v.push_back({"no legend, no contents sheet", o});
-  o = {};
-  o.numeric = o.merged_title = o.line_breaks = o.no_legend = o.no_index = true;
-  o.row_offset = 2;
-  o.seed = 7;
-  o.survey_year = 2019;
-  v.push_back({"all variations at once", o});
+  auto add = [&](const char* name, auto set) {
+    cmhc_synth::Options o;
+    set(o);
+    v.push_back({name, o});
+  };
+  add("text cells", [](cmhc_synth::Options&) {});
+  add("numeric cells with binary noise", [](cmhc_synth::Options& o) { o.numeric = true, o.seed = 2, o.survey_year = 2023; });
+  add("titles over merged cells", [](cmhc_synth::Options& o) { o.merged_title = true, o.seed = 3; });
+  add("headers on other rows", [](cmhc_synth::Options& o) { o.row_offset = 3, o.seed = 4; });
+  add("labels with line breaks", [](cmhc_synth::Options& o) { o.line_breaks = true, o.seed = 5; });
+  add("no legend, no contents sheet", [](cmhc_synth::Options& o) { o.no_legend = o.no_index = true, o.seed = 6; });
+  add("all variations at once", [](cmhc_synth::Options& o) {
+    o.numeric = o.merged_title = o.line_breaks = o.no_legend = o.no_index = true;
+    o.row_offset = 2;
+    o.seed = 7;
+    o.survey_year = 2019;
+  });
   return v;
 }
 
