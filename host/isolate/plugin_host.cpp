@@ -8,6 +8,7 @@
 // --memory-mb the address space is limited (RLIMIT_AS) before the plugin is
 // loaded. SIGTERM/SIGINT raise host->is_cancelled(). Exits 0 after destroy
 // or when the host closes the socket, 2 on bad arguments.
+#include "run/host_table.h"
 #include "run/isolated_wire.h"
 #include "run/plugin_loader.h"
 #include "run/plugin_trust.h"
@@ -77,57 +78,61 @@ struct Child {
 };
 Child g_child;
 
-void svc_log(void*, analytica_log_level level, const char* message) {
-  wire::Writer w(wire::Type::log);
-  w.u8(static_cast<uint8_t>(level)).str(message ? message : "");
-  send(w);
-}
-void svc_fail(void*, const char* message) {
-  std::string text = message ? message : "";
-  if (g_memory_mb && text.find("bad_alloc") != std::string::npos)
-    text += " (past the isolated process's memory limit of " + std::to_string(g_memory_mb) + " MB)";
-  wire::Writer w(wire::Type::fail);
-  w.str(text);
-  send(w);
-}
-analytica_status svc_emit(void*, const analytica_batch* batch) {
-  if (!batch || !batch->schema) return ANALYTICA_ERR_INVALID;
-  const analytica_batch b = read_sized(batch);
-  wire::Writer w(wire::Type::emit);
-  w.batch(b);
-  send(w);
-  return wait_status();
-}
-void svc_event(void*, analytica_event_kind kind, const char* message) {
-  wire::Writer w(wire::Type::event);
-  w.u32(static_cast<uint32_t>(kind)).str(message ? message : "");
-  send(w);
-}
-int svc_is_cancelled(void*) { return g_stop.load() ? 1 : 0; }
-analytica_status svc_query(void*, const char* sql, const analytica_value* params, uint32_t n, analytica_row_fn fn,
-                           void* user) {
-  if (!sql) return ANALYTICA_ERR_INVALID;
-  wire::Writer w(wire::Type::query);
-  w.str(sql).values(params, params ? n : 0);
-  send(w);
-  return wait_status(fn, user);
-}
-analytica_status svc_report_check_values(void*, uint64_t row, const char* check, int passed, double confidence,
-                                         const char* reason, const analytica_check_values* values) {
-  wire::Writer w(wire::Type::report_check);
-  w.u64(row).str(check ? check : "").i32(passed).f64(confidence).opt_str(reason);
-  w.u8(values ? 1 : 0);
-  if (values) {
-    const analytica_check_values v = read_sized(values);
-    w.opt_str(v.column).value(v.observed).value(v.expected).value(v.minimum).value(v.maximum);
+// The services of the instance's host table: each sends its call to the
+// host over the socket and, where it has an answer, waits for it.
+struct ChildServices {
+  static void log(void*, analytica_log_level level, const char* message) {
+    wire::Writer w(wire::Type::log);
+    w.u8(static_cast<uint8_t>(level)).str(message ? message : "");
+    send(w);
   }
-  send(w);
-  return wait_status();
-}
-analytica_status svc_report_check(void* ctx, uint64_t row, const char* check, int passed, double confidence,
-                                  const char* reason) {
-  return svc_report_check_values(ctx, row, check, passed, confidence, reason, nullptr);
-}
+  static void fail(void*, const char* message) {
+    std::string text = message ? message : "";
+    if (g_memory_mb && text.find("bad_alloc") != std::string::npos)
+      text += " (past the isolated process's memory limit of " + std::to_string(g_memory_mb) + " MB)";
+    wire::Writer w(wire::Type::fail);
+    w.str(text);
+    send(w);
+  }
+  static analytica_status emit(void*, const analytica_batch* batch) {
+    if (!batch || !batch->schema) return ANALYTICA_ERR_INVALID;
+    const analytica_batch b = read_sized(batch);
+    wire::Writer w(wire::Type::emit);
+    w.batch(b);
+    send(w);
+    return wait_status();
+  }
+  static void event(void*, analytica_event_kind kind, const char* message) {
+    wire::Writer w(wire::Type::event);
+    w.u32(static_cast<uint32_t>(kind)).str(message ? message : "");
+    send(w);
+  }
+  static int is_cancelled(void*) { return g_stop.load() ? 1 : 0; }
+  static analytica_status query(void*, const char* sql, const analytica_value* params, uint32_t n, analytica_row_fn fn,
+                                void* user) {
+    if (!sql) return ANALYTICA_ERR_INVALID;
+    wire::Writer w(wire::Type::query);
+    w.str(sql).values(params, params ? n : 0);
+    send(w);
+    return wait_status(fn, user);
+  }
+  static analytica_status report_check_values(void*, uint64_t row, const char* check, int passed, double confidence,
+                                              const char* reason, const analytica_check_values* values) {
+    wire::Writer w(wire::Type::report_check);
+    w.u64(row).str(check ? check : "").i32(passed).f64(confidence).opt_str(reason);
+    w.u8(values ? 1 : 0);
+    if (values) {
+      const analytica_check_values v = read_sized(values);
+      w.opt_str(v.column).value(v.observed).value(v.expected).value(v.minimum).value(v.maximum);
+    }
+    send(w);
+    return wait_status();
+  }
+  static analytica_status report_check(void* ctx, uint64_t row, const char* check, int passed, double confidence,
+                                       const char* reason) {
+    return report_check_values(ctx, row, check, passed, confidence, reason, nullptr);
+  }
+};
 
 void done(int32_t value) {
   wire::Writer w(wire::Type::done);
@@ -147,27 +152,13 @@ void serve_create(wire::Reader& m, const std::string& file) {
   try {
     g_child.plugin = std::make_unique<LoadedPlugin>(file);
   } catch (const std::exception& e) {
-    svc_fail(nullptr, e.what());
+    ChildServices::fail(nullptr, e.what());
     return done(ANALYTICA_ERR_INVALID);
   }
-  auto& h = g_child.host;
-  h.struct_size = sizeof(analytica_host);
-  h.abi_major = ANALYTICA_ABI_MAJOR;
-  h.abi_minor = ANALYTICA_ABI_MINOR;
-  h.ctx = &g_child;
-  h.run_id = g_child.run_id.c_str();
-  h.log = svc_log;
-  h.fail = svc_fail;
-  h.emit = svc_emit;
-  h.event = svc_event;
-  h.is_cancelled = svc_is_cancelled;
-  h.query = svc_query;
-  h.report_check = svc_report_check;
-  h.report_check_values = svc_report_check_values;
-  h.store_location = g_child.store_location.c_str();
-  const analytica_status s = g_child.plugin->descriptor().create(&h, settings.c_str(), &g_child.self);
+  g_child.host = host_table<ChildServices>(&g_child, g_child.run_id.c_str(), g_child.store_location.c_str());
+  const analytica_status s = g_child.plugin->descriptor().create(&g_child.host, settings.c_str(), &g_child.self);
   if (s >= 0 && !g_child.self) {
-    svc_fail(nullptr, "create returned no instance");
+    ChildServices::fail(nullptr, "create returned no instance");
     return done(ANALYTICA_ERR_INTERNAL);
   }
   done(s);
@@ -176,6 +167,19 @@ void serve_create(wire::Reader& m, const std::string& file) {
 void set_store_location(wire::Reader& m) {
   g_child.store_location = m.str();
   g_child.host.store_location = g_child.store_location.c_str();
+}
+
+// probe and extract: takes the store location and the input from m, calls
+// the extractor's `call` on them and answers its result (`absent` if the
+// plugin has no such function).
+template <typename Result>
+void serve_input(wire::Reader& m, Result (*analytica_extractor_v1::*call)(void*, const analytica_input*),
+                 int32_t absent) {
+  set_store_location(m);
+  const wire::Input in = m.input();
+  const analytica_input view = in.view();
+  const auto fn = table<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1).*call;
+  done(fn ? fn(g_child.self, &view) : absent);
 }
 
 void serve(const std::string& file) {
@@ -205,22 +209,12 @@ void serve(const std::string& file) {
         send(w);
         break;
       }
-      case wire::Type::probe: {
-        set_store_location(m);
-        const wire::Input in = m.input();
-        const analytica_input view = in.view();
-        const auto ex = table<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
-        done(ex.probe ? ex.probe(g_child.self, &view) : 0);
+      case wire::Type::probe:
+        serve_input(m, &analytica_extractor_v1::probe, 0);
         break;
-      }
-      case wire::Type::extract: {
-        set_store_location(m);
-        const wire::Input in = m.input();
-        const analytica_input view = in.view();
-        const auto ex = table<analytica_extractor_v1>(ANALYTICA_EXTRACTOR_V1);
-        done(ex.extract ? ex.extract(g_child.self, &view) : ANALYTICA_ERR_UNSUPPORTED);
+      case wire::Type::extract:
+        serve_input(m, &analytica_extractor_v1::extract, ANALYTICA_ERR_UNSUPPORTED);
         break;
-      }
       case wire::Type::validate: {
         set_store_location(m);
         const Batch b = m.batch();

@@ -2,6 +2,7 @@
 
 #include "run/cell_format.h"
 #include "read/health.h"
+#include "read/row_fields.h"
 #include "run/store.h"
 
 #include <analytica_run_liveness.hpp>
@@ -40,31 +41,14 @@ double stale_after_default() {
   return ANALYTICA_RUN_STALE_SECONDS;
 }
 
-std::optional<int64_t> opt_int(const Cell& c) {
-  if (c.type == ANALYTICA_NULL) return std::nullopt;
-  return cell_int(c);
-}
-
 RunRecord run_of(const Store::Row& r) {
   RunRecord run;
-  run.run_id = cell_text(r[0]);
-  run.pipeline = cell_text(r[1]);
-  run.status = cell_text(r[2]);
-  run.started_at = cell_text(r[3]);
-  run.ended_at = cell_opt_text(r[4]);
-  run.sources_ingested = cell_int(r[5]);
-  run.sources_unchanged = cell_int(r[6]);
-  run.sources_failed = cell_int(r[7]);
-  run.records = cell_int(r[8]);
-  run.config_sha256 = cell_text(r[9]);
-  run.plugins = cell_text(r[10]);
-  run.message = cell_opt_text(r[11]);
-  if (r.size() > 15) {
-    run.host = cell_text(r[12]);
-    run.pid = r[13].type == ANALYTICA_NULL ? 0 : cell_int(r[13]);
-    run.process_start = r[14].type == ANALYTICA_NULL ? 0 : cell_int(r[14]);
-    run.last_seen = cell_text(r[15]);
-  }
+  read_fields(r, 0, run, &RunRecord::run_id, &RunRecord::pipeline, &RunRecord::status, &RunRecord::started_at,
+              &RunRecord::ended_at, &RunRecord::sources_ingested, &RunRecord::sources_unchanged,
+              &RunRecord::sources_failed, &RunRecord::records, &RunRecord::config_sha256, &RunRecord::plugins,
+              &RunRecord::message);
+  if (r.size() > 15)
+    read_fields(r, 12, run, &RunRecord::host, &RunRecord::pid, &RunRecord::process_start, &RunRecord::last_seen);
   if (run.last_seen.empty()) run.last_seen = run.started_at;
   judge_liveness(run);
   return run;
@@ -140,24 +124,12 @@ std::optional<RunQuality> run_quality(Store& store, const std::string& run_id) {
       "FROM " ANALYTICA_T_QUALITY " WHERE run_id = ? AND source_sha256 = ?",
       {Cell::of(run_id), Cell::of(std::string())});
   if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
   RunQuality q;
-  q.records = r[0].i;
-  q.cells = r[1].i;
-  q.null_cells = r[2].i;
-  q.scored_cells = r[3].i;
-  q.confidence_min = cell_opt_number(r[4]);
-  q.confidence_mean = cell_opt_number(r[5]);
-  q.confidence_max = cell_opt_number(r[6]);
-  q.conf_lt_50 = r[7].i;
-  q.conf_50_80 = r[8].i;
-  q.conf_80_95 = r[9].i;
-  q.conf_ge_95 = r[10].i;
-  q.validated = r[11].i != 0;
-  q.approved = opt_int(r[12]);
-  q.auto_approved = opt_int(r[13]);
-  q.pending = opt_int(r[14]);
-  q.rejected = opt_int(r[15]);
+  read_fields(rows[0], 0, q, &RunQuality::records, &RunQuality::cells, &RunQuality::null_cells,
+              &RunQuality::scored_cells, &RunQuality::confidence_min, &RunQuality::confidence_mean,
+              &RunQuality::confidence_max, &RunQuality::conf_lt_50, &RunQuality::conf_50_80, &RunQuality::conf_80_95,
+              &RunQuality::conf_ge_95, &RunQuality::validated, &RunQuality::approved, &RunQuality::auto_approved,
+              &RunQuality::pending, &RunQuality::rejected);
   return q;
 }
 
@@ -167,7 +139,7 @@ std::vector<SchemaChange> run_schema_changes(Store& store, const std::string& ru
   for (const auto& r : store.query("SELECT table_name, kind, outcome, from_version, to_version, diff FROM " ANALYTICA_T_SCHEMA_CHANGES
                                    " WHERE run_id = ? ORDER BY table_name",
                                    {Cell::of(run_id)}))
-    out.push_back({cell_text(r[0]), cell_text(r[1]), cell_text(r[2]), opt_int(r[3]), opt_int(r[4]), cell_text(r[5])});
+    out.push_back({cell_text(r[0]), cell_text(r[1]), cell_text(r[2]), cell_opt_int(r[3]), cell_opt_int(r[4]), cell_text(r[5])});
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "run/cell_format.h"
 #include "read/health.h"
+#include "read/row_fields.h"
 #include "run/store.h"
 #include "run/util.h"
 
@@ -20,19 +21,10 @@ const char* const kSourceColumns =
 
 SourceRecord source_of(const Store::Row& r) {
   SourceRecord s;
-  s.sha256 = cell_text(r[0]);
-  s.uri = cell_text(r[1]);
-  s.path = cell_text(r[2]);
-  s.name = cell_text(r[3]);
-  s.size = static_cast<int64_t>(cell_number(r[4]));
-  s.version = static_cast<int64_t>(cell_number(r[5]));
-  s.first_seen = cell_text(r[6]);
-  s.last_seen = cell_text(r[7]);
-  s.status = cell_text(r[8]);
-  s.message = cell_opt_text(r[9]);
-  s.run_id = cell_opt_text(r[10]);
-  s.supersedes = cell_opt_text(r[11]);
-  s.superseded_by = cell_opt_text(r[12]);
+  read_fields(r, 0, s, &SourceRecord::sha256, &SourceRecord::uri, &SourceRecord::path, &SourceRecord::name,
+              &SourceRecord::size, &SourceRecord::version, &SourceRecord::first_seen, &SourceRecord::last_seen,
+              &SourceRecord::status, &SourceRecord::message, &SourceRecord::run_id, &SourceRecord::supersedes,
+              &SourceRecord::superseded_by);
   return s;
 }
 

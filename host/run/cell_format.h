@@ -66,6 +66,12 @@ inline int64_t cell_int(const Cell& c) {
   return static_cast<int64_t>(cell_number(c));
 }
 
+// The cell as an integer (cell_int), or nullopt for NULL.
+inline std::optional<int64_t> cell_opt_int(const Cell& c) {
+  if (c.type == ANALYTICA_NULL) return std::nullopt;
+  return cell_int(c);
+}
+
 }  // namespace analytica
 
 #endif  // ANALYTICA_HOST_RUN_CELL_FORMAT_H

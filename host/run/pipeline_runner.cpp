@@ -279,10 +279,7 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
         stage->source = stage->instance->interface<analytica_source_v1>(ANALYTICA_SOURCE_V1);
         require(n, ANALYTICA_SOURCE_V1, stage->source.next);
         // Sources read the store between inputs (a resuming source's bookmark).
-        stage->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
-                                              analytica_row_fn fn, void* user) {
-          return query_primary(sql, params, k, fn, user);
-        };
+        answer_queries_from_primary(*stage->instance);
         sources_.push_back(std::move(stage));
         break;
       case ANALYTICA_KIND_EXTRACTOR:
@@ -291,10 +288,7 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
       case ANALYTICA_KIND_VALIDATOR:
         stage->validator = stage->instance->interface<analytica_validator_v1>(ANALYTICA_VALIDATOR_V1);
         require(n, ANALYTICA_VALIDATOR_V1, stage->validator.validate);
-        stage->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
-                                              analytica_row_fn fn, void* user) {
-          return query_primary(sql, params, k, fn, user);
-        };
+        answer_queries_from_primary(*stage->instance);
         stage->instance->hooks.report_check = [this, raw = stage.get()](uint64_t row, const char* check, int passed,
                                                                         double confidence, const char* reason,
                                                                         const analytica_check_values* values) {
@@ -346,10 +340,12 @@ void PipelineRunner::create_plugins(PluginCatalog& catalog) {
     declare(primary, copy.schema());
     return primary.check(primary.sink.write(primary.self(), copy.view()), "write " + copy.schema().table());
   };
-  governance_->instance->hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k,
-                                              analytica_row_fn fn, void* user) {
-    return query_primary(sql, params, k, fn, user);
-  };
+  answer_queries_from_primary(*governance_->instance);
+}
+
+void PipelineRunner::answer_queries_from_primary(PluginInstance& instance) {
+  instance.hooks.query = [this](const char* sql, const analytica_value* params, uint32_t k, analytica_row_fn fn,
+                                void* user) { return query_primary(sql, params, k, fn, user); };
 }
 
 analytica_status PipelineRunner::query_primary(const char* sql, const analytica_value* params, uint32_t n,

@@ -73,6 +73,9 @@ class PipelineRunner {
              const std::string& message, uint64_t records, analytica_status status);
   analytica_status query_primary(const char* sql, const analytica_value* params, uint32_t n,
                                  analytica_row_fn fn, void* user);
+  // Sets the instance's query hook to query_primary (sources, validators and
+  // governance read the primary sink).
+  void answer_queries_from_primary(PluginInstance& instance);
   StoreAccess primary_access();              // validation's way to the primary sink
   void validate(Batch& batch);               // runs every validator over one pending batch
 

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
 #include <thread>
 
@@ -35,28 +36,36 @@ Slot& my_slot() {
   return *slot;
 }
 
-// Async-signal-safe line building: appends s to buf (size kLine).
+// Async-signal-safe: writes the parts (NULL ones skipped) as one message to
+// stderr, cut at kLine - 1 bytes.
 constexpr size_t kLine = 512;
-void append(char* buf, size_t& n, const char* s) {
-  while (s && *s && n + 1 < kLine) buf[n++] = *s++;
-  buf[n] = 0;
-}
-void append_number(char* buf, size_t& n, unsigned long v) {
-  char digits[24];
-  int k = 0;
-  do digits[k++] = static_cast<char>('0' + v % 10);
-  while ((v /= 10) && k < 23);
-  while (k && n + 1 < kLine) buf[n++] = digits[--k];
-  buf[n] = 0;
-}
-void write_line(const char* buf, size_t n) {
+void write_line(std::initializer_list<const char*> parts) {
+  char buf[kLine];
+  size_t n = 0;
+  for (const char* s : parts)
+    while (s && *s && n + 1 < kLine) buf[n++] = *s++;
+  const char* p = buf;
   while (n > 0) {
-    const ssize_t w = ::write(STDERR_FILENO, buf, n);
+    const ssize_t w = ::write(STDERR_FILENO, p, n);
     if (w <= 0) return;
-    buf += w;
+    p += w;
     n -= static_cast<size_t>(w);
   }
 }
+
+// Async-signal-safe: the decimal digits of a number, for write_line().
+struct DecimalText {
+  char text[24];
+  explicit DecimalText(unsigned long v) {
+    char digits[24];
+    int k = 0;
+    do digits[k++] = static_cast<char>('0' + v % 10);
+    while ((v /= 10) && k < 23);
+    int n = 0;
+    while (k) text[n++] = digits[--k];
+    text[n] = 0;
+  }
+};
 
 const char* signal_name(int sig) {
   switch (sig) {
@@ -79,16 +88,7 @@ void on_crash(int sig) {
   Slot& s = my_slot();
   const char* plugin = s.plugin.load();
   if (plugin) {
-    char buf[kLine];
-    size_t n = 0;
-    append(buf, n, "analytica: plugin ");
-    append(buf, n, plugin);
-    append(buf, n, " crashed with ");
-    append(buf, n, signal_name(sig));
-    append(buf, n, " during ");
-    append(buf, n, s.call.load());
-    append(buf, n, "\n");
-    write_line(buf, n);
+    write_line({"analytica: plugin ", plugin, " crashed with ", signal_name(sig), " during ", s.call.load(), "\n"});
   }
   std::signal(sig, SIG_DFL);  // SA_RESETHAND did this already; be explicit
   raise(sig);
@@ -105,14 +105,7 @@ void on_exit_check() {
   Slot& s = my_slot();
   const char* plugin = s.plugin.load();
   if (!plugin) return;
-  char buf[kLine];
-  size_t n = 0;
-  append(buf, n, "analytica: plugin ");
-  append(buf, n, plugin);
-  append(buf, n, " called exit() during ");
-  append(buf, n, s.call.load());
-  append(buf, n, "; the run did not finish\n");
-  write_line(buf, n);
+  write_line({"analytica: plugin ", plugin, " called exit() during ", s.call.load(), "; the run did not finish\n"});
   _exit(kExitStatusPluginExited);
 }
 
@@ -140,16 +133,8 @@ void watchdog() {
       Slot& s = g_slots[i];
       const char* plugin = s.plugin.load();
       if (!seen[i] || !plugin || s.sequence.load() != seen[i]) continue;
-      char buf[kLine];
-      size_t n = 0;
-      append(buf, n, "analytica: plugin ");
-      append(buf, n, plugin);
-      append(buf, n, " did not return from ");
-      append(buf, n, s.call.load());
-      append(buf, n, " within ");
-      append_number(buf, n, grace);
-      append(buf, n, " s of the stop request; stopping without it\n");
-      write_line(buf, n);
+      write_line({"analytica: plugin ", plugin, " did not return from ", s.call.load(), " within ",
+                  DecimalText(grace).text, " s of the stop request; stopping without it\n"});
       _exit(kExitStatusStopTimeout);
     }
   }

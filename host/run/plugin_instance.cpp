@@ -3,6 +3,7 @@
 #include "run/isolated_plugin.h"
 #include "run/logging.h"
 #include "run/config.h"
+#include "run/host_table.h"
 #include "run/plugin_calls.h"
 #include "run/util.h"
 
@@ -204,20 +205,7 @@ PluginInstance::PluginInstance(std::shared_ptr<LoadedPlugin> plugin, const json&
                                const std::string& run_id, const Isolation& isolation)
     : plugin_(std::move(plugin)), isolation_(isolation), run_id_(run_id) {
   plugin_calls::install();
-  host_.struct_size = sizeof(analytica_host);
-  host_.abi_major = ANALYTICA_ABI_MAJOR;
-  host_.abi_minor = ANALYTICA_ABI_MINOR;
-  host_.ctx = this;
-  host_.run_id = run_id_.c_str();
-  host_.log = &HostServices::log;
-  host_.fail = &HostServices::fail;
-  host_.emit = &HostServices::emit;
-  host_.event = &HostServices::event;
-  host_.is_cancelled = &HostServices::is_cancelled;
-  host_.query = &HostServices::query;
-  host_.report_check = &HostServices::report_check;
-  host_.report_check_values = &HostServices::report_check_values;
-  host_.store_location = store_location_.c_str();
+  host_ = host_table<HostServices>(this, run_id_.c_str(), store_location_.c_str());
   const std::string text = settings.dump();
   const auto& d = plugin_->descriptor();
   if (isolated()) {

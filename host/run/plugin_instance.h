@@ -18,15 +18,12 @@
 
 namespace analytica {
 
-// A plugin call returned an error. what() is "<plugin>: <call>: <reason>".
-class PluginError : public std::runtime_error {
+// A plugin call returned an error. what() is "<plugin>: <call>: <reason>";
+// status() is the plugin's status. The host catches it by this type; it is
+// a Failure (analytica_cpp.hpp) only to share that class's members.
+class PluginError : public Failure {
  public:
-  PluginError(analytica_status status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
-  analytica_status status() const { return status_; }
-
- private:
-  analytica_status status_;
+  using Failure::Failure;
 };
 
 // Checks `settings` (a JSON object) against the plugin's declared settings:

@@ -30,17 +30,6 @@ std::mutex policy_mutex;
 std::optional<Policy> loaded_policy;
 std::optional<fs::path> policy_override;
 
-std::string hex(const unsigned char* p, size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 15];
-  }
-  return out;
-}
-
 std::string sha256_hex(const std::string& bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -48,7 +37,7 @@ std::string sha256_hex(const std::string& bytes) {
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
     throw std::runtime_error("SHA-256 failed (OpenSSL)");
-  return hex(md, len);
+  return lower_hex(md, len);
 }
 
 // Reads everything through fd, from offset 0.

@@ -2,6 +2,7 @@
 #ifndef ANALYTICA_HOST_RUN_UTIL_H
 #define ANALYTICA_HOST_RUN_UTIL_H
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
@@ -15,6 +16,9 @@ class UserError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Two lowercase hex digits per byte of bytes[0..n).
+std::string lower_hex(const unsigned char* bytes, size_t n);
 
 // Lowercase hex SHA-256 of a file's bytes. Throws UserError naming the file
 // if it cannot be read.

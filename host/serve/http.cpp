@@ -37,13 +37,7 @@ constexpr const char* kCsrfCookie = "analytica_csrf";
 std::string random_hex(size_t bytes) {
   std::vector<unsigned char> buf(bytes);
   if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) throw std::runtime_error("no random bytes");
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : buf) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
+  return lower_hex(buf.data(), buf.size());
 }
 
 bool same_secret(const std::string& a, const std::string& b) {
