@@ -173,7 +173,7 @@ class PgStore::Scope {
 };
 
 PgStore::PgStore(const Settings& settings, const analytica_host* host)
-    : SinkBackend(host, settings.describe()), settings_(settings) {
+    : SqlBackend(host, settings.describe()), settings_(settings) {
   connect();
 }
 
@@ -289,11 +289,7 @@ void PgStore::lock_source(const char* source_key) {
 
 // ------------------------------------------------------------------ tables
 
-void PgStore::declare_table(const analytica_table_schema& given) {
-  const TableSpec spec = table_spec(read_schema(given));
-  declare(spec);
-  known_.remember(spec);
-}
+TableSpec PgStore::spec_of(const analytica_table_schema& schema) const { return table_spec(schema); }
 
 void PgStore::forget_schema() { known_.clear(); }
 
@@ -386,19 +382,14 @@ void PgStore::declare_one(const TableSpec& spec) {
 
 // ------------------------------------------------------------------ writes
 
-void PgStore::write(const analytica_batch& given) {
-  const BatchIn in = read_batch(given);
-  check_can_write(in.table);
-  KnownTable& known = known_.ensure(table_spec(in.schema), [&](const TableSpec& spec) { declare(spec); });
-  if (in.batch.row_count == 0) return;
+void PgStore::write_rows(KnownTable& known, const analytica_batch& batch) {
   const size_t width = known.spec.columns().size();
-  check_rows(in.batch, width, in.table);
-  for (uint64_t r = 0; r < in.batch.row_count; ++r)
-    check_row(known.spec, in.batch.values + static_cast<size_t>(r) * width, r, &text_limit);
+  for (uint64_t r = 0; r < batch.row_count; ++r)
+    check_row(known.spec, batch.values + static_cast<size_t>(r) * width, r, &text_limit);
 
   Scope scope(*this, quoted_table(known.spec.table()) + ": write");
   prepare_statements(known);
-  send_rows(known, in.batch);
+  send_rows(known, batch);
   scope.done();
 }
 
@@ -543,17 +534,13 @@ void PgStore::query(const char* sql, const analytica_value* params, uint32_t par
     if (!valid_value(v)) fail(ANALYTICA_ERR_INVALID, where_ + ": " + what + ": " + which + " has an invalid value");
     switch (v.type) {
       case ANALYTICA_INT64:
-        types[i] = kOidInt8;
+      case ANALYTICA_DOUBLE:  // binary: bigint or double precision, 8 bytes
+        types[i] = v.type == ANALYTICA_INT64 ? kOidInt8 : kOidFloat8;
         storage[i].resize(8);
-        put_int64(storage[i].data(), v.as.i);
-        formats[i] = 1;
-        lengths[i] = 8;
-        values[i] = storage[i].data();
-        break;
-      case ANALYTICA_DOUBLE:
-        types[i] = kOidFloat8;
-        storage[i].resize(8);
-        put_double(storage[i].data(), v.as.d);
+        if (v.type == ANALYTICA_INT64)
+          put_int64(storage[i].data(), v.as.i);
+        else
+          put_double(storage[i].data(), v.as.d);
         formats[i] = 1;
         lengths[i] = 8;
         values[i] = storage[i].data();

@@ -16,7 +16,7 @@
 
 #include "analytica.h"
 #include "settings.h"
-#include "sink_backend.h"
+#include "sql_backend.h"
 #include "table_spec.h"
 
 #include <map>
@@ -29,7 +29,14 @@ struct pg_result;
 
 namespace sink_postgres {
 
-class PgStore : public analytica::sink::SinkBackend {
+// A schema checked against the database, with its prepared statements.
+struct KnownTable {
+  TableSpec spec;
+  std::string upsert;    // prepared statement names ("" until prepared)
+  std::string revision;  // into <table>_revisions, if spec has a NEWEST column
+};
+
+class PgStore : public analytica::sink::SqlBackend<KnownTable> {
  public:
   // Connects and configures the session: lock_timeout, exact float output
   // (extra_float_digits = 3), standard strings, notices to the host's log.
@@ -40,13 +47,8 @@ class PgStore : public analytica::sink::SinkBackend {
   // Rolls back an open transaction and closes the connection.
   ~PgStore() override;
 
-  // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
-  // missing columns and checks existing columns' types and the key:
-  // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
-  // also gets "<table>_revisions". Changes are made under an advisory lock
-  // on the schema, so hosts declaring the same table at once do not
-  // collide. Atomic: its own transaction, or a savepoint inside the open one.
-  void declare_table(const analytica_table_schema& schema) override;
+  // declare_table() and write() (SqlBackend): see declare() and
+  // write_rows() below.
 
   // BEGIN (READ COMMITTED). Reconnects first if the connection was lost
   // between transactions. ANALYTICA_ERR_INVALID if one is already open.
@@ -62,15 +64,6 @@ class PgStore : public analytica::sink::SinkBackend {
   // (logging that it waits). Released at commit or rollback. Needs an open
   // transaction.
   void lock_source(const char* source_key) override;
-
-  // Upserts the batch's rows by its key columns, all or nothing (a
-  // savepoint; a failed batch leaves the transaction usable). Needs an
-  // open transaction; declares the table first if this connection has not
-  // checked this schema since its last rollback. Values must be NULL or of
-  // the column's type (INT64 is accepted for DOUBLE); key values must not
-  // be NULL. Rows are sent pipelined, in order, so a later row of the same
-  // key wins as in SQLite.
-  void write(const analytica_batch& batch) override;
 
   // Runs exactly one statement with `?` parameters (translated to $n),
   // inside the open transaction (under a savepoint, so a failing query
@@ -118,12 +111,6 @@ class PgStore : public analytica::sink::SinkBackend {
     void operator()(pg_result* res) const;
   };
   using Result = std::unique_ptr<pg_result, ResultDeleter>;
-  // A schema checked against the database, with its prepared statements.
-  struct KnownTable {
-    TableSpec spec;
-    std::string upsert;    // prepared statement names ("" until prepared)
-    std::string revision;  // into <table>_revisions, if spec has a NEWEST column
-  };
   // A table as the catalog describes it.
   struct Existing {
     bool exists = false;
@@ -136,8 +123,23 @@ class PgStore : public analytica::sink::SinkBackend {
 
   void connect();
   void configure_session();
-  void declare(const TableSpec& spec);
+  TableSpec spec_of(const analytica_table_schema& schema) const override;
+  // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
+  // missing columns and checks existing columns' types and the key:
+  // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
+  // also gets "<table>_revisions". Changes are made under an advisory lock
+  // on the schema, so hosts declaring the same table at once do not
+  // collide. Atomic: its own transaction, or a savepoint inside the open
+  // one. write() declares a table first if this connection has not checked
+  // its schema since its last rollback.
+  void declare(const TableSpec& spec) override;
   void declare_one(const TableSpec& spec);
+  // Upserts the batch's rows by its key columns, all or nothing (a
+  // savepoint; a failed batch leaves the transaction usable). Values must
+  // be NULL or of the column's type (INT64 is accepted for DOUBLE); key
+  // values must not be NULL. Rows are sent pipelined, in order, so a later
+  // row of the same key wins as in SQLite.
+  void write_rows(KnownTable& known, const analytica_batch& batch) override;
   Existing inspect(const std::string& table);
   void lock_schema();
   void prepare_statements(KnownTable& known);
@@ -162,7 +164,6 @@ class PgStore : public analytica::sink::SinkBackend {
 
   Settings settings_;
   pg_conn* conn_ = nullptr;
-  analytica::sink::KnownTables<KnownTable> known_;
   std::map<std::string, std::string> prepared_;              // SQL text -> statement name
   bool schema_locked_ = false;  // this transaction holds the schema lock
 };

@@ -72,7 +72,7 @@ int bind_value(sqlite3_stmt* stmt, int index, const analytica_value& v) {
 
 }  // namespace
 
-void SqliteStore::StmtDeleter::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+void StmtDeleter::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 
 // A unit of work that is all or nothing: its own BEGIN IMMEDIATE .. COMMIT
 // outside a transaction, a savepoint inside one. Undone unless done() ran.
@@ -124,7 +124,7 @@ class SqliteStore::UserQuery {
 };
 
 SqliteStore::SqliteStore(const Settings& settings, const analytica_host* host)
-    : SinkBackend(host, settings.path), settings_(settings) {
+    : SqlBackend(host, settings.path), settings_(settings) {
   const std::string& path = settings_.path;
   const std::string what = "cannot open database";
   if (path != ":memory:") {
@@ -385,11 +385,7 @@ void SqliteStore::rollback() {
 
 // ------------------------------------------------------------------ tables
 
-void SqliteStore::declare_table(const analytica_table_schema& given) {
-  const TableSpec spec = table_spec(read_schema(given));
-  declare(spec);
-  known_.remember(spec);
-}
+TableSpec SqliteStore::spec_of(const analytica_table_schema& schema) const { return table_spec(schema); }
 
 void SqliteStore::forget_schema() {
   known_.clear();
@@ -468,24 +464,18 @@ void SqliteStore::declare_one(const TableSpec& spec) {
 
 // ------------------------------------------------------------------ writes
 
-void SqliteStore::write(const analytica_batch& given) {
-  const BatchIn in = read_batch(given);
-  check_can_write(in.table);
-  KnownTable& known = known_.ensure(table_spec(in.schema), [&](const TableSpec& spec) { declare(spec); });
-  if (in.batch.row_count == 0) return;
-  check_rows(in.batch, known.spec.columns().size(), in.table);
-
+void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
   const std::string where = quoted_table(known.spec.table());
   if (!known.upsert) known.upsert = prepare(upsert_sql(known.spec, kSql), where + ": prepare write", true);
   if (known.spec.newest() >= 0 && !known.revision)
     known.revision = prepare(upsert_sql(known.spec.revisions(), kSql), where + ": prepare revision write", true);
 
   Scope scope(*this, where + ": write");
-  write_rows(known, in.batch);
+  upsert_rows(known, batch);
   scope.done();
 }
 
-void SqliteStore::write_rows(KnownTable& known, const analytica_batch& batch) {
+void SqliteStore::upsert_rows(KnownTable& known, const analytica_batch& batch) {
   const TableSpec& spec = known.spec;
   const size_t width = spec.columns().size();
   const std::string where = quoted_table(spec.table());
@@ -645,7 +635,7 @@ int SqliteStore::authorize(void* self, int action, const char*, const char*, con
 
 // ----------------------------------------------------------------- helpers
 
-SqliteStore::Stmt SqliteStore::prepare(const std::string& sql, const std::string& what, bool persistent) {
+Stmt SqliteStore::prepare(const std::string& sql, const std::string& what, bool persistent) {
   sqlite3_stmt* raw = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size() + 1),
                                     persistent ? SQLITE_PREPARE_PERSISTENT : 0, &raw, nullptr);

@@ -11,7 +11,7 @@
 
 #include "analytica.h"
 #include "settings.h"
-#include "sink_backend.h"
+#include "sql_backend.h"
 #include "table_spec.h"
 
 #include <memory>
@@ -24,7 +24,20 @@ struct sqlite3_stmt;
 
 namespace sink_sqlite {
 
-class SqliteStore : public analytica::sink::SinkBackend {
+struct StmtDeleter {
+  void operator()(sqlite3_stmt* stmt) const;
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+
+// A schema checked against the database, with its statements (prepared on
+// first write).
+struct KnownTable {
+  TableSpec spec;
+  Stmt upsert;
+  Stmt revision;  // into <table>_revisions, if spec has a NEWEST column
+};
+
+class SqliteStore : public analytica::sink::SqlBackend<KnownTable> {
  public:
   // Creates the database's directory if missing, opens (or creates) the
   // file and configures the connection: busy timeout, journal mode,
@@ -35,12 +48,8 @@ class SqliteStore : public analytica::sink::SinkBackend {
   // Rolls back an open transaction and closes the connection.
   ~SqliteStore() override;
 
-  // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
-  // missing columns, and checks existing columns' types and the primary key:
-  // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
-  // also gets "<table>_revisions" (see TableDef::revisions). Atomic: runs in
-  // its own transaction, or in a savepoint inside the open one.
-  void declare_table(const analytica_table_schema& schema) override;
+  // declare_table() and write() (SqlBackend): see declare() and
+  // write_rows() below.
 
   // BEGIN IMMEDIATE: takes the write lock now, waiting up to busy_timeout_ms
   // for another connection. ANALYTICA_ERR_INVALID if one is already open.
@@ -49,14 +58,6 @@ class SqliteStore : public analytica::sink::SinkBackend {
   void commit() override;
   // Rolls back the open transaction; a no-op without one.
   void rollback() override;
-
-  // Upserts the batch's rows by its key columns (see sink::upsert_sql),
-  // all or nothing. Needs an open transaction. The table is declared first
-  // if this connection has not seen this schema since its last rollback, so
-  // a declaration undone by a rollback cannot break later writes. Values
-  // must be NULL or of the column's type (INT64 is accepted for DOUBLE);
-  // key values must not be NULL. Provenance and source_id are ignored.
-  void write(const analytica_batch& batch) override;
 
   // Runs exactly one statement with `?` parameters, inside or outside the
   // open transaction, and calls fn (if not NULL) per row until it returns
@@ -88,23 +89,26 @@ class SqliteStore : public analytica::sink::SinkBackend {
   uint64_t change_counter() override;
 
  private:
-  struct StmtDeleter {
-    void operator()(sqlite3_stmt* stmt) const;
-  };
-  using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-  // A schema checked against the database, with its statements (prepared
-  // on first write).
-  struct KnownTable {
-    TableSpec spec;
-    Stmt upsert;
-    Stmt revision;  // into <table>_revisions, if spec has a NEWEST column
-  };
   class Scope;
   class UserQuery;
 
-  void declare(const TableSpec& spec);
+  TableSpec spec_of(const analytica_table_schema& schema) const override;
+  // Creates the table if missing (PRIMARY KEY over the KEY columns), adds
+  // missing columns, and checks existing columns' types and the primary key:
+  // ANALYTICA_ERR_CONFLICT on a difference. A table with a NEWEST column
+  // also gets "<table>_revisions" (see TableDef::revisions). Atomic: runs in
+  // its own transaction, or in a savepoint inside the open one. write()
+  // declares a table first if this connection has not seen its schema since
+  // its last rollback, so a declaration undone by a rollback cannot break
+  // later writes.
+  void declare(const TableSpec& spec) override;
   void declare_one(const TableSpec& spec);
-  void write_rows(KnownTable& table, const analytica_batch& batch);
+  // Upserts the batch's rows by its key columns (see sink::upsert_sql),
+  // all or nothing. Values must be NULL or of the column's type (INT64 is
+  // accepted for DOUBLE); key values must not be NULL. Provenance and
+  // source_id are ignored.
+  void write_rows(KnownTable& known, const analytica_batch& batch) override;
+  void upsert_rows(KnownTable& known, const analytica_batch& batch);
   Stmt prepare(const std::string& sql, const std::string& what, bool persistent);
   void exec(const std::string& sql, const std::string& what);
   // Fails with the status rc maps to: "<path>: <what>: <SQLite's message>".
@@ -118,7 +122,6 @@ class SqliteStore : public analytica::sink::SinkBackend {
 
   Settings settings_;
   sqlite3* db_ = nullptr;
-  analytica::sink::KnownTables<KnownTable> known_;
   // Statements of query() by SQL text, reset and ready: plugins ask the same
   // few questions for every record, and preparing them was 7% of a run's
   // thread. One in use is taken out, so a query run from a row callback with
