@@ -35,4 +35,8 @@ json items_pipeline(const json& source_settings) {
           {"sinks", {{{"plugin", "sink_sqlite"}, {"settings", {{"path", "${database}"}}}}}}};
 }
 
+CliResult run_items(const TempDir& dir, const json& source_settings, const std::string& env) {
+  return run(dir, write_pipeline(dir, items_pipeline(source_settings)), env);
+}
+
 }  // namespace srctest

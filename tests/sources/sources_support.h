@@ -27,6 +27,8 @@ std::string db(const TempDir& dir);
 // A pipeline: source_http with these settings -> extractor_json_records
 // reading {"id": text key, "value": integer} into table "items".
 nlohmann::json items_pipeline(const nlohmann::json& source_settings);
+// Writes items_pipeline(source_settings) into dir and runs it once.
+CliResult run_items(const TempDir& dir, const nlohmann::json& source_settings, const std::string& env = "");
 
 }  // namespace srctest
 

@@ -129,9 +129,8 @@ TEST_CASE("source_http retries a 500 and then ingests", "[sources][http]") {
   });
   server.start();
   TempDir dir;
-  const std::string pipe = srctest::write_pipeline(
-      dir, srctest::items_pipeline({{"urls", {server.base() + "/files/flaky.json"}}, {"expect", "json"}, {"retries", 2}}));
-  const CliResult r = srctest::run(dir, pipe);
+  const CliResult r =
+      srctest::run_items(dir, {{"urls", {server.base() + "/files/flaky.json"}}, {"expect", "json"}, {"retries", 2}});
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(calls == 2);
@@ -148,9 +147,8 @@ TEST_CASE("source_http: a URL that keeps failing fails that input only, after it
   server.start();
   TempDir dir;
   const std::string down = server.base() + "/files/down.json";
-  const std::string pipe = srctest::write_pipeline(
-      dir, srctest::items_pipeline({{"urls", {down, server.base() + "/files/ok.json"}}, {"expect", "json"}, {"retries", 2}}));
-  const CliResult r = srctest::run(dir, pipe);
+  const CliResult r =
+      srctest::run_items(dir, {{"urls", {down, server.base() + "/files/ok.json"}}, {"expect", "json"}, {"retries", 2}});
   INFO(r.err);
   CHECK(r.status == 1);
   CHECK(server.seen("/files/down.json").size() == 3);
@@ -179,8 +177,7 @@ TEST_CASE("source_http follows a redirect, and the input keeps the URL asked for
   server.start();
   TempDir dir;
   const std::string url = server.base() + "/files/old.json";
-  const std::string pipe = srctest::write_pipeline(dir, srctest::items_pipeline({{"urls", {url}}, {"expect", "json"}}));
-  const CliResult r = srctest::run(dir, pipe);
+  const CliResult r = srctest::run_items(dir, {{"urls", {url}}, {"expect", "json"}});
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(sql_value(db(dir), "SELECT value FROM items") == "3");
@@ -199,9 +196,7 @@ TEST_CASE("source_http: a truncated body is retried and never lands in the downl
   });
   server.start();
   TempDir dir;
-  const std::string pipe = srctest::write_pipeline(
-      dir, srctest::items_pipeline({{"urls", {server.base() + "/files/cut.json"}}, {"retries", 1}}));
-  const CliResult r = srctest::run(dir, pipe);
+  const CliResult r = srctest::run_items(dir, {{"urls", {server.base() + "/files/cut.json"}}, {"retries", 1}});
   INFO(r.err);
   CHECK(r.status == 1);
   CHECK(server.seen("/files/cut.json").size() == 2);
@@ -242,9 +237,7 @@ TEST_CASE("source_http: a body over the size limit is refused", "[sources][http]
   });
   server.start();
   TempDir dir;
-  const std::string pipe = srctest::write_pipeline(
-      dir, srctest::items_pipeline({{"urls", {server.base() + "/files/big.json"}}, {"max_bytes", 20}}));
-  const CliResult r = srctest::run(dir, pipe);
+  const CliResult r = srctest::run_items(dir, {{"urls", {server.base() + "/files/big.json"}}, {"max_bytes", 20}});
   CHECK(r.status == 1);
   CHECK(contains(r.err, "larger than the limit of 20 bytes"));
   CHECK(server.seen("/files/big.json").size() == 1);
@@ -282,9 +275,9 @@ TEST_CASE("source_http honours the proxy variables", "[sources][http]") {
   proxy.start();
   TempDir dir;
   // A name that cannot resolve: only the proxy can answer it.
-  const std::string pipe = srctest::write_pipeline(
-      dir, srctest::items_pipeline({{"urls", {"http://data.analytica-test.invalid/files/p.json"}}, {"retries", 0}}));
-  const CliResult r = srctest::run(dir, pipe, "http_proxy=" + proxy.base() + " no_proxy=");
+  const CliResult r =
+      srctest::run_items(dir, {{"urls", {"http://data.analytica-test.invalid/files/p.json"}}, {"retries", 0}},
+                         "http_proxy=" + proxy.base() + " no_proxy=");
   INFO(r.err);
   REQUIRE(r.status == 0);
   CHECK(sql_value(db(dir), "SELECT value FROM items") == "5");
