@@ -346,8 +346,16 @@ std::string too_large(const std::string& name, std::uint64_t size, std::uint64_t
            " bytes)";
 }
 
-Report read_loaded(std::unique_ptr<PdfPages> doc, const std::string& name, bool truncated,
-                   const ReadOptions& options) {
+// Opens the document with `open` (a PdfPages factory) and reads it; every failure
+// becomes an Error naming `name`.
+template <typename Open>
+Report open_and_read(Open open, const std::string& name, bool truncated, const ReadOptions& options) {
+    std::unique_ptr<PdfPages> doc;
+    try {
+        doc = open();
+    } catch (const std::exception& e) {
+        throw Error(name + ": cannot open PDF: " + e.what());
+    }
     if (!doc) {
         throw Error(name + ": cannot open PDF (damaged" + std::string(truncated ? " or truncated" : "") + " file)");
     }
@@ -369,14 +377,7 @@ Report read_report_from_memory(const std::string& bytes, const std::string& disp
     if (bytes.size() > options.max_file_bytes || bytes.size() > static_cast<size_t>(INT_MAX))
         throw Error(too_large(display_name, bytes.size(), std::min<std::uint64_t>(options.max_file_bytes, INT_MAX)));
     if (!has_pdf_header(bytes)) throw Error(display_name + ": not a PDF file (no %PDF- header)");
-    const bool truncated = !has_eof_marker(bytes);
-    std::unique_ptr<PdfPages> doc;
-    try {
-        doc = PdfPages::open_memory(bytes);
-    } catch (const std::exception& e) {
-        throw Error(display_name + ": cannot open PDF: " + e.what());
-    }
-    return read_loaded(std::move(doc), display_name, truncated, options);
+    return open_and_read([&] { return PdfPages::open_memory(bytes); }, display_name, !has_eof_marker(bytes), options);
 }
 
 // Checks the size first (a 1 GB file is refused without reading it), then only the
@@ -402,14 +403,7 @@ Report read_report(const std::string& path, const ReadOptions& options) {
     in.read(&tail[0], static_cast<std::streamsize>(tail.size()));
     if (!in) throw Error(path + ": read error");
     in.close();
-    const bool truncated = !has_eof_marker(tail);
-    std::unique_ptr<PdfPages> doc;
-    try {
-        doc = PdfPages::open_file(path);
-    } catch (const std::exception& e) {
-        throw Error(path + ": cannot open PDF: " + e.what());
-    }
-    return read_loaded(std::move(doc), path, truncated, options);
+    return open_and_read([&] { return PdfPages::open_file(path); }, path, !has_eof_marker(tail), options);
 }
 
 namespace {
