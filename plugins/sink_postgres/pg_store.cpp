@@ -29,7 +29,6 @@ using analytica::sink::valid_value;
 
 namespace {
 
-const char* const kSavepoint = "analytica_sink";
 const char* const kQuerySavepoint = "analytica_query";
 // Rows sent per pipeline round trip: few enough that neither side's
 // socket buffers fill while the other is still writing.
@@ -136,41 +135,6 @@ analytica_value numeric_value(const char* text, size_t len) {
 }  // namespace
 
 void PgStore::ResultDeleter::operator()(pg_result* res) const { PQclear(res); }
-
-// A unit of work that is all or nothing: its own BEGIN .. COMMIT outside a
-// transaction, a savepoint inside one. Undone unless done() ran.
-class PgStore::Scope {
- public:
-  Scope(PgStore& store, const std::string& what) : store_(store), what_(what) {
-    own_ = !store_.in_transaction();
-    store_.exec(own_ ? std::string("BEGIN") : std::string("SAVEPOINT ") + kSavepoint, what_);
-    if (own_) store_.schema_locked_ = false;
-  }
-  void done() {
-    store_.exec(own_ ? std::string("COMMIT") : std::string("RELEASE SAVEPOINT ") + kSavepoint, what_);
-    if (own_) store_.schema_locked_ = false;
-    done_ = true;
-  }
-  ~Scope() {
-    if (done_) return;
-    if (store_.conn_ && store_.in_transaction()) {
-      const std::string undo = own_ ? std::string("ROLLBACK")
-                                    : std::string("ROLLBACK TO SAVEPOINT ") + kSavepoint + "; RELEASE SAVEPOINT " +
-                                          kSavepoint;
-      PQclear(PQexec(store_.conn_, undo.c_str()));
-    }
-    store_.schema_locked_ = false;  // an advisory lock taken inside is gone with it
-    store_.forget_schema();         // DDL in the scope may have been undone
-  }
-  Scope(const Scope&) = delete;
-  Scope& operator=(const Scope&) = delete;
-
- private:
-  PgStore& store_;
-  std::string what_;
-  bool own_ = false;
-  bool done_ = false;
-};
 
 PgStore::PgStore(const Settings& settings, const analytica_host* host)
     : SqlBackend(host, settings.describe()), settings_(settings) {
@@ -679,6 +643,17 @@ PgStore::Result PgStore::exec_in_savepoint(const std::string& sql, uint32_t coun
   if (!ok(results[2])) fail_result(results[2].get(), what + ": release savepoint");
   return std::move(results[1]);
 }
+
+const char* PgStore::begin_statement() const { return "BEGIN"; }
+
+void PgStore::run_statement(const std::string& sql, const std::string& what) { exec(sql, what); }
+
+void PgStore::run_quietly(const std::string& sql) noexcept {
+  if (conn_) PQclear(PQexec(conn_, sql.c_str()));
+}
+
+// An advisory lock taken inside is gone with the transaction or savepoint.
+void PgStore::transaction_boundary() { schema_locked_ = false; }
 
 PgStore::Result PgStore::exec(const std::string& sql, const std::string& what) {
   if (!conn_) fail(ANALYTICA_ERR_IO, where_ + ": " + what + ": not connected");

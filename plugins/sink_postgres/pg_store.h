@@ -119,7 +119,6 @@ class PgStore : public analytica::sink::SqlBackend<KnownTable> {
     std::string primary_key;              // sorted, comma-separated; "" if none
     std::vector<std::string> unique_keys; // same, per unique index
   };
-  class Scope;
 
   void connect();
   void configure_session();
@@ -155,7 +154,11 @@ class PgStore : public analytica::sink::SqlBackend<KnownTable> {
   // Messages on one line, the password replaced by "***".
   std::string clean(const std::string& message) const override;
   bool in_transaction() const override;
-  void forget_schema();
+  void forget_schema() override;
+  const char* begin_statement() const override;
+  void run_statement(const std::string& sql, const std::string& what) override;
+  void run_quietly(const std::string& sql) noexcept override;
+  void transaction_boundary() override;
   static void on_notice(void* self, const char* message);
   std::string current_schema();
   // Runs a PostgreSQL client program with this connection's parameters in

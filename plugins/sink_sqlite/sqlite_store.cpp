@@ -22,7 +22,6 @@ using analytica::sink::valid_value;
 
 namespace {
 
-const char* const kSavepoint = "analytica_sink";
 
 // The status an SQLite result code maps to.
 analytica_status status_of(int rc) {
@@ -73,37 +72,6 @@ int bind_value(sqlite3_stmt* stmt, int index, const analytica_value& v) {
 }  // namespace
 
 void StmtDeleter::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-
-// A unit of work that is all or nothing: its own BEGIN IMMEDIATE .. COMMIT
-// outside a transaction, a savepoint inside one. Undone unless done() ran.
-class SqliteStore::Scope {
- public:
-  Scope(SqliteStore& store, const std::string& what) : store_(store), what_(what) {
-    own_ = !store_.in_transaction();
-    store_.exec(own_ ? std::string("BEGIN IMMEDIATE") : std::string("SAVEPOINT ") + kSavepoint, what_);
-  }
-  void done() {
-    store_.exec(own_ ? std::string("COMMIT") : std::string("RELEASE ") + kSavepoint, what_);
-    done_ = true;
-  }
-  ~Scope() {
-    if (done_) return;
-    if (store_.in_transaction()) {
-      const std::string undo = own_ ? std::string("ROLLBACK")
-                                    : std::string("ROLLBACK TO ") + kSavepoint + "; RELEASE " + kSavepoint;
-      sqlite3_exec(store_.db_, undo.c_str(), nullptr, nullptr, nullptr);
-    }
-    store_.forget_schema();  // DDL in the scope may have been undone
-  }
-  Scope(const Scope&) = delete;
-  Scope& operator=(const Scope&) = delete;
-
- private:
-  SqliteStore& store_;
-  std::string what_;
-  bool own_ = false;
-  bool done_ = false;
-};
 
 // Marks the statements prepared meanwhile as coming from query(), for the
 // authorizer. Restores the previous state, so a query run from inside a
@@ -642,6 +610,14 @@ Stmt SqliteStore::prepare(const std::string& sql, const std::string& what, bool 
   Stmt stmt(raw);
   if (rc != SQLITE_OK) fail(rc, what);
   return stmt;
+}
+
+const char* SqliteStore::begin_statement() const { return "BEGIN IMMEDIATE"; }
+
+void SqliteStore::run_statement(const std::string& sql, const std::string& what) { exec(sql, what); }
+
+void SqliteStore::run_quietly(const std::string& sql) noexcept {
+  sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
 }
 
 void SqliteStore::exec(const std::string& sql, const std::string& what) {

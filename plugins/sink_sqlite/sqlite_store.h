@@ -89,7 +89,6 @@ class SqliteStore : public analytica::sink::SqlBackend<KnownTable> {
   uint64_t change_counter() override;
 
  private:
-  class Scope;
   class UserQuery;
 
   TableSpec spec_of(const analytica_table_schema& schema) const override;
@@ -115,9 +114,11 @@ class SqliteStore : public analytica::sink::SqlBackend<KnownTable> {
   [[noreturn]] void fail(int rc, const std::string& what) const;
   using SinkBackend::fail;
   bool in_transaction() const override;
-  // Drops what this connection believes about the schema (after a rollback
-  // or DDL run through query()); the next write re-checks its table.
-  void forget_schema();
+  // Forgets the statements of query() too.
+  void forget_schema() override;
+  const char* begin_statement() const override;
+  void run_statement(const std::string& sql, const std::string& what) override;
+  void run_quietly(const std::string& sql) noexcept override;
   static int authorize(void* self, int action, const char* a, const char* b, const char* c, const char* d);
 
   Settings settings_;
