@@ -1,5 +1,6 @@
 #include "read/ignored.h"
 
+#include "run/schema_text.h"
 #include "run/store.h"
 #include "run/util.h"
 
@@ -10,10 +11,8 @@ namespace analytica {
 namespace {
 
 const Schema& ignored_schema() {
-  static const Schema s(ANALYTICA_T_IGNORED,
-                        {{"name", ANALYTICA_TEXT, ANALYTICA_COLUMN_KEY}, {"sha256", ANALYTICA_TEXT, 0},
-                         {"reason", ANALYTICA_TEXT, 0}, {"decided_by", ANALYTICA_TEXT, 0},
-                         {"decided_at", ANALYTICA_TEXT, 0}, {"active", ANALYTICA_INT64, 0}});
+  static const Schema s = schema_from_text(
+      ANALYTICA_T_IGNORED, "name TEXT KEY, sha256 TEXT, reason TEXT, decided_by TEXT, decided_at TEXT, active INT64");
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "run/cell_format.h"
 #include "run/validation.h"
+#include "run/schema_text.h"
 #include "run/sql.h"
 
 #include "run/util.h"
@@ -22,8 +23,6 @@ using nlohmann::json;
 namespace {
 
 constexpr uint32_t KEY = ANALYTICA_COLUMN_KEY;
-
-
 
 std::string fixed(double v, int decimals) {
   char buf[64];
@@ -73,52 +72,37 @@ StoreAccess make_store_access(
 // ---------------------------------------------------------------- schemas
 
 const Schema& validation_checks_schema() {
-  static const Schema s(ANALYTICA_T_CHECKS,
-                        {{"source_sha256", ANALYTICA_TEXT, KEY}, {"table_name", ANALYTICA_TEXT, KEY},
-                         {"record_key", ANALYTICA_TEXT, KEY}, {"check_name", ANALYTICA_TEXT, KEY},
-                         {"validator", ANALYTICA_TEXT, 0}, {"passed", ANALYTICA_INT64, 0},
-                         {"confidence", ANALYTICA_DOUBLE, 0}, {"reason", ANALYTICA_TEXT, 0},
-                         {"observed", ANALYTICA_TEXT, 0}, {"expected", ANALYTICA_TEXT, 0},
-                         {"run_id", ANALYTICA_TEXT, 0}, {"checked_at", ANALYTICA_TEXT, 0}});
+  static const Schema s = schema_from_text(ANALYTICA_T_CHECKS,
+      "source_sha256 TEXT KEY, table_name TEXT KEY, record_key TEXT KEY, check_name TEXT KEY, "
+      "validator TEXT, passed INT64, confidence DOUBLE, reason TEXT, observed TEXT, expected TEXT, "
+      "run_id TEXT, checked_at TEXT");
   return s;
 }
 
 const Schema& validation_summary_schema() {
-  static const Schema s(ANALYTICA_T_CHECK_SUMMARY,
-                        {{"run_id", ANALYTICA_TEXT, KEY}, {"source_sha256", ANALYTICA_TEXT, KEY},
-                         {"evaluated", ANALYTICA_INT64, 0}, {"successful", ANALYTICA_INT64, 0},
-                         {"success_percent", ANALYTICA_DOUBLE, 0}, {"records", ANALYTICA_INT64, 0},
-                         {"auto_approved", ANALYTICA_INT64, 0}, {"pending", ANALYTICA_INT64, 0},
-                         {"decided", ANALYTICA_INT64, 0}, {"threshold", ANALYTICA_DOUBLE, 0},
-                         {"finished_at", ANALYTICA_TEXT, 0}});
+  static const Schema s = schema_from_text(ANALYTICA_T_CHECK_SUMMARY,
+      "run_id TEXT KEY, source_sha256 TEXT KEY, evaluated INT64, successful INT64, "
+      "success_percent DOUBLE, records INT64, auto_approved INT64, pending INT64, decided INT64, "
+      "threshold DOUBLE, finished_at TEXT");
   return s;
 }
 
 // Keyed by record and source: one item per record version. id is the short
 // number people type (`review approve 12`).
 const Schema& review_queue_schema() {
-  static const Schema s(ANALYTICA_T_REVIEW,
-                        {{"table_name", ANALYTICA_TEXT, KEY}, {"record_key", ANALYTICA_TEXT, KEY},
-                         {"source_sha256", ANALYTICA_TEXT, KEY}, {"id", ANALYTICA_INT64, 0},
-                         {"status", ANALYTICA_TEXT, 0}, {"confidence", ANALYTICA_DOUBLE, 0},
-                         {"reasons", ANALYTICA_TEXT, 0}, {"extraction_confidence", ANALYTICA_DOUBLE, 0},
-                         {"checks_failed", ANALYTICA_INT64, 0}, {"record", ANALYTICA_TEXT, 0},
-                         {"record_version", ANALYTICA_TEXT, 0}, {"is_current", ANALYTICA_INT64, 0},
-                         {"threshold", ANALYTICA_DOUBLE, 0}, {"run_id", ANALYTICA_TEXT, 0},
-                         {"created_at", ANALYTICA_TEXT, 0}, {"updated_at", ANALYTICA_TEXT, 0},
-                         {"decided_by", ANALYTICA_TEXT, 0}, {"decided_at", ANALYTICA_TEXT, 0},
-                         {"decision_reason", ANALYTICA_TEXT, 0}, {"figures_sha256", ANALYTICA_TEXT, 0},
-                         {"related", ANALYTICA_TEXT, 0}});
+  static const Schema s = schema_from_text(ANALYTICA_T_REVIEW,
+      "table_name TEXT KEY, record_key TEXT KEY, source_sha256 TEXT KEY, id INT64, status TEXT, "
+      "confidence DOUBLE, reasons TEXT, extraction_confidence DOUBLE, checks_failed INT64, "
+      "record TEXT, record_version TEXT, is_current INT64, threshold DOUBLE, run_id TEXT, "
+      "created_at TEXT, updated_at TEXT, decided_by TEXT, decided_at TEXT, decision_reason TEXT, "
+      "figures_sha256 TEXT, related TEXT");
   return s;
 }
 
 const Schema& review_audit_schema() {
-  static const Schema s(ANALYTICA_T_REVIEW_AUDIT,
-                        {{"id", ANALYTICA_INT64, KEY}, {"item_id", ANALYTICA_INT64, 0},
-                         {"table_name", ANALYTICA_TEXT, 0}, {"record_key", ANALYTICA_TEXT, 0},
-                         {"source_sha256", ANALYTICA_TEXT, 0}, {"decision", ANALYTICA_TEXT, 0},
-                         {"previous_status", ANALYTICA_TEXT, 0}, {"decided_by", ANALYTICA_TEXT, 0},
-                         {"decided_at", ANALYTICA_TEXT, 0}, {"reason", ANALYTICA_TEXT, 0}});
+  static const Schema s = schema_from_text(ANALYTICA_T_REVIEW_AUDIT,
+      "id INT64 KEY, item_id INT64, table_name TEXT, record_key TEXT, source_sha256 TEXT, "
+      "decision TEXT, previous_status TEXT, decided_by TEXT, decided_at TEXT, reason TEXT");
   return s;
 }
 
