@@ -29,6 +29,7 @@
 #include "run/config.h"
 #include "run/plugin_instance.h"
 #include "run/plugin_loader.h"
+#include "run/store.h"
 #include "run/util.h"
 
 #include <nlohmann/json.hpp>
@@ -316,10 +317,6 @@ int64_t total_rows(const json& tables) {
   return n;
 }
 
-std::string pipeline_of(const po::variables_map& vm) {
-  return vm.count("pipeline") ? vm["pipeline"].as<std::string>() : std::string();
-}
-
 int cmd_backup(CommandContext& ctx) {
   po::options_description opts("backup options");
   opts.add_options()("to", po::value<std::string>(), "directory of the backups (default DATA_DIR/backups)")
@@ -331,7 +328,7 @@ int cmd_backup(CommandContext& ctx) {
   const int keep = (*vm)["keep"].as<int>();
   if (keep < 0) throw UserError("backup: --keep must be 0 or more, not " + std::to_string(keep));
   const fs::path dir = vm->count("to") ? fs::path((*vm)["to"].as<std::string>()) : ctx.settings.data_dir / "backups";
-  const std::string pipeline = pipeline_of(*vm);
+  const std::string pipeline = pipeline_option(*vm);
   if (pipeline.empty() && !fs::exists(ctx.settings.database))
     throw UserError(ctx.settings.database.string() + ": no database yet (run a pipeline first, or pass --pipeline FILE)");
 
@@ -372,7 +369,7 @@ int cmd_restore(CommandContext& ctx) {
   if (!vm->count("file")) throw UserError("restore: which backup? (analytica restore FILE)");
   const fs::path file = fs::absolute((*vm)["file"].as<std::string>());
   if (!fs::is_regular_file(file)) throw UserError(file.string() + ": no such backup file");
-  const std::string pipeline = pipeline_of(*vm);
+  const std::string pipeline = pipeline_option(*vm);
   const fs::path safety_dir = vm->count("safety-dir") ? fs::path((*vm)["safety-dir"].as<std::string>()) : file.parent_path();
 
   // 1. Verify the backup before touching anything.

@@ -72,7 +72,7 @@ void print_text(const StoreFacts& f) {
 }
 
 int db_check(CommandContext& ctx, const po::variables_map& vm) {
-  const std::string pipeline = vm.count("pipeline") ? vm["pipeline"].as<std::string>() : "";
+  const std::string pipeline = pipeline_option(vm);
   StoreFacts facts;
   std::unique_ptr<Store> store;
   try {

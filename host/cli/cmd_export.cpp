@@ -47,7 +47,7 @@ int cmd_export(CommandContext& ctx) {
   const bool pending = vm->count("include") > 0;
   if (pending && (*vm)["include"].as<std::string>() != "pending")
     throw UserError("export: --include: expected pending, got " + (*vm)["include"].as<std::string>());
-  const std::string pipeline = vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "";
+  const std::string pipeline = pipeline_option(*vm);
   Store store(ctx.settings, pipeline);
   std::unique_ptr<Pipeline> p;
   if (!pipeline.empty()) p = std::make_unique<Pipeline>(load_pipeline(pipeline, ctx.settings));

@@ -27,7 +27,7 @@ int cmd_impact(CommandContext& ctx) {
   auto vm = parse_command(ctx, "analytica impact SOURCE [--json] [--summary] [--pipeline FILE]", opts, pos);
   if (!vm) return 0;
   const std::string source = (*vm)["source"].as<std::string>();
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   if (!sources_registered(store))
     throw UserError(store.description() + ": no source registry yet (run a pipeline first)");
   const SourceImpact impact = source_impact(store, source);

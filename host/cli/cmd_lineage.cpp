@@ -150,7 +150,7 @@ int cmd_lineage(CommandContext& ctx) {
     }
   if (given.empty()) throw UserError("name the record with KEY=VALUE pairs (usage: analytica lineage TABLE KEY=VALUE...)");
 
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   if (!lineage_recorded(store))
     throw UserError(store.description() + ": no lineage recorded yet (run a pipeline first)");
   const auto keys = matching_record_keys(store, table, given);

@@ -208,7 +208,7 @@ int cmd_review(CommandContext& ctx) {
   const std::string reason = vm->count("reason") ? (*vm)["reason"].as<std::string>() : "";
   if (action == "reject" && reason.find_first_not_of(" \t") == std::string::npos)
     throw UserError("review reject: --reason is required (say why the record is wrong)");
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   if (action == "list") return list(store, *vm, as_json);
   const int64_t id = parse_id(*vm, action);
   if (action == "show") return show(store, id, as_json);

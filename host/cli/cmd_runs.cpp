@@ -67,7 +67,7 @@ int cmd_runs(CommandContext& ctx) {
   if (!vm) return 0;
   const int64_t limit = (*vm)["limit"].as<int64_t>();
   if (limit < 1) throw UserError("--limit: expected a positive number, got " + std::to_string(limit));
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   if (!runs_recorded(store)) throw UserError(store.description() + ": no runs recorded yet");
   json runs = json::array();
   for (const auto& r : recent_runs(store, limit)) {

@@ -3,6 +3,7 @@
 // until SIGINT/SIGTERM. Binds to loopback unless --host says otherwise.
 #include "cli/commands.h"
 #include "run/logging.h"
+#include "run/store.h"
 #include "cli/store_options.h"
 #include "serve/dashboard.h"
 #include "serve/http.h"

@@ -38,7 +38,7 @@ int cmd_sources(CommandContext& ctx) {
   add_store_option(opts);
   auto vm = parse_command(ctx, "analytica sources [--json] [--check] [--pipeline FILE]", opts, {});
   if (!vm) return 0;
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   if (!sources_registered(store))
     throw UserError(store.description() + ": no source registry yet (run a pipeline first)");
   const auto sources = list_sources(store);

@@ -38,7 +38,7 @@ int cmd_sources_ignore(CommandContext& ctx) {
   const std::string name = std::filesystem::path((*vm)["file"].as<std::string>()).filename().string();
   const std::string reason = ignore && vm->count("reason") ? (*vm)["reason"].as<std::string>() : "";
   const std::string sha = ignore && vm->count("sha256") ? (*vm)["sha256"].as<std::string>() : "";
-  Store store(ctx.settings, vm->count("pipeline") ? (*vm)["pipeline"].as<std::string>() : "");
+  Store store(ctx.settings, pipeline_option(*vm));
   set_ignored(store, name, sha, reason, os_user_name(), ignore);
   std::cout << (ignore ? "ignored " : "no longer ignored: ") << name << (ignore ? ": " + reason : "") << "\n";
   return 0;

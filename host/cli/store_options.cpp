@@ -21,10 +21,6 @@ void add_health_options(po::options_description& options) {
       ("today", po::value<std::string>(), "judge freshness as of this date, YYYY-MM-DD (default: today, UTC)");
 }
 
-std::string pipeline_option(const po::variables_map& vm) {
-  return vm.count("pipeline") ? vm["pipeline"].as<std::string>() : std::string();
-}
-
 HealthOptions health_options(const po::variables_map& vm, const Settings& settings) {
   HealthOptions o;
   o.data_dir = settings.data_dir;

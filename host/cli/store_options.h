@@ -23,9 +23,6 @@ void add_health_options(boost::program_options::options_description& options);
 // database and table_prefix from the settings and the pipeline file.
 HealthOptions health_options(const boost::program_options::variables_map& vm, const Settings& settings);
 
-// The pipeline file given with --pipeline, or "".
-std::string pipeline_option(const boost::program_options::variables_map& vm);
-
 // Opens the store, or returns null and sets *error to the one-line reason.
 std::unique_ptr<Store> open_store(const Settings& settings, const std::string& pipeline_file, std::string* error);
 

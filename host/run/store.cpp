@@ -80,4 +80,8 @@ void add_store_option(boost::program_options::options_description& options) {
                         "read the store of this pipeline's first sink (default: the embedded SQLite database)");
 }
 
+std::string pipeline_option(const boost::program_options::variables_map& vm) {
+  return vm.count("pipeline") ? vm["pipeline"].as<std::string>() : std::string();
+}
+
 }  // namespace analytica

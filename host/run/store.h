@@ -10,6 +10,7 @@
 #include "run/plugin_instance.h"
 
 #include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
 
 #include <memory>
 #include <string>
@@ -63,6 +64,9 @@ class Store {
 
 // Adds the --pipeline option every query command shares.
 void add_store_option(boost::program_options::options_description& options);
+
+// The pipeline file given with --pipeline, or "".
+std::string pipeline_option(const boost::program_options::variables_map& vm);
 
 }  // namespace analytica
 
