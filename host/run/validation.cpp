@@ -72,37 +72,41 @@ StoreAccess make_store_access(
 // ---------------------------------------------------------------- schemas
 
 const Schema& validation_checks_schema() {
-  static const Schema s = schema_from_text(ANALYTICA_T_CHECKS,
-      "source_sha256 TEXT KEY, table_name TEXT KEY, record_key TEXT KEY, check_name TEXT KEY, "
-      "validator TEXT, passed INT64, confidence DOUBLE, reason TEXT, observed TEXT, expected TEXT, "
-      "run_id TEXT, checked_at TEXT");
+  static const Schema s =
+      schema_from_text(ANALYTICA_T_CHECKS,
+                       "source_sha256 TEXT KEY, table_name TEXT KEY, record_key TEXT KEY, check_name TEXT KEY, "
+                       "validator TEXT, passed INT64, confidence DOUBLE, reason TEXT, observed TEXT, expected TEXT, "
+                       "run_id TEXT, checked_at TEXT");
   return s;
 }
 
 const Schema& validation_summary_schema() {
-  static const Schema s = schema_from_text(ANALYTICA_T_CHECK_SUMMARY,
-      "run_id TEXT KEY, source_sha256 TEXT KEY, evaluated INT64, successful INT64, "
-      "success_percent DOUBLE, records INT64, auto_approved INT64, pending INT64, decided INT64, "
-      "threshold DOUBLE, finished_at TEXT");
+  static const Schema s =
+      schema_from_text(ANALYTICA_T_CHECK_SUMMARY,
+                       "run_id TEXT KEY, source_sha256 TEXT KEY, evaluated INT64, successful INT64, "
+                       "success_percent DOUBLE, records INT64, auto_approved INT64, pending INT64, decided INT64, "
+                       "threshold DOUBLE, finished_at TEXT");
   return s;
 }
 
 // Keyed by record and source: one item per record version. id is the short
 // number people type (`review approve 12`).
 const Schema& review_queue_schema() {
-  static const Schema s = schema_from_text(ANALYTICA_T_REVIEW,
-      "table_name TEXT KEY, record_key TEXT KEY, source_sha256 TEXT KEY, id INT64, status TEXT, "
-      "confidence DOUBLE, reasons TEXT, extraction_confidence DOUBLE, checks_failed INT64, "
-      "record TEXT, record_version TEXT, is_current INT64, threshold DOUBLE, run_id TEXT, "
-      "created_at TEXT, updated_at TEXT, decided_by TEXT, decided_at TEXT, decision_reason TEXT, "
-      "figures_sha256 TEXT, related TEXT");
+  static const Schema s =
+      schema_from_text(ANALYTICA_T_REVIEW,
+                       "table_name TEXT KEY, record_key TEXT KEY, source_sha256 TEXT KEY, id INT64, status TEXT, "
+                       "confidence DOUBLE, reasons TEXT, extraction_confidence DOUBLE, checks_failed INT64, "
+                       "record TEXT, record_version TEXT, is_current INT64, threshold DOUBLE, run_id TEXT, "
+                       "created_at TEXT, updated_at TEXT, decided_by TEXT, decided_at TEXT, decision_reason TEXT, "
+                       "figures_sha256 TEXT, related TEXT");
   return s;
 }
 
 const Schema& review_audit_schema() {
-  static const Schema s = schema_from_text(ANALYTICA_T_REVIEW_AUDIT,
-      "id INT64 KEY, item_id INT64, table_name TEXT, record_key TEXT, source_sha256 TEXT, "
-      "decision TEXT, previous_status TEXT, decided_by TEXT, decided_at TEXT, reason TEXT");
+  static const Schema s =
+      schema_from_text(ANALYTICA_T_REVIEW_AUDIT,
+                       "id INT64 KEY, item_id INT64, table_name TEXT, record_key TEXT, source_sha256 TEXT, "
+                       "decision TEXT, previous_status TEXT, decided_by TEXT, decided_at TEXT, reason TEXT");
   return s;
 }
 
