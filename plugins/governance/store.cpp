@@ -1,4 +1,5 @@
 #include "store.h"
+#include "utc_time.h"
 
 #include <openssl/evp.h>
 
@@ -84,16 +85,6 @@ std::string sha256_text(const std::string& text) {
   return hex_digest(ctx.get());
 }
 
-std::string now_utc() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32], out[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
-  return out;
-}
+std::string now_utc() { return analytica::utc::now_iso8601_ms(); }
 
 }  // namespace governance

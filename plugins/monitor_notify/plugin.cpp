@@ -14,6 +14,7 @@
 
 #include "instance_glue.h"
 #include "settings_table.h"
+#include "utc_time.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +37,7 @@ extern char** environ;
 
 namespace {
 using analytica::Failure;
+using analytica::utc::iso8601_ms;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
@@ -57,17 +59,6 @@ struct Notify {
 };
 
 std::string str(const char* s) { return s ? s : ""; }
-
-std::string iso8601(int64_t unix_ms) {
-  const time_t t = static_cast<time_t>(unix_ms / 1000);
-  tm utc{};
-  gmtime_r(&t, &utc);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(unix_ms % 1000));
-  return out;
-}
 
 void log(const Notify& n, analytica_log_level level, const std::string& message) {
   if (n.host && n.host->log) n.host->log(n.host->ctx, level, message.c_str());
@@ -219,8 +210,8 @@ void notify(Notify& n, const analytica_event& ev, const std::string& outcome) {
       "ANALYTICA_RECORDS=" + std::to_string(ev.records),
       "ANALYTICA_WARNINGS=" + std::to_string(n.warnings),
       "ANALYTICA_ERRORS=" + std::to_string(n.errors),
-      "ANALYTICA_STARTED_AT=" + iso8601(n.started_ms ? n.started_ms : ev.time_unix_ms),
-      "ANALYTICA_ENDED_AT=" + iso8601(ev.time_unix_ms),
+      "ANALYTICA_STARTED_AT=" + iso8601_ms(n.started_ms ? n.started_ms : ev.time_unix_ms),
+      "ANALYTICA_ENDED_AT=" + iso8601_ms(ev.time_unix_ms),
       std::string("ANALYTICA_DURATION_SECONDS=") + duration,
       "ANALYTICA_MESSAGE=" + str(ev.message),
       "ANALYTICA_FAILURES=" + failures,
@@ -235,8 +226,8 @@ void notify(Notify& n, const analytica_event& ev, const std::string& outcome) {
                         {"records", ev.records},
                         {"warnings", n.warnings},
                         {"errors", n.errors},
-                        {"started_at", iso8601(n.started_ms ? n.started_ms : ev.time_unix_ms)},
-                        {"ended_at", iso8601(ev.time_unix_ms)},
+                        {"started_at", iso8601_ms(n.started_ms ? n.started_ms : ev.time_unix_ms)},
+                        {"ended_at", iso8601_ms(ev.time_unix_ms)},
                         {"duration_seconds", seconds},
                         {"failures", n.failures}};
   const Outcome r = run_command(n, env, payload.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");

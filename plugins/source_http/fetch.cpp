@@ -1,5 +1,6 @@
 // fetch.cpp — libcurl GET with retries into a temporary file (see fetch.h).
 #include "fetch.h"
+#include "utc_time.h"
 
 #include <analytica_cpp.hpp>
 #include <curl/curl.h>
@@ -274,13 +275,6 @@ std::string user_agent(const std::string& plugin, const std::string& version) {
   return "CalgaryAnalytica/" + version + " (" + plugin + "; libcurl/" + (v && v->version ? v->version : "?") + ")";
 }
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string now_utc() { return analytica::utc::format(std::time(nullptr), "%Y-%m-%dT%H:%M:%SZ"); }
 
 }  // namespace fetch
