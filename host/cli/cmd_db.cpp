@@ -9,6 +9,7 @@
 // store cannot be opened, or its sink does not answer these questions), 2 on
 // a usage error.
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "read/store_facts.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -42,7 +43,7 @@ json to_json(const StoreFacts& f) {
            {{"ok", f.integrity_checked && f.integrity_problems.empty()},
             {"thorough", f.thorough},
             {"problems", f.integrity_problems}}},
-          {"size_bytes", f.size_bytes ? json(*f.size_bytes) : json(nullptr)},
+          {"size_bytes", json_or_null(f.size_bytes)},
           {"schema",
            {{"present", f.schema_present},
             {"note", f.schema_note},

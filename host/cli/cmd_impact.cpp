@@ -5,6 +5,7 @@
 // file — superseded ones included — or a SHA-256 (or a unique prefix of at
 // least 8 hex digits), which covers that one version.
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "read/impact.h"
 #include "run/store.h"
 #include "run/util.h"
@@ -48,7 +49,7 @@ int cmd_impact(CommandContext& ctx) {
                         {"size", s.size},
                         {"first_seen", s.first_seen},
                         {"last_seen", s.last_seen},
-                        {"superseded_by", s.superseded_by ? json(*s.superseded_by) : json(nullptr)},
+                        {"superseded_by", json_or_null(s.superseded_by)},
                         {"records", v.records},
                         {"tables", tables}});
   }

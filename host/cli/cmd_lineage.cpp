@@ -60,15 +60,15 @@ json record_json(const RecordLineage& rec) {
     json validation = "not validated";
     if (v.validation)
       validation = {{"status", v.validation->status},
-                    {"confidence", v.validation->confidence ? json(*v.validation->confidence) : json(nullptr)},
-                    {"reasons", v.validation->reasons ? json(*v.validation->reasons) : json(nullptr)}};
+                    {"confidence", json_or_null(v.validation->confidence)},
+                    {"reasons", json_or_null(v.validation->reasons)}};
     json cells = json::array();
     for (const auto& c : v.cells) {
       const auto t = types.find(c.column);
       json cell = {{"column", c.column}, {"value", typed(c.value, t == types.end() ? "TEXT" : t->second)}};
-      cell["page"] = c.page ? json(*c.page) : json(nullptr);
+      cell["page"] = json_or_null(c.page);
       cell["box"] = c.page && *c.page > 0 ? json::array({c.x0, c.y0, c.x1, c.y1}) : json(nullptr);
-      cell["confidence"] = c.confidence ? json(*c.confidence) : json(nullptr);
+      cell["confidence"] = json_or_null(c.confidence);
       cells.push_back(cell);
     }
     versions.push_back({{"source", source},
@@ -76,7 +76,7 @@ json record_json(const RecordLineage& rec) {
                         {"extractor", v.extractor},
                         {"written_at", v.written_at},
                         {"current", v.current},
-                        {"superseded_by", v.superseded_by ? json(*v.superseded_by) : json(nullptr)},
+                        {"superseded_by", json_or_null(v.superseded_by)},
                         {"matches_store", v.matches_store},
                         {"validation", validation},
                         {"cells", cells}});

@@ -11,6 +11,7 @@
 // why).
 #include "run/cell_format.h"
 #include "cli/commands.h"
+#include "cli/render.h"
 #include "run/store.h"
 #include "run/util.h"
 #include "run/validation.h"
@@ -53,8 +54,6 @@ int64_t parse_id(const po::variables_map& vm, const std::string& action) {
   return id;
 }
 
-json opt_json(const std::optional<std::string>& s) { return s ? json(*s) : json(); }
-
 int list(Store& store, const po::variables_map& vm, bool as_json) {
   require_queue(store);
   ReviewListQuery q;
@@ -68,10 +67,10 @@ int list(Store& store, const po::variables_map& vm, bool as_json) {
   const ReviewList page = list_review(store, q);
   json items = json::array();
   for (const auto& i : page.items)
-    items.push_back({{"id", i.id}, {"status", i.status}, {"confidence", i.confidence ? json(*i.confidence) : json()},
+    items.push_back({{"id", i.id}, {"status", i.status}, {"confidence", json_or_null(i.confidence)},
                      {"table_name", i.table}, {"record_key", i.record_key}, {"source_sha256", i.source_sha256},
                      {"reasons", i.reasons}, {"is_current", i.current ? 1 : 0}, {"created_at", i.created_at},
-                     {"decided_by", opt_json(i.decided_by)}, {"decided_at", opt_json(i.decided_at)}});
+                     {"decided_by", json_or_null(i.decided_by)}, {"decided_at", json_or_null(i.decided_at)}});
   if (as_json) {
     std::cout << items.dump(2) << "\n";
     return 0;
