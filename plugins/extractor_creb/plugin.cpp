@@ -5,6 +5,7 @@
 // sink keeps the earlier ones as revisions.
 #include "creb_report.h"
 #include "preview.h"
+#include "settings_table.h"
 
 #include <analytica.h>
 #include <analytica_cpp.hpp>
@@ -95,11 +96,6 @@ struct Extractor {
   // confirmed by its title; what they miss is found by a scan, logged).
   std::vector<int> last_table_pages;
   std::string preview_type, preview_png;  // the last render's result
-};
-
-const analytica_setting kSettings[] = {
-    {"max_file_mb", "integer", "256", 0,
-     "largest input read, in MiB; a larger file is refused by its size before it is read"},
 };
 
 analytica_status create(const analytica_host* host, const char* settings_json, void** out) {
@@ -232,4 +228,4 @@ const analytica_preview_v1 kPreview = {sizeof(analytica_preview_v1), render};
 ANALYTICA_PLUGIN(
     ANALYTICA_KIND_EXTRACTOR, "extractor_creb", "1.1.0",
     "CREB monthly statistics PDFs: city and district tables, read by geometry; page crops (analytica.preview/1)",
-    kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview})
+    extractor_creb::kSettings, create, destroy, {ANALYTICA_EXTRACTOR_V1, &kExtractor}, {ANALYTICA_PREVIEW_V1, &kPreview})
