@@ -373,6 +373,32 @@ typedef struct analytica_plugin_descriptor {
 ** per call; safe to call more than once. */
 typedef const analytica_plugin_descriptor *(*analytica_entry_fn)(void);
 
+/* Optional: the plugin's kind, readable from the library file without loading
+** it (loading runs the library's initialisers and maps every library it
+** needs). A host choosing among plugins of one kind — `analytica extract`
+** picking an extractor — skips a file whose note names another kind, and
+** loads every file without a note, as before. The descriptor stays the
+** authority: the note only spares loading. One per library, at file scope:
+**   ANALYTICA_PLUGIN_NOTE(ANALYTICA_KIND_EXTRACTOR)
+** (analytica_cpp.hpp's ANALYTICA_DEFINE_ENTRY adds it). Stored in an ELF
+** section of its own; `magic` tells a note from a section left zeroed (an
+** initialiser that was not a constant). */
+#define ANALYTICA_NOTE_SECTION ".analytica_note"
+#define ANALYTICA_NOTE_MAGIC "analytica-note"
+typedef struct analytica_plugin_note {
+  char magic[16];    /* ANALYTICA_NOTE_MAGIC, NUL-padded */
+  uint32_t abi_major;
+  uint32_t kind;     /* analytica_plugin_kind */
+} analytica_plugin_note;
+#if defined(__GNUC__) && defined(__ELF__)
+#define ANALYTICA_PLUGIN_NOTE(plugin_kind)                                        \
+  __attribute__((used, section(ANALYTICA_NOTE_SECTION))) static const           \
+      analytica_plugin_note analytica_plugin_note_ = {ANALYTICA_NOTE_MAGIC,      \
+                                                      ANALYTICA_ABI_MAJOR, (uint32_t)(plugin_kind)}
+#else /* no ELF sections: no note; the host loads the library to ask */
+#define ANALYTICA_PLUGIN_NOTE(plugin_kind) extern const analytica_plugin_note analytica_plugin_note_absent_
+#endif
+
 /* ------------------------------------------------------------ interfaces */
 
 #define ANALYTICA_SOURCE_V1 "analytica.source/1"

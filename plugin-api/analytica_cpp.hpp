@@ -260,8 +260,10 @@ constexpr analytica_plugin_descriptor describe_plugin(
 }  // namespace analytica
 
 // Defines the plugin's one exported symbol, returning `descriptor` (a
-// namespace-scope constant). Use once per plugin, at global scope.
+// namespace-scope constant), and its kind note (ANALYTICA_PLUGIN_NOTE). Use
+// once per plugin, at global scope.
 #define ANALYTICA_DEFINE_ENTRY(descriptor)                                                      \
+  ANALYTICA_PLUGIN_NOTE((descriptor).kind);                                                     \
   extern "C" ANALYTICA_EXPORT const analytica_plugin_descriptor* analytica_plugin_entry(void) { \
     return &(descriptor);                                                                      \
   }

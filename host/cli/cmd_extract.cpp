@@ -152,7 +152,7 @@ int cmd_extract(CommandContext& ctx) {
       throw UserError(p->name() + " is a " + p->kind_name() + " plugin, not an extractor");
     candidates.push_back(p);
   } else {
-    for (const auto& e : catalog.scan())
+    for (const auto& e : catalog.scan(ANALYTICA_KIND_EXTRACTOR))
       if (e.plugin && e.plugin->descriptor().kind == ANALYTICA_KIND_EXTRACTOR) candidates.push_back(e.plugin);
   }
 

@@ -1,5 +1,6 @@
 #include "run/plugin_loader.h"
 
+#include "run/plugin_note.h"
 #include "run/util.h"
 
 #include <analytica_cpp.hpp>
@@ -126,9 +127,13 @@ std::vector<fs::path> plugin_files(const std::vector<fs::path>& dirs) {
   return out;
 }
 
-std::vector<PluginCatalog::Entry> PluginCatalog::scan() {
+std::vector<PluginCatalog::Entry> PluginCatalog::scan(std::optional<analytica_plugin_kind> only) {
   std::vector<Entry> out;
   for (const auto& f : plugin_files(dirs_)) {
+    if (only) {
+      const std::optional<analytica_plugin_kind> noted = noted_kind(f);
+      if (noted && *noted != *only) continue;
+    }
     try {
       out.push_back({f, load(f.stem().string().substr(3)), ""});
     } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,13 +59,15 @@ class PluginCatalog {
   std::shared_ptr<LoadedPlugin> load(const std::string& name);
 
   // Every library in the directories, loaded or with the reason it was
-  // refused.
+  // refused. With `only`, a library whose kind note (plugin_note.h) names
+  // another kind is left out without being loaded; the rest are loaded, and
+  // the caller still checks each descriptor's kind.
   struct Entry {
     std::filesystem::path file;
     std::shared_ptr<LoadedPlugin> plugin;  // null if refused
     std::string error;
   };
-  std::vector<Entry> scan();
+  std::vector<Entry> scan(std::optional<analytica_plugin_kind> only = std::nullopt);
 
   const std::vector<std::filesystem::path>& dirs() const { return dirs_; }
 
