@@ -19,6 +19,7 @@
 
 #include "analytica.h"
 #include "formats.h"
+#include "settings_table.h"  // kSettings, generated from settings.json
 #include "sink_backend.h"
 #include "sink_schema.h"
 
@@ -34,10 +35,6 @@ struct Settings {
   Format format = Format::csv;
 };
 
-inline constexpr analytica_setting kSettings[] = {
-    {"dir", "string", "null", 1, "directory for the files (created if missing): <table>.csv or <table>.jsonl"},
-    {"format", "string", "\"csv\"", 0, "csv (RFC 4180, header row) or jsonl (one JSON object per line)"},
-};
 
 // Reads the settings JSON; throws Failure(INVALID) naming the setting.
 Settings parse_settings(const char* settings_json);
