@@ -26,7 +26,7 @@ done
 grep -q "analytica (= " <<<"$(dpkg-deb -f "$dev" Depends)" || { echo "FAIL: analytica-dev does not depend on analytica"; fail=1; }
 [ "$(dpkg-deb -f "$dev" Architecture)" = all ] || { echo "FAIL: analytica-dev is not Architecture: all"; fail=1; }
 contents=$(dpkg-deb -c "$runtime" | awk '{print $6}')
-for f in ./usr/bin/analytica ./usr/lib/analytica/plugins/libgovernance.so ./usr/share/analytica/analytica.json \
+for f in ./usr/bin/analytica ./usr/bin/analytica-plugin-host ./usr/lib/analytica/plugins/libgovernance.so ./usr/share/analytica/analytica.json \
          ./usr/share/analytica/pipelines/creb.json ./usr/lib/systemd/system/analytica-monthly.service \
          ./usr/lib/systemd/system/analytica-monthly.timer ./usr/lib/sysusers.d/analytica.conf; do
   grep -qx -- "$f" <<<"$contents" || { echo "FAIL: analytica lacks $f"; fail=1; }
